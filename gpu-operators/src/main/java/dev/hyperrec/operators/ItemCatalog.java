@@ -1,0 +1,209 @@
+package dev.hyperrec.operators;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The host-side item catalog: a dense, row-major {@code float} matrix of item embeddings with a
+ * string-id dictionary. It is the source of truth from which device copies are mirrored (a
+ * backend compares {@link #version()} to decide what to re-upload).
+ *
+ * <p>Indices are stable for the life of the object: an item keeps its index when it is updated,
+ * deleted ({@link #remove}) and re-added. Thread safety: written by one thread (the Kafka Streams
+ * global thread), read by many (task threads); readers that touch {@link #rawEmbeddings()} must
+ * hold {@link #readLock()}.
+ */
+public final class ItemCatalog {
+    private final int dim;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Map<String, Integer> indexById = new HashMap<>();
+    private final Map<Long, Integer> indexByKey = new HashMap<>();
+    private float[] embeddings;
+    private String[] ids;
+    private long[] keys;
+    private boolean[] active;
+    private int size;
+    private int activeCount;
+    private volatile long version;
+
+    public ItemCatalog(int dim, int initialCapacity) {
+        if (dim <= 0 || dim > 65_536) {
+            throw new OperatorException("dim must be in [1, 65536], was " + dim);
+        }
+        if (initialCapacity <= 0) {
+            throw new OperatorException("initialCapacity must be > 0, was " + initialCapacity);
+        }
+        this.dim = dim;
+        long floats = (long) dim * initialCapacity;
+        if (floats > Integer.MAX_VALUE - 8) {
+            throw new OperatorException("catalog of " + initialCapacity + " x " + dim + " floats exceeds one Java array");
+        }
+        embeddings = new float[(int) floats];
+        ids = new String[initialCapacity];
+        keys = new long[initialCapacity];
+        active = new boolean[initialCapacity];
+    }
+
+    public int dim() {
+        return dim;
+    }
+
+    /**
+     * Inserts or replaces an item's embedding.
+     *
+     * @return the item's dense index
+     * @throws OperatorException when the dimension differs or a component is NaN or infinite
+     */
+    public int upsert(String itemId, float[] embedding) {
+        if (embedding.length != dim) {
+            throw new OperatorException("item " + itemId + " has dimension " + embedding.length + ", catalog expects " + dim);
+        }
+        for (float v : embedding) {
+            if (!Float.isFinite(v)) {
+                throw new OperatorException("item " + itemId + " has a non-finite embedding component: " + v);
+            }
+        }
+        lock.writeLock().lock();
+        try {
+            Integer existing = indexById.get(itemId);
+            int idx;
+            if (existing != null) {
+                idx = existing;
+            } else {
+                idx = size;
+                ensureCapacity(size + 1);
+                ids[idx] = itemId;
+                keys[idx] = ItemKeys.hash64(itemId);
+                indexById.put(itemId, idx);
+                indexByKey.put(keys[idx], idx);
+                size++;
+            }
+            System.arraycopy(embedding, 0, embeddings, idx * dim, dim);
+            if (!active[idx]) {
+                active[idx] = true;
+                activeCount++;
+            }
+            version++;
+            return idx;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Marks an item inactive (a catalog tombstone); its index stays reserved. */
+    public boolean remove(String itemId) {
+        lock.writeLock().lock();
+        try {
+            Integer idx = indexById.get(itemId);
+            if (idx == null || !active[idx]) {
+                return false;
+            }
+            active[idx] = false;
+            activeCount--;
+            version++;
+            return true;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Dense index of an active item, or -1. */
+    public int indexOf(String itemId) {
+        lock.readLock().lock();
+        try {
+            Integer idx = indexById.get(itemId);
+            return idx != null && active[idx] ? idx : -1;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Dense index of an active item by its 64-bit key ({@link ItemKeys#hash64}), or -1. */
+    public int indexOfKey(long key) {
+        lock.readLock().lock();
+        try {
+            Integer idx = indexByKey.get(key);
+            return idx != null && active[idx] ? idx : -1;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    public String idAt(int index) {
+        checkIndex(index);
+        return ids[index];
+    }
+
+    public long keyAt(int index) {
+        checkIndex(index);
+        return keys[index];
+    }
+
+    public boolean isActive(int index) {
+        return index >= 0 && index < size && active[index];
+    }
+
+    /** Number of slots in use (active and deleted); indices are in {@code [0, size())}. */
+    public int size() {
+        return size;
+    }
+
+    public int activeCount() {
+        return activeCount;
+    }
+
+    /** Incremented on every change; lets device mirrors detect staleness. */
+    public long version() {
+        return version;
+    }
+
+    /** Copies item {@code index}'s embedding into {@code out[off..off+dim)}. */
+    public void copyEmbedding(int index, float[] out, int off) {
+        lock.readLock().lock();
+        try {
+            checkIndex(index);
+            System.arraycopy(embeddings, index * dim, out, off, dim);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The backing row-major matrix, valid for rows {@code [0, size())}; hold {@link #readLock()}. */
+    public float[] rawEmbeddings() {
+        return embeddings;
+    }
+
+    /** The backing activity flags, valid for {@code [0, size())}; hold {@link #readLock()}. */
+    public boolean[] rawActive() {
+        return active;
+    }
+
+    public java.util.concurrent.locks.Lock readLock() {
+        return lock.readLock();
+    }
+
+    private void checkIndex(int index) {
+        if (index < 0 || index >= size) {
+            throw new OperatorException("item index " + index + " out of range [0, " + size + ")");
+        }
+    }
+
+    private void ensureCapacity(int needed) {
+        if (needed <= ids.length) {
+            return;
+        }
+        long cap = Math.max(needed, (long) ids.length * 2);
+        if (cap * dim > Integer.MAX_VALUE - 8) {
+            cap = (Integer.MAX_VALUE - 8) / dim;
+            if (cap < needed) {
+                throw new OperatorException("catalog capacity exhausted: " + needed + " items x " + dim + " dims");
+            }
+        }
+        embeddings = Arrays.copyOf(embeddings, (int) (cap * dim));
+        ids = Arrays.copyOf(ids, (int) cap);
+        keys = Arrays.copyOf(keys, (int) cap);
+        active = Arrays.copyOf(active, (int) cap);
+    }
+}

@@ -1,0 +1,193 @@
+package dev.hyperrec.operators.internal;
+
+import dev.hyperrec.operators.HeavyHitter;
+import dev.hyperrec.operators.OperatorException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.LongUnaryOperator;
+
+/**
+ * The heavy-hitter (hot) set of a Count-Min sketch, maintained deterministically: after an item is
+ * counted with estimate {@code est}, it stays if already a member; else it joins if the set has
+ * room; else it replaces the smallest member if {@code est} is strictly greater than that member's
+ * current estimate. "Smallest" orders by estimate, and among equal estimates the larger key
+ * (signed comparison) is the smaller, mirroring the output order (estimate descending, key
+ * ascending). This is the "Count-Min + heap" top-k scheme of Cormode &amp; Muthukrishnan (2005, §5.2).
+ *
+ * <p>Members' estimates are cached in a min-heap and refreshed lazily: between decay steps Count-Min
+ * counters only grow, so a cached estimate is a lower bound of the current one. To find the true
+ * smallest member, the heap's root is re-estimated until its cached value is current; every other
+ * member then has a current estimate at least its cached one, which is at least the root's. The
+ * result therefore depends only on the member set and the counters, not on the heap's layout (so a
+ * restored set behaves exactly like the original). After a decay step the owner calls
+ * {@link #refreshAll}. Not thread-safe.
+ */
+public final class HeavyHitterSet {
+    private final int capacity;
+    private long[] keys;
+    private long[] ests;
+    private int size;
+    private final LongIntHashMap positions;
+
+    public HeavyHitterSet(int capacity) {
+        if (capacity <= 0) {
+            throw new OperatorException("heavy-hitter capacity must be > 0, was " + capacity);
+        }
+        this.capacity = capacity;
+        int initial = Math.min(capacity, 64);
+        keys = new long[initial];
+        ests = new long[initial];
+        positions = new LongIntHashMap(initial);
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public boolean contains(long key) {
+        return positions.containsKey(key);
+    }
+
+    /** Applies the admission rule to {@code key}, whose current estimate is {@code est}. */
+    public void offer(long key, long est, LongUnaryOperator estimator) {
+        int pos = positions.get(key, -1);
+        if (pos >= 0) {
+            long old = ests[pos];
+            ests[pos] = est;
+            if (est > old) {
+                siftDown(pos);
+            } else if (est < old) {
+                siftUp(pos);
+            }
+            return;
+        }
+        if (size < capacity) {
+            if (size == keys.length) {
+                int cap = (int) Math.min(capacity, 2L * keys.length);
+                keys = Arrays.copyOf(keys, cap);
+                ests = Arrays.copyOf(ests, cap);
+            }
+            keys[size] = key;
+            ests[size] = est;
+            positions.put(key, size);
+            siftUp(size++);
+            return;
+        }
+        settleRoot(estimator);
+        if (est > ests[0]) {
+            positions.remove(keys[0]);
+            keys[0] = key;
+            ests[0] = est;
+            positions.put(key, 0);
+            siftDown(0);
+        }
+    }
+
+    /** Re-estimates every member (after a decay step or a restore) and rebuilds the heap. */
+    public void refreshAll(LongUnaryOperator estimator) {
+        for (int i = 0; i < size; i++) {
+            ests[i] = estimator.applyAsLong(keys[i]);
+        }
+        for (int i = size / 2 - 1; i >= 0; i--) {
+            siftDown(i);
+        }
+    }
+
+    /** Replaces the members with {@code members} (distinct, at most the capacity). */
+    public void reset(long[] members, LongUnaryOperator estimator) {
+        if (members.length > capacity) {
+            throw new OperatorException("heavy-hitter set of " + members.length + " keys exceeds its capacity " + capacity);
+        }
+        positions.clear();
+        size = 0;
+        if (keys.length < members.length) {
+            keys = new long[members.length];
+            ests = new long[members.length];
+        }
+        for (long key : members) {
+            if (positions.containsKey(key)) {
+                throw new OperatorException("heavy-hitter key " + key + " appears twice");
+            }
+            keys[size] = key;
+            positions.put(key, size);
+            size++;
+        }
+        refreshAll(estimator);
+    }
+
+    /** Member keys, ascending (the canonical form persisted in a snapshot). */
+    public long[] sortedKeys() {
+        long[] out = Arrays.copyOf(keys, size);
+        Arrays.sort(out);
+        return out;
+    }
+
+    /** Members with current estimates, sorted by estimate descending then key ascending. */
+    public List<HeavyHitter> ranked(LongUnaryOperator estimator) {
+        List<HeavyHitter> out = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            out.add(new HeavyHitter(keys[i], estimator.applyAsLong(keys[i])));
+        }
+        out.sort(Comparator.comparingLong(HeavyHitter::estimate).reversed().thenComparingLong(HeavyHitter::key));
+        return List.copyOf(out);
+    }
+
+    private void settleRoot(LongUnaryOperator estimator) {
+        while (true) {
+            long fresh = estimator.applyAsLong(keys[0]);
+            if (fresh == ests[0]) {
+                return;
+            }
+            ests[0] = fresh;
+            siftDown(0);
+        }
+    }
+
+    /** True when member i is smaller than member j. */
+    private boolean less(int i, int j) {
+        return ests[i] < ests[j] || (ests[i] == ests[j] && keys[i] > keys[j]);
+    }
+
+    private void siftUp(int i) {
+        while (i > 0) {
+            int parent = (i - 1) >>> 1;
+            if (!less(i, parent)) {
+                return;
+            }
+            swap(i, parent);
+            i = parent;
+        }
+    }
+
+    private void siftDown(int i) {
+        while (true) {
+            int l = 2 * i + 1;
+            if (l >= size) {
+                return;
+            }
+            int c = l + 1 < size && less(l + 1, l) ? l + 1 : l;
+            if (!less(c, i)) {
+                return;
+            }
+            swap(i, c);
+            i = c;
+        }
+    }
+
+    private void swap(int i, int j) {
+        long k = keys[i];
+        keys[i] = keys[j];
+        keys[j] = k;
+        long e = ests[i];
+        ests[i] = ests[j];
+        ests[j] = e;
+        positions.put(keys[i], i);
+        positions.put(keys[j], j);
+    }
+}

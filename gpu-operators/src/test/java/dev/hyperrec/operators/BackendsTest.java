@@ -1,0 +1,129 @@
+package dev.hyperrec.operators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hyperrec.operators.internal.cpu.CpuBackend;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BackendsTest {
+
+    /** A hand-written fake CUDA backend: it only reports its name. */
+    private static final class FakeBackend implements OperatorBackend {
+        boolean closed;
+
+        @Override
+        public String name() {
+            return "cuda";
+        }
+
+        @Override
+        public EmbeddingUpdater newEmbeddingUpdater(EmbeddingUpdateConfig config) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Scorer newScorer() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public PopularitySketch newPopularitySketch(CountMinConfig config) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public ThompsonSampler newThompsonSampler(long seed) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    private record FakeProvider(boolean usable, boolean failOpen) implements BackendProvider {
+        @Override
+        public BackendKind kind() {
+            return BackendKind.CUDA;
+        }
+
+        @Override
+        public boolean isUsable() {
+            return usable;
+        }
+
+        @Override
+        public String unusableReason() {
+            return "fake: no device";
+        }
+
+        @Override
+        public OperatorBackend open() {
+            if (failOpen) {
+                throw new OperatorException("fake: CUDA_ERROR_OUT_OF_MEMORY");
+            }
+            return new FakeBackend();
+        }
+    }
+
+    @Test
+    void cpuIsTheReferenceBackend() {
+        try (OperatorBackend b = Backends.open(BackendKind.CPU)) {
+            assertThat(b).isInstanceOf(CpuBackend.class);
+            assertThat(b.name()).isEqualTo("cpu");
+        }
+        try (OperatorBackend b = Backends.open(BackendKind.CPU, List.of(new FakeProvider(true, false)))) {
+            assertThat(b.name()).as("cpu never picks a provider").isEqualTo("cpu");
+        }
+    }
+
+    @Test
+    void thisBuildHasNoCudaProviderSoAutoFallsBackAndCudaFails() {
+        try (OperatorBackend b = Backends.open(BackendKind.AUTO)) {
+            assertThat(b.name()).isEqualTo("cpu");
+        }
+        assertThatThrownBy(() -> Backends.open(BackendKind.CUDA))
+                .isInstanceOf(OperatorException.class)
+                .hasMessageContaining("no CUDA backend");
+    }
+
+    @Test
+    void autoPrefersAUsableCudaProvider() {
+        try (OperatorBackend b = Backends.open(BackendKind.AUTO, List.of(new FakeProvider(true, false)))) {
+            assertThat(b).isInstanceOf(FakeBackend.class);
+        }
+        try (OperatorBackend b = Backends.open(BackendKind.CUDA, List.of(new FakeProvider(false, false), new FakeProvider(true, false)))) {
+            assertThat(b).isInstanceOf(FakeBackend.class);
+        }
+    }
+
+    @Test
+    void autoFallsBackToCpuWhenCudaIsUnusableOrFailsToOpen() {
+        try (OperatorBackend b = Backends.open(BackendKind.AUTO, List.of(new FakeProvider(false, false)))) {
+            assertThat(b.name()).isEqualTo("cpu");
+        }
+        try (OperatorBackend b = Backends.open(BackendKind.AUTO, List.of(new FakeProvider(true, true)))) {
+            assertThat(b.name()).isEqualTo("cpu");
+        }
+    }
+
+    @Test
+    void explicitCudaReportsWhy() {
+        assertThatThrownBy(() -> Backends.open(BackendKind.CUDA, List.of(new FakeProvider(false, false))))
+                .isInstanceOf(OperatorException.class)
+                .hasMessageContaining("fake: no device");
+        assertThatThrownBy(() -> Backends.open(BackendKind.CUDA, List.of(new FakeProvider(true, true))))
+                .isInstanceOf(OperatorException.class)
+                .hasMessageContaining("CUDA_ERROR_OUT_OF_MEMORY");
+    }
+
+    @Test
+    void parsesKinds() {
+        assertThat(BackendKind.parse(" Auto ")).isEqualTo(BackendKind.AUTO);
+        assertThat(BackendKind.parse("cuda").id()).isEqualTo("cuda");
+        assertThatThrownBy(() -> BackendKind.parse("tpu")).isInstanceOf(OperatorException.class).hasMessageContaining("tpu");
+    }
+}

@@ -1,0 +1,267 @@
+package dev.hyperrec.topology;
+
+import dev.hyperrec.operators.BackendKind;
+import dev.hyperrec.operators.CountMinConfig;
+import dev.hyperrec.operators.EmbeddingUpdateConfig;
+import dev.hyperrec.operators.PopularCacheConfig;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * hyperrec's configuration: {@code hyperrec.*} keys for the pipeline, everything else passed to
+ * Kafka Streams and the Serdes unchanged. Every key, its default and its meaning is listed in
+ * docs/operations.md; invalid values fail at construction with the value and the limit.
+ */
+public final class HyperrecConfig {
+    public static final String BACKEND = "hyperrec.backend";
+    /** Prepended to every topic name (multi-tenant clusters, isolated test runs); empty by default. */
+    public static final String TOPIC_PREFIX = "hyperrec.topic.prefix";
+    public static final String EMBEDDING_DIM = "hyperrec.embedding.dim";
+    public static final String EMBEDDING_ALPHA = "hyperrec.embedding.alpha";
+    public static final String WEIGHT_VIEW = "hyperrec.weight.view";
+    public static final String WEIGHT_CLICK = "hyperrec.weight.click";
+    public static final String WEIGHT_PURCHASE = "hyperrec.weight.purchase";
+    public static final String WEIGHT_SKIP = "hyperrec.weight.skip";
+    public static final String RATING_NEUTRAL = "hyperrec.weight.rating.neutral";
+    public static final String RATING_SCALE = "hyperrec.weight.rating.scale";
+    public static final String RATING_MAX = "hyperrec.rating.max";
+    public static final String BATCH_MAX_EVENTS = "hyperrec.batch.max.events";
+    public static final String BATCH_FLUSH_INTERVAL_MS = "hyperrec.batch.flush.interval.ms";
+    public static final String RECS_K = "hyperrec.recs.k";
+    public static final String RECS_CANDIDATES = "hyperrec.recs.candidates";
+    public static final String RECS_POPULAR_CANDIDATES = "hyperrec.recs.popular.candidates";
+    public static final String RANK_WEIGHT_PERSONAL = "hyperrec.rank.weight.personal";
+    public static final String RANK_WEIGHT_BANDIT = "hyperrec.rank.weight.bandit";
+    public static final String RANK_WEIGHT_POPULARITY = "hyperrec.rank.weight.popularity";
+    public static final String SKETCH_EPSILON = "hyperrec.sketch.epsilon";
+    public static final String SKETCH_DELTA = "hyperrec.sketch.delta";
+    public static final String SKETCH_HALF_LIFE_MS = "hyperrec.sketch.half.life.ms";
+    public static final String SKETCH_HEAVY_HITTERS = "hyperrec.sketch.heavy.hitters";
+    public static final String SKETCH_SEED = "hyperrec.sketch.seed";
+    public static final String CACHE_ROW_LENGTH = "hyperrec.cache.row.length";
+    public static final String CACHE_DRIFT_THRESHOLD = "hyperrec.cache.drift.threshold";
+    public static final String CACHE_PERIOD_MS = "hyperrec.cache.period.ms";
+    public static final String CACHE_CHECK_EVERY_EVENTS = "hyperrec.cache.check.every.events";
+    public static final String BANDIT_SEED = "hyperrec.bandit.seed";
+    public static final String SEEN_MAX = "hyperrec.seen.max";
+    public static final String RECENT_ITEMS = "hyperrec.recent.items";
+    public static final String MODEL_VERSION = "hyperrec.model.version";
+    public static final String CATALOG_INITIAL_CAPACITY = "hyperrec.catalog.initial.capacity";
+    public static final String USERS_INITIAL_CAPACITY = "hyperrec.users.initial.capacity";
+
+    private static final Map<String, String> DEFAULTS;
+
+    static {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put(BACKEND, "auto");
+        d.put(TOPIC_PREFIX, "");
+        d.put(EMBEDDING_DIM, "32");
+        d.put(EMBEDDING_ALPHA, "0.1");
+        d.put(WEIGHT_VIEW, "0.1");
+        d.put(WEIGHT_CLICK, "0.5");
+        d.put(WEIGHT_PURCHASE, "1.0");
+        d.put(WEIGHT_SKIP, "-0.3");
+        d.put(RATING_NEUTRAL, "2.5");
+        d.put(RATING_SCALE, "2.5");
+        d.put(RATING_MAX, "10");
+        d.put(BATCH_MAX_EVENTS, "512");
+        d.put(BATCH_FLUSH_INTERVAL_MS, "100");
+        d.put(RECS_K, "10");
+        d.put(RECS_CANDIDATES, "100");
+        d.put(RECS_POPULAR_CANDIDATES, "20");
+        d.put(RANK_WEIGHT_PERSONAL, "1.0");
+        d.put(RANK_WEIGHT_BANDIT, "0.15");
+        d.put(RANK_WEIGHT_POPULARITY, "0.25");
+        d.put(SKETCH_EPSILON, "0.002");
+        d.put(SKETCH_DELTA, "0.01");
+        d.put(SKETCH_HALF_LIFE_MS, Long.toString(7L * 24 * 3600 * 1000));
+        d.put(SKETCH_HEAVY_HITTERS, "200");
+        d.put(SKETCH_SEED, "1592594005");
+        d.put(CACHE_ROW_LENGTH, "50");
+        d.put(CACHE_DRIFT_THRESHOLD, "0.2");
+        d.put(CACHE_PERIOD_MS, Long.toString(3600L * 1000));
+        d.put(CACHE_CHECK_EVERY_EVENTS, "500");
+        d.put(BANDIT_SEED, "42");
+        d.put(SEEN_MAX, "2000");
+        d.put(RECENT_ITEMS, "5");
+        d.put(MODEL_VERSION, "hyperrec-0.1.0/ema");
+        d.put(CATALOG_INITIAL_CAPACITY, "16384");
+        d.put(USERS_INITIAL_CAPACITY, "4096");
+        DEFAULTS = Collections.unmodifiableMap(d);
+    }
+
+    private final Map<String, String> values;
+
+    private HyperrecConfig(Map<String, String> values) {
+        this.values = values;
+        validate();
+    }
+
+    /** Defaults overlaid with {@code overrides}. */
+    public static HyperrecConfig of(Map<String, ?> overrides) {
+        Map<String, String> v = new LinkedHashMap<>(DEFAULTS);
+        overrides.forEach((k, val) -> {
+            if (val != null) {
+                v.put(k, String.valueOf(val));
+            }
+        });
+        return new HyperrecConfig(v);
+    }
+
+    public static HyperrecConfig of(Properties props) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        props.stringPropertyNames().forEach(k -> m.put(k, props.getProperty(k)));
+        return of(m);
+    }
+
+    public static Map<String, String> defaults() {
+        return DEFAULTS;
+    }
+
+    /** A copy with {@code key} set to {@code value}. */
+    public HyperrecConfig with(String key, Object value) {
+        Map<String, String> v = new LinkedHashMap<>(values);
+        v.put(key, String.valueOf(value));
+        return new HyperrecConfig(v);
+    }
+
+    /** Every key, hyperrec's and the pass-through ones. */
+    public Map<String, String> asMap() {
+        return Collections.unmodifiableMap(values);
+    }
+
+    /**
+     * Properties for {@link org.apache.kafka.streams.KafkaStreams}: the pass-through keys over
+     * hyperrec's Streams defaults (exactly_once_v2, explicit exception handlers).
+     */
+    public Properties streamsProperties() {
+        Properties p = new Properties();
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "hyperrec");
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                org.apache.kafka.streams.errors.LogAndContinueExceptionHandler.class.getName());
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+                org.apache.kafka.streams.errors.LogAndFailProcessingExceptionHandler.class.getName());
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0");
+        p.put("processing.exception.handler.global.enabled", "true");
+        values.forEach((k, v) -> {
+            if (!k.startsWith("hyperrec.")) {
+                p.put(k, v);
+            }
+        });
+        return p;
+    }
+
+    /** The pass-through keys (registry URL, credentials, serde class) for the Serdes. */
+    public Map<String, Object> serdeConfig() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        values.forEach((k, v) -> {
+            if (!k.startsWith("hyperrec.") || k.startsWith("hyperrec.serde") || k.equals("hyperrec.max.payload.bytes")) {
+                m.put(k, v);
+            }
+        });
+        return m;
+    }
+
+    public String get(String key) {
+        return values.get(key);
+    }
+
+    public int getInt(String key) {
+        try {
+            return Integer.parseInt(values.get(key).trim());
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new IllegalArgumentException(key + " must be an integer, was '" + values.get(key) + "'");
+        }
+    }
+
+    public long getLong(String key) {
+        try {
+            return Long.parseLong(values.get(key).trim());
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new IllegalArgumentException(key + " must be a long, was '" + values.get(key) + "'");
+        }
+    }
+
+    public double getDouble(String key) {
+        try {
+            double d = Double.parseDouble(values.get(key).trim());
+            if (!Double.isFinite(d)) {
+                throw new NumberFormatException();
+            }
+            return d;
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new IllegalArgumentException(key + " must be a finite number, was '" + values.get(key) + "'");
+        }
+    }
+
+    public float getFloat(String key) {
+        return (float) getDouble(key);
+    }
+
+    /** The topic a base name from {@link Topics} maps to under {@code hyperrec.topic.prefix}. */
+    public String topic(String base) {
+        return values.get(TOPIC_PREFIX) + base;
+    }
+
+    public BackendKind backend() {
+        return BackendKind.parse(values.get(BACKEND).toLowerCase(Locale.ROOT));
+    }
+
+    public int dim() {
+        return getInt(EMBEDDING_DIM);
+    }
+
+    public EmbeddingUpdateConfig embeddingUpdate() {
+        return new EmbeddingUpdateConfig(getFloat(EMBEDDING_ALPHA));
+    }
+
+    public CountMinConfig countMin() {
+        return new CountMinConfig(getDouble(SKETCH_EPSILON), getDouble(SKETCH_DELTA), getLong(SKETCH_HALF_LIFE_MS),
+                getInt(SKETCH_HEAVY_HITTERS), getLong(SKETCH_SEED));
+    }
+
+    public PopularCacheConfig popularCache() {
+        return new PopularCacheConfig(getInt(CACHE_ROW_LENGTH), getDouble(CACHE_DRIFT_THRESHOLD), getLong(CACHE_PERIOD_MS));
+    }
+
+    private void validate() {
+        backend();
+        range(EMBEDDING_DIM, 1, 4096);
+        range(BATCH_MAX_EVENTS, 1, 1_000_000);
+        range(BATCH_FLUSH_INTERVAL_MS, 1, 3_600_000);
+        range(RECS_K, 1, 1024);
+        range(RECS_CANDIDATES, 1, 1024);
+        range(RECS_POPULAR_CANDIDATES, 0, 1024);
+        range(CACHE_CHECK_EVERY_EVENTS, 1, Integer.MAX_VALUE);
+        range(SEEN_MAX, 1, 1_000_000);
+        range(RECENT_ITEMS, 1, 1024);
+        range(CATALOG_INITIAL_CAPACITY, 1, 100_000_000);
+        range(USERS_INITIAL_CAPACITY, 1, 100_000_000);
+        if (getInt(RECS_CANDIDATES) < getInt(RECS_K)) {
+            throw new IllegalArgumentException(RECS_CANDIDATES + " (" + getInt(RECS_CANDIDATES) + ") must be >= " + RECS_K + " (" + getInt(RECS_K) + ")");
+        }
+        if (getDouble(RATING_SCALE) <= 0) {
+            throw new IllegalArgumentException(RATING_SCALE + " must be > 0, was " + getDouble(RATING_SCALE));
+        }
+        for (String k : new String[] {WEIGHT_VIEW, WEIGHT_CLICK, WEIGHT_PURCHASE, WEIGHT_SKIP, RANK_WEIGHT_PERSONAL,
+                RANK_WEIGHT_BANDIT, RANK_WEIGHT_POPULARITY, RATING_NEUTRAL, RATING_MAX}) {
+            getDouble(k);
+        }
+        embeddingUpdate();
+        countMin();
+        popularCache();
+        getLong(BANDIT_SEED);
+    }
+
+    private void range(String key, long min, long max) {
+        long v = getLong(key);
+        if (v < min || v > max) {
+            throw new IllegalArgumentException(key + " must be in [" + min + ", " + max + "], was " + v);
+        }
+    }
+}

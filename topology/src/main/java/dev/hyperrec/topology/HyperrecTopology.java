@@ -1,0 +1,66 @@
+package dev.hyperrec.topology;
+
+import dev.hyperrec.avro.Recommendations;
+import dev.hyperrec.topology.internal.BatchingProcessor;
+import dev.hyperrec.topology.internal.CatalogProcessor;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Builds hyperrec's Kafka Streams topology (docs/architecture.md draws it):
+ *
+ * <pre>
+ * catalog ──► catalog-processor ──► catalog-store (global) ──► ItemCatalog (shared, on the device)
+ * interactions ─────────┐
+ * recommendation-requests ─┴► batching-processor ──► recommendations
+ *                               │  (stores: user-vectors, id-dictionary, seen-sets,
+ *                               │   bandit-params, sketch-state, batch-buffer)
+ *                               └──────────────► interactions-dlq
+ * </pre>
+ *
+ * Sources read raw bytes so that every decoding failure is handled by the processor (dead-letter
+ * topic with the reason) instead of a deserialization handler that could only log it.
+ */
+public final class HyperrecTopology {
+    private HyperrecTopology() {
+    }
+
+    public static Topology build(HyperrecRuntime runtime) {
+        HyperrecConfig config = runtime.config();
+        Topology t = new Topology();
+        t.addGlobalStore(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.CATALOG), Serdes.String(),
+                        Serdes.ByteArray()).withLoggingDisabled(),
+                NodeNames.CATALOG_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), config.topic(Topics.CATALOG),
+                NodeNames.CATALOG_PROCESSOR, () -> new CatalogProcessor(runtime));
+
+        t.addSource(NodeNames.INTERACTIONS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                config.topic(Topics.INTERACTIONS));
+        t.addSource(NodeNames.REQUESTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.topic(Topics.REQUESTS));
+        t.addProcessor(NodeNames.BATCHING_PROCESSOR, () -> new BatchingProcessor(runtime),
+                NodeNames.INTERACTIONS_SOURCE, NodeNames.REQUESTS_SOURCE);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.USER_VECTORS),
+                Serdes.String(), Serdes.ByteArray()), NodeNames.BATCHING_PROCESSOR);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.ID_DICTIONARY),
+                Serdes.String(), Serdes.Integer()), NodeNames.BATCHING_PROCESSOR);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.SEEN_SETS),
+                Serdes.String(), Serdes.ByteArray()), NodeNames.BATCHING_PROCESSOR);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.BANDIT),
+                Serdes.Bytes(), Serdes.ByteArray()), NodeNames.BATCHING_PROCESSOR);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.SKETCH),
+                Serdes.String(), Serdes.ByteArray()), NodeNames.BATCHING_PROCESSOR);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.BATCH_BUFFER),
+                Serdes.Long(), Serdes.ByteArray()), NodeNames.BATCHING_PROCESSOR);
+
+        t.addSink(NodeNames.RECOMMENDATIONS_SINK, config.topic(Topics.RECOMMENDATIONS), new StringSerializer(),
+                runtime.serdes().serde(Recommendations.class, false).serializer(), NodeNames.BATCHING_PROCESSOR);
+        t.addSink(NodeNames.DLQ_SINK, config.topic(Topics.INTERACTIONS_DLQ), new ByteArraySerializer(), new ByteArraySerializer(),
+                NodeNames.BATCHING_PROCESSOR);
+        return t;
+    }
+}

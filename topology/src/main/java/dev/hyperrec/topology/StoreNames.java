@@ -1,0 +1,22 @@
+package dev.hyperrec.topology;
+
+/** State store names (their changelogs are {@code <application.id>-<name>-changelog}). */
+public final class StoreNames {
+    /** Global store: itemId → the catalog record's raw bytes. */
+    public static final String CATALOG = "catalog-store";
+    /** userId → the user's embedding (float32 little-endian). */
+    public static final String USER_VECTORS = "user-vectors";
+    /** userId → the user's dense index within the task (the id dictionary). */
+    public static final String ID_DICTIONARY = "id-dictionary";
+    /** userId → the user's seen item keys and most recent positive items. */
+    public static final String SEEN_SETS = "seen-sets";
+    /** (segment, item key) → impressions and clicks of the Thompson-sampling bandit. */
+    public static final String BANDIT = "bandit-params";
+    /** Count-Min sketch, heavy hitters, popular-item cache state and the task's event sequence. */
+    public static final String SKETCH = "sketch-state";
+    /** Accepted events not yet applied (the open batch), so a commit never loses them. */
+    public static final String BATCH_BUFFER = "batch-buffer";
+
+    private StoreNames() {
+    }
+}

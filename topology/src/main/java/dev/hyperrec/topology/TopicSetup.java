@@ -1,0 +1,52 @@
+package dev.hyperrec.topology;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+
+/**
+ * Creates hyperrec's topics with the right partitions and configs (docs/topics.md), leaving
+ * existing ones as they are. Interactions, requests and recommendations share one partition count
+ * (they are co-partitioned by userId); the catalog has one partition so that every instance sees
+ * items in one order.
+ */
+public final class TopicSetup {
+    private TopicSetup() {
+    }
+
+    public static List<NewTopic> topics(String prefix, int partitions, short replication) {
+        List<NewTopic> t = new ArrayList<>();
+        t.add(new NewTopic(prefix + Topics.INTERACTIONS, partitions, replication));
+        t.add(new NewTopic(prefix + Topics.REQUESTS, partitions, replication));
+        t.add(new NewTopic(prefix + Topics.CATALOG, 1, replication).configs(Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+        t.add(new NewTopic(prefix + Topics.RECOMMENDATIONS, partitions, replication).configs(Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+        t.add(new NewTopic(prefix + Topics.INTERACTIONS_DLQ, partitions, replication).configs(Map.of(
+                TopicConfig.RETENTION_MS_CONFIG, Long.toString(14L * 24 * 3600 * 1000))));
+        return t;
+    }
+
+    /** Creates the missing topics; returns the names it created. */
+    public static Set<String> ensure(Admin admin, String prefix, int partitions, short replication) {
+        try {
+            Set<String> existing = admin.listTopics().names().get();
+            List<NewTopic> missing = topics(prefix, partitions, replication).stream()
+                    .filter(t -> !existing.contains(t.name())).toList();
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get();
+            }
+            return Set.copyOf(missing.stream().map(NewTopic::name).toList());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("creating topics failed: " + e.getCause(), e.getCause());
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package dev.hyperrec.topology.demo;
+
+import dev.hyperrec.avro.Recommendations;
+import dev.hyperrec.avro.RecommendedItem;
+import dev.hyperrec.avro.InteractionEvent;
+import dev.hyperrec.schemas.registry.LocalApicurioRegistry;
+import dev.hyperrec.topology.HyperrecConfig;
+import dev.hyperrec.topology.embedded.EmbeddedKafka;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The main job: starts a real broker (in-JVM KRaft) and a real registry (Apicurio, ccompat API)
+ * unless given existing ones, publishes a catalog and an interaction stream, runs the topology,
+ * prints a few users' recommendations and ends with the {@code demo:} line.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Runs the hyperrec pipeline end to end on real components and prints recommendations.")
+public final class Demo implements Callable<Integer> {
+    @Option(names = "--ratings", paramLabel = "PATH", description = "MovieLens ratings.csv or u.data to replay (default: a seeded synthetic stream)")
+    Path ratings;
+    @Option(names = "--bootstrap-servers", description = "an existing Kafka cluster (default: start an in-JVM KRaft broker)")
+    String bootstrapServers;
+    @Option(names = "--schema-registry-url", description = "an existing Confluent-compatible registry (default: start Apicurio)")
+    String registryUrl;
+    @Option(names = "--config", paramLabel = "FILE", description = "properties file with hyperrec.* and Kafka Streams settings")
+    Path configFile;
+    @Option(names = "--backend", defaultValue = "auto", description = "operator backend: auto, cpu or cuda (default: ${DEFAULT-VALUE})")
+    String backend;
+    @Option(names = "--partitions", defaultValue = "4", description = "partitions of the interaction topics (default: ${DEFAULT-VALUE})")
+    int partitions;
+    @Option(names = "--rate", defaultValue = "5000", description = "events per second to offer; 0 = as fast as possible (default: ${DEFAULT-VALUE})")
+    double rate;
+    @Option(names = "--users", defaultValue = "1000", description = "synthetic users (default: ${DEFAULT-VALUE})")
+    int users;
+    @Option(names = "--items", defaultValue = "2000", description = "synthetic items (default: ${DEFAULT-VALUE})")
+    int items;
+    @Option(names = "--events", defaultValue = "30000", description = "synthetic events (default: ${DEFAULT-VALUE})")
+    int events;
+    @Option(names = "--clusters", defaultValue = "8", description = "planted taste clusters (default: ${DEFAULT-VALUE})")
+    int clusters;
+    @Option(names = "--dim", defaultValue = "32", description = "embedding dimension (default: ${DEFAULT-VALUE})")
+    int dim;
+    @Option(names = "--train-fraction", defaultValue = "0.2", description = "share of a ratings file used to learn item embeddings (default: ${DEFAULT-VALUE})")
+    double trainFraction;
+    @Option(names = "--seed", defaultValue = "42", description = "seed of the synthetic stream and the trainer (default: ${DEFAULT-VALUE})")
+    long seed;
+    @Option(names = "--examples", defaultValue = "3", description = "users to print (default: ${DEFAULT-VALUE})")
+    int examples;
+    @Option(names = "--timeout", defaultValue = "PT10M", description = "longest wait for the last lists, ISO-8601 (default: ${DEFAULT-VALUE})")
+    Duration timeout;
+    @Option(names = "--no-progress", negatable = false, description = "no progress bar")
+    boolean noProgress;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Demo()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = System.out;
+        String runId = "run" + Long.toString(System.currentTimeMillis(), 36);
+        EmbeddedKafka kafka = null;
+        LocalApicurioRegistry registry = null;
+        try {
+            String bootstrap = bootstrapServers;
+            if (bootstrap == null) {
+                kafka = EmbeddedKafka.start();
+                bootstrap = kafka.bootstrapServers();
+                out.println("started in-JVM KRaft broker at " + bootstrap);
+            }
+            String url = registryUrl;
+            if (url == null) {
+                registry = LocalApicurioRegistry.start(LocalApicurioRegistry.locate());
+                url = registry.ccompatUrl();
+                out.println("started Apicurio registry at " + url);
+            }
+            DemoData data = ratings != null
+                    ? MovieLens.load(ratings, dim, trainFraction, seed, runId)
+                    : SyntheticData.generate(users, items, events, clusters, dim, 0.9, seed, runId);
+            Map<String, Object> cfg = new LinkedHashMap<>();
+            if (configFile != null) {
+                Properties p = new Properties();
+                try (InputStream in = Files.newInputStream(configFile)) {
+                    p.load(in);
+                }
+                p.stringPropertyNames().forEach(k -> cfg.put(k, p.getProperty(k)));
+            }
+            cfg.put("bootstrap.servers", bootstrap);
+            cfg.put("schema.registry.url", url);
+            cfg.put("application.id", "hyperrec-demo-" + runId);
+            cfg.put("state.dir", Files.createTempDirectory("hyperrec-state-").toString());
+            cfg.put(HyperrecConfig.EMBEDDING_DIM, data.dim());
+            cfg.put(HyperrecConfig.BACKEND, backend);
+            cfg.putIfAbsent(HyperrecConfig.CATALOG_INITIAL_CAPACITY, Math.max(16, data.catalog().size()));
+            HyperrecConfig config = HyperrecConfig.of(cfg);
+            PipelineRun.Result result = PipelineRun.run(data, config, partitions, rate, timeout, out, !noProgress);
+            printExamples(out, data, result);
+            out.println(result.demoLine());
+            return 0;
+        } finally {
+            if (registry != null) {
+                registry.close();
+            }
+            if (kafka != null) {
+                kafka.close();
+            }
+        }
+    }
+
+    private void printExamples(PrintStream out, DemoData data, PipelineRun.Result result) {
+        Map<String, List<String>> recent = new HashMap<>();
+        Map<String, Integer> count = new HashMap<>();
+        for (InteractionEvent e : data.events()) {
+            List<String> l = recent.computeIfAbsent(e.getUserId(), k -> new ArrayList<>());
+            l.add(e.getItemId());
+            if (l.size() > 5) {
+                l.remove(0);
+            }
+            count.merge(e.getUserId(), 1, Integer::sum);
+        }
+        List<String> chosen = result.latestByUser().keySet().stream()
+                .sorted(Comparator.comparing((String u) -> -count.getOrDefault(u, 0)).thenComparing(u -> u))
+                .limit(examples).toList();
+        for (String user : chosen) {
+            Recommendations recs = result.latestByUser().get(user);
+            out.println();
+            out.println("user " + user + (data.userCluster().containsKey(user) ? " (cluster " + data.userCluster().get(user) + ")" : "")
+                    + ", " + count.getOrDefault(user, 0) + " events");
+            out.println("  recently: " + String.join("; ", recent.getOrDefault(user, List.of()).stream()
+                    .map(i -> data.titles().getOrDefault(i, i)).toList()));
+            out.println("  recommended (" + recs.getRecommendationId() + "):");
+            for (RecommendedItem it : recs.getItems()) {
+                out.printf(java.util.Locale.ROOT, "    %2d. %-50s %-8s score %.3f%n", it.getRank(),
+                        abbreviate(data.titles().getOrDefault(it.getItemId(), it.getItemId())), it.getReason(), it.getScore());
+            }
+        }
+        out.println();
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 50 ? s.substring(0, 47) + "..." : s;
+    }
+}

@@ -1,0 +1,164 @@
+package dev.hyperrec.topology.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hyperrec.avro.CatalogItem;
+import dev.hyperrec.avro.InteractionEvent;
+import dev.hyperrec.avro.Recommendations;
+import dev.hyperrec.schemas.AvroSerdes;
+import dev.hyperrec.topology.Fixtures;
+import dev.hyperrec.topology.HyperrecApp;
+import dev.hyperrec.topology.HyperrecConfig;
+import dev.hyperrec.topology.HyperrecRuntime;
+import dev.hyperrec.topology.StoreNames;
+import dev.hyperrec.topology.TopicSetup;
+import dev.hyperrec.topology.Topics;
+import dev.hyperrec.topology.internal.EventWeights;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Stops the app mid-stream and restarts it on an empty state directory (so every store is restored
+ * from its changelog): the final per-task state equals an uninterrupted run's, and a read_committed
+ * consumer sees every list exactly once.
+ */
+@ExtendWith(KafkaInfra.class)
+class RestartIT {
+    private static final int PARTITIONS = 2;
+    private static final List<String> STORES = List.of(StoreNames.USER_VECTORS, StoreNames.ID_DICTIONARY,
+            StoreNames.SEEN_SETS, StoreNames.BANDIT, StoreNames.SKETCH, StoreNames.BATCH_BUFFER);
+
+    @Test
+    void stoppedAndRestartedRunEqualsUninterruptedRun(KafkaInfra.Infra infra) throws Exception {
+        List<InteractionEvent> events = Fixtures.randomStream(3000, 60, 40, 5);
+        long triggering = events.stream().filter(e -> EventWeights.triggers(e.getType())).count();
+        Map<String, Object> overrides = Map.of(HyperrecConfig.EMBEDDING_DIM, 8, HyperrecConfig.BATCH_MAX_EVENTS, 50,
+                HyperrecConfig.BATCH_FLUSH_INTERVAL_MS, 200, HyperrecConfig.CACHE_CHECK_EVERY_EVENTS, 25);
+
+        HyperrecConfig a = ItSupport.config(infra, "restartA.", overrides);
+        publish(infra, a, events);
+        Map<String, List<String>> reference;
+        try (HyperrecRuntime rt = HyperrecRuntime.create(a)) {
+            KafkaStreams s = HyperrecApp.start(rt);
+            try {
+                ItSupport.awaitRunning(s);
+                awaitLists(infra, a, triggering);
+                reference = snapshot(s);
+            } finally {
+                s.close(Duration.ofSeconds(30));
+            }
+        }
+
+        HyperrecConfig b = ItSupport.config(infra, "restartB.", overrides);
+        publish(infra, b, events);
+        try (HyperrecRuntime rt = HyperrecRuntime.create(b)) {
+            KafkaStreams s = HyperrecApp.start(rt);
+            try {
+                ItSupport.awaitRunning(s);
+                awaitLists(infra, b, triggering / 3);
+            } finally {
+                s.close(Duration.ofSeconds(30));
+            }
+        }
+        HyperrecConfig restarted = b.with("state.dir", Files.createTempDirectory("hyperrec-it-restored-").toString());
+        Map<String, List<String>> afterRestart;
+        List<ConsumerRecord<String, Recommendations>> lists;
+        try (HyperrecRuntime rt = HyperrecRuntime.create(restarted)) {
+            KafkaStreams s = HyperrecApp.start(rt);
+            try {
+                ItSupport.awaitRunning(s);
+                lists = awaitLists(infra, restarted, triggering);
+                Thread.sleep(500); // a last commit interval: nothing more may arrive
+                afterRestart = snapshot(s);
+            } finally {
+                s.close(Duration.ofSeconds(30));
+            }
+        }
+
+        assertThat(reference.get(StoreNames.USER_VECTORS + "#0")).isNotEmpty();
+        assertThat(afterRestart).isEqualTo(reference);
+        Map<String, Long> perId = lists.stream()
+                .collect(Collectors.groupingBy(r -> r.value().getRecommendationId(), TreeMap::new, Collectors.counting()));
+        assertThat(perId).hasSize((int) triggering);
+        assertThat(perId.values()).allMatch(c -> c == 1L);
+    }
+
+    private static void publish(KafkaInfra.Infra infra, HyperrecConfig c, List<InteractionEvent> events) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", infra.bootstrapServers()))) {
+            TopicSetup.ensure(admin, c.get(HyperrecConfig.TOPIC_PREFIX), PARTITIONS, (short) 1);
+        }
+        Properties pp = new Properties();
+        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers());
+        var cs = AvroSerdes.forClass(CatalogItem.class, c.serdeConfig(), false).serializer();
+        var es = AvroSerdes.forClass(InteractionEvent.class, c.serdeConfig(), false).serializer();
+        try (KafkaProducer<String, CatalogItem> p = new KafkaProducer<>(pp, new StringSerializer(), cs)) {
+            for (int i = 0; i < 40; i++) {
+                CatalogItem item = Fixtures.axisItem(i);
+                p.send(new ProducerRecord<>(c.topic(Topics.CATALOG), item.getItemId(), item));
+            }
+        }
+        try (KafkaProducer<String, InteractionEvent> p = new KafkaProducer<>(pp, new StringSerializer(), es)) {
+            for (InteractionEvent e : events) {
+                p.send(new ProducerRecord<>(c.topic(Topics.INTERACTIONS), e.getUserId(), e));
+            }
+        }
+    }
+
+    private static List<ConsumerRecord<String, Recommendations>> awaitLists(KafkaInfra.Infra infra, HyperrecConfig c,
+            long count) {
+        var de = AvroSerdes.forClass(Recommendations.class, c.serdeConfig(), false).deserializer();
+        List<ConsumerRecord<String, Recommendations>> out = ItSupport.readUntil(infra.bootstrapServers(),
+                c.topic(Topics.RECOMMENDATIONS), new StringDeserializer(), de, l -> l.size() >= count, Duration.ofMinutes(3));
+        assertThat(out.size()).as("lists on %s", c.topic(Topics.RECOMMENDATIONS)).isGreaterThanOrEqualTo((int) count);
+        return out;
+    }
+
+    /** Every task store's content, per partition, rendered comparably. */
+    private static Map<String, List<String>> snapshot(KafkaStreams s) {
+        Map<String, List<String>> out = new TreeMap<>();
+        for (String store : STORES) {
+            for (int p = 0; p < PARTITIONS; p++) {
+                ReadOnlyKeyValueStore<Object, Object> kv = s.store(StoreQueryParameters
+                        .fromNameAndType(store, QueryableStoreTypes.keyValueStore()).withPartition(p));
+                List<String> rows = new ArrayList<>();
+                try (KeyValueIterator<Object, Object> it = kv.all()) {
+                    it.forEachRemaining(e -> rows.add(render(e.key) + "=" + render(e.value)));
+                }
+                out.put(store + "#" + p, rows);
+            }
+        }
+        return out;
+    }
+
+    private static String render(Object o) {
+        if (o instanceof byte[] b) {
+            return HexFormat.of().formatHex(b);
+        }
+        if (o instanceof Bytes b) {
+            return HexFormat.of().formatHex(b.get());
+        }
+        return String.valueOf(o);
+    }
+}
