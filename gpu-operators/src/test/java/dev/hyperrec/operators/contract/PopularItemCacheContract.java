@@ -108,9 +108,11 @@ public abstract class PopularItemCacheContract {
         try (OperatorBackend backend = openBackend(); Scorer scorer = backend.newScorer()) {
             PopularItemCache cache = new PopularItemCache(scorer, new PopularCacheConfig(3, 0.0, Long.MAX_VALUE));
             assertThat(cache.maybeRebuild(items, new long[0], 0)).isTrue();
-            assertThat(cache.maybeRebuild(items, new long[0], Long.MAX_VALUE)).isFalse();
+            assertThat(cache.maybeRebuild(items, new long[0], Long.MAX_VALUE - 1)).isFalse();
+            assertThat(cache.maybeRebuild(items, new long[0], Long.MAX_VALUE)).as("period of Long.MAX_VALUE elapsed").isTrue();
             assertThat(cache.maybeRebuild(items, keys(3), 1)).isTrue();
             assertThat(cache.maybeRebuild(items, keys(3), 2)).isFalse();
+            assertThat(cache.maybeRebuild(items, keys(3, 4), 3)).isTrue();
         }
     }
 
@@ -135,7 +137,7 @@ public abstract class PopularItemCacheContract {
     public void restoreReproducesRowsAndTheRebuildSchedule() {
         ItemCatalog items = TestData.integerCatalog(new SplittableRandom(4), 60, 5);
         try (OperatorBackend backend = openBackend(); Scorer scorer = backend.newScorer()) {
-            PopularCacheConfig config = new PopularCacheConfig(6, 0.25, 1000);
+            PopularCacheConfig config = new PopularCacheConfig(6, 0.5, 1000);
             PopularItemCache original = new PopularItemCache(scorer, config);
             original.maybeRebuild(items, keys(1, 9, 17, 33), 5_000);
             PopularItemCache restarted = new PopularItemCache(scorer, config);
@@ -146,7 +148,7 @@ public abstract class PopularItemCacheContract {
             for (int h : new int[] {1, 9, 17, 33}) {
                 assertThat(restarted.similar(key(h))).containsExactly(original.similar(key(h)));
             }
-            // both decide the same afterwards
+            // both decide the same afterwards: distance 2/5 is below 0.5, then the period elapses
             long[] next = keys(1, 9, 17, 34);
             assertThat(restarted.maybeRebuild(items, next, 5_500)).isEqualTo(original.maybeRebuild(items, next, 5_500)).isFalse();
             assertThat(restarted.maybeRebuild(items, next, 6_000)).isEqualTo(original.maybeRebuild(items, next, 6_000)).isTrue();

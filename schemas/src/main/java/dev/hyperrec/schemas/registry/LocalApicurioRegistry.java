@@ -214,7 +214,6 @@ public final class LocalApicurioRegistry implements AutoCloseable {
     c.add("-Dquarkus.http.port=" + port);
     c.add("-Dquarkus.http.host=127.0.0.1");
     c.add("-Dquarkus.banner.enabled=false");
-    c.add("-Dquarkus.log.console.color=false");
     c.add("-Dquarkus.vertx.event-loops-pool-size=2");
     c.add("-Dquarkus.thread-pool.core-threads=2");
     c.add("-Dquarkus.thread-pool.max-threads=16");

@@ -1,5 +1,6 @@
 package dev.hyperrec.operators.internal.cpu;
 
+import dev.hyperrec.operators.OperatorException;
 import dev.hyperrec.operators.internal.ResourceOwner;
 
 /**
@@ -24,11 +25,11 @@ abstract class CpuOperator implements AutoCloseable {
 
     static void checkCount(int n, int... lengths) {
         if (n < 0) {
-            throw new dev.hyperrec.operators.OperatorException("n must be >= 0, was " + n);
+            throw new OperatorException("n must be >= 0, was " + n);
         }
         for (int len : lengths) {
             if (n > len) {
-                throw new dev.hyperrec.operators.OperatorException("n = " + n + " exceeds an array of length " + len);
+                throw new OperatorException("n = " + n + " exceeds an array of length " + len);
             }
         }
     }
