@@ -30,6 +30,14 @@ public interface PopularitySketch extends AutoCloseable {
     /** The hot set, sorted by estimate descending then key ascending; at most {@code config().heavyHitters()}. */
     List<HeavyHitter> heavyHitters();
 
+    /**
+     * The keys of the first {@code limit} entries of {@link #heavyHitters()} (same order), written
+     * to {@code out}; cheaper than the full ranking.
+     *
+     * @return the number of keys written, at most {@code min(limit, out.length)}
+     */
+    int hotKeys(int limit, long[] out);
+
     SketchState snapshot();
 
     void restore(SketchState state);

@@ -34,6 +34,7 @@ public final class HyperrecConfig {
     public static final String RECS_K = "hyperrec.recs.k";
     public static final String RECS_CANDIDATES = "hyperrec.recs.candidates";
     public static final String RECS_POPULAR_CANDIDATES = "hyperrec.recs.popular.candidates";
+    public static final String RECS_SIMILAR_PER_ITEM = "hyperrec.recs.similar.per.item";
     public static final String RANK_WEIGHT_PERSONAL = "hyperrec.rank.weight.personal";
     public static final String RANK_WEIGHT_BANDIT = "hyperrec.rank.weight.bandit";
     public static final String RANK_WEIGHT_POPULARITY = "hyperrec.rank.weight.popularity";
@@ -71,8 +72,9 @@ public final class HyperrecConfig {
         d.put(BATCH_MAX_EVENTS, "512");
         d.put(BATCH_FLUSH_INTERVAL_MS, "100");
         d.put(RECS_K, "10");
-        d.put(RECS_CANDIDATES, "100");
+        d.put(RECS_CANDIDATES, "50");
         d.put(RECS_POPULAR_CANDIDATES, "20");
+        d.put(RECS_SIMILAR_PER_ITEM, "10");
         d.put(RANK_WEIGHT_PERSONAL, "1.0");
         d.put(RANK_WEIGHT_BANDIT, "0.15");
         d.put(RANK_WEIGHT_POPULARITY, "0.25");
@@ -237,6 +239,7 @@ public final class HyperrecConfig {
         range(RECS_K, 1, 1024);
         range(RECS_CANDIDATES, 1, 1024);
         range(RECS_POPULAR_CANDIDATES, 0, 1024);
+        range(RECS_SIMILAR_PER_ITEM, 0, 1024);
         range(CACHE_CHECK_EVERY_EVENTS, 1, Integer.MAX_VALUE);
         range(SEEN_MAX, 1, 1_000_000);
         range(RECENT_ITEMS, 1, 1024);

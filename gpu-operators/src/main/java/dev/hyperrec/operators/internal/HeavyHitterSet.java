@@ -128,6 +128,39 @@ public final class HeavyHitterSet {
         return out;
     }
 
+    /**
+     * The first {@code limit} members of {@link #ranked} order (estimate descending, then key
+     * ascending) into {@code out}, without materialising the full ranking: a partial selection over
+     * primitive arrays, since this runs once per emitted list.
+     *
+     * @return how many keys were written
+     */
+    public int topKeys(int limit, long[] out, LongUnaryOperator estimator) {
+        int n = size;
+        long[] k = Arrays.copyOf(keys, n);
+        long[] e = new long[n];
+        for (int i = 0; i < n; i++) {
+            e[i] = estimator.applyAsLong(k[i]);
+        }
+        int m = Math.min(limit, Math.min(n, out.length));
+        for (int r = 0; r < m; r++) {
+            int best = r;
+            for (int i = r + 1; i < n; i++) {
+                if (e[i] > e[best] || (e[i] == e[best] && k[i] < k[best])) {
+                    best = i;
+                }
+            }
+            long tk = k[r];
+            k[r] = k[best];
+            k[best] = tk;
+            long te = e[r];
+            e[r] = e[best];
+            e[best] = te;
+            out[r] = k[r];
+        }
+        return m;
+    }
+
     /** Members with current estimates, sorted by estimate descending then key ascending. */
     public List<HeavyHitter> ranked(LongUnaryOperator estimator) {
         List<HeavyHitter> out = new ArrayList<>(size);

@@ -319,6 +319,22 @@ public abstract class PopularitySketchContract {
         }
     }
 
+    @Property(tries = 8, seed = "4242")
+    public void hotKeysArePrefixesOfTheRanking(@ForAll long seed, @ForAll @IntRange(min = 0, max = 40) int limit) {
+        CountMinConfig config = new CountMinConfig(0.01, 0.01, 0, 32, seed);
+        Stream s = Stream.zipf(seed + 7, 500, 1.1, 5_000, 0, false);
+        try (OperatorBackend backend = openBackend(); PopularitySketch sketch = backend.newPopularitySketch(config)) {
+            sketch.add(s.keys(), s.times(), s.keys().length);
+            List<HeavyHitter> hh = sketch.heavyHitters();
+            long[] out = new long[limit];
+            int n = sketch.hotKeys(limit, out);
+            assertThat(n).isEqualTo(Math.min(limit, hh.size()));
+            for (int i = 0; i < n; i++) {
+                assertThat(out[i]).as("rank %d", i).isEqualTo(hh.get(i).key());
+            }
+        }
+    }
+
     @Property(tries = 10, seed = "8080")
     public void snapshotRestoreRoundTripsAndContinuesIdentically(@ForAll long seed) {
         CountMinConfig config = new CountMinConfig(0.01, 0.02, 5000, 12, seed);

@@ -1,7 +1,6 @@
 package dev.hyperrec.schemas.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hyperrec.avro.CatalogItem;
 import dev.hyperrec.avro.InteractionEvent;

@@ -2,6 +2,8 @@ package dev.hyperrec.topology.internal;
 
 import dev.hyperrec.avro.InteractionEvent;
 import dev.hyperrec.avro.InteractionType;
+import dev.hyperrec.avro.Reason;
+import dev.hyperrec.avro.RecommendedItem;
 import dev.hyperrec.avro.RecommendationRequest;
 import dev.hyperrec.avro.Recommendations;
 import dev.hyperrec.operators.BanditTable;
@@ -26,6 +28,7 @@ import dev.hyperrec.topology.StoreNames;
 import dev.hyperrec.topology.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -79,6 +82,7 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
     private final int dim;
     private final int candidates;
     private final int popularCandidates;
+    private final int similarPerItem;
     private final int defaultK;
     private final int seenMax;
     private final int recentCap;
@@ -116,6 +120,9 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
     private UpdateBatch updateBatch;
     private ScoreBatch scoreBatch;
     private final TopKResult topK = new TopKResult();
+    private final CandidateSet candidateSet = new CandidateSet();
+    private float[] row;
+    private long[] hotBuffer = new long[0];
 
     public BatchingProcessor(HyperrecRuntime runtime) {
         this.runtime = runtime;
@@ -125,6 +132,7 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         this.dim = config.dim();
         this.candidates = config.getInt(HyperrecConfig.RECS_CANDIDATES);
         this.popularCandidates = config.getInt(HyperrecConfig.RECS_POPULAR_CANDIDATES);
+        this.similarPerItem = config.getInt(HyperrecConfig.RECS_SIMILAR_PER_ITEM);
         this.defaultK = config.getInt(HyperrecConfig.RECS_K);
         this.seenMax = config.getInt(HyperrecConfig.SEEN_MAX);
         this.recentCap = config.getInt(HyperrecConfig.RECENT_ITEMS);
@@ -159,6 +167,7 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         users = new UserTable(dim, config.getInt(HyperrecConfig.USERS_INITIAL_CAPACITY));
         updateBatch = new UpdateBatch(Math.max(16, maxBatch));
         scoreBatch = new ScoreBatch(dim, Math.max(16, maxBatch));
+        row = new float[dim];
 
         restore();
         context.schedule(Duration.ofMillis(config.getLong(HyperrecConfig.BATCH_FLUSH_INTERVAL_MS)),
@@ -230,6 +239,10 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
             deadLetter(record, r.reason, r.getMessage());
             return;
         } catch (RecordDecodingException e) {
+            if (e.reason().retriable()) {
+                // the registry is down: fail the task so the record is retried, not dead-lettered
+                throw e;
+            }
             deadLetter(record, DeadLetter.valueOf(e.reason().name()), e.getMessage());
             return;
         } catch (RuntimeException e) {
@@ -448,7 +461,7 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
                 }
             }
             if (e.seq() % cacheCheckEvery == 0) {
-                cacheRebuilt |= cache.maybeRebuild(catalog, hotKeys(sketch.heavyHitters().size()), e.eventTimeMs());
+                cacheRebuilt |= cache.maybeRebuild(catalog, hotKeys(sketch.config().heavyHitters()), e.eventTimeMs());
             }
             if (captures[i] != null) {
                 emit(e, captures[i], catalog);
@@ -495,34 +508,34 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
     }
 
     private long[] hotKeys(int limit) {
-        var hh = sketch.heavyHitters();
-        long[] keys = new long[Math.min(limit, hh.size())];
-        for (int i = 0; i < keys.length; i++) {
-            keys[i] = hh.get(i).key();
+        if (hotBuffer.length < limit) {
+            hotBuffer = new long[limit];
         }
-        return keys;
+        int n = sketch.hotKeys(limit, hotBuffer);
+        return Arrays.copyOf(hotBuffer, n);
     }
 
-    private static final int SRC_PERSONAL = 1;
-    private static final int SRC_SIMILAR = 2;
-    private static final int SRC_POPULAR = 4;
+    static final int SRC_PERSONAL = CandidateSet.PERSONAL;
+    static final int SRC_SIMILAR = CandidateSet.SIMILAR;
+    static final int SRC_POPULAR = CandidateSet.POPULAR;
 
     /** Final ranking of one triggering event's candidates (DESIGN.md §3, "Final ranking") and its list. */
     private void emit(PendingEvent e, Capture c, ItemCatalog catalog) {
-        java.util.LinkedHashMap<Integer, Integer> source = new java.util.LinkedHashMap<>();
-        java.util.HashMap<Integer, Float> personal = new java.util.HashMap<>();
+        candidateSet.clear(catalog.size());
         for (int j = 0; j < c.personalIdx.length; j++) {
-            source.merge(c.personalIdx[j], SRC_PERSONAL, (a, b) -> a | b);
-            personal.put(c.personalIdx[j], c.personalScore[j]);
+            candidateSet.add(c.personalIdx[j], SRC_PERSONAL, c.personalScore[j]);
         }
         for (long recentKey : c.recent) {
             int[] row = cache.similar(recentKey);
             if (row == null) {
                 continue;
             }
-            for (int idx : row) {
+            int taken = 0;
+            for (int j = 0; j < row.length && taken < similarPerItem; j++) {
+                int idx = row[j];
                 if (catalog.isActive(idx) && Arrays.binarySearch(c.exclude, idx) < 0) {
-                    source.merge(idx, SRC_SIMILAR, (a, b) -> a | b);
+                    candidateSet.add(idx, SRC_SIMILAR, Float.NaN);
+                    taken++;
                 }
             }
         }
@@ -530,37 +543,22 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
             for (long key : hotKeys(popularCandidates)) {
                 int idx = catalog.indexOfKey(key);
                 if (idx >= 0 && Arrays.binarySearch(c.exclude, idx) < 0) {
-                    source.merge(idx, SRC_POPULAR, (a, b) -> a | b);
+                    candidateSet.add(idx, SRC_POPULAR, Float.NaN);
                 }
             }
         }
-        int nc = source.size();
+        int nc = candidateSet.size();
         if (nc == 0) {
             return;
         }
-        int[] idx = new int[nc];
-        int[] src = new int[nc];
+        int[] idx = candidateSet.indices();
+        int[] src = candidateSet.sources();
+        float[] pers = candidateSet.personal();
         long[] keys = new long[nc];
-        int j = 0;
-        for (var en : source.entrySet()) {
-            idx[j] = en.getKey();
-            src[j] = en.getValue();
+        for (int j = 0; j < nc; j++) {
             keys[j] = catalog.keyAt(idx[j]);
-            j++;
-        }
-        float[] pers = new float[nc];
-        float[] row = new float[dim];
-        for (j = 0; j < nc; j++) {
-            Float s = personal.get(idx[j]);
-            if (s != null) {
-                pers[j] = s;
-            } else if (!c.zero) {
-                catalog.copyEmbedding(idx[j], row, 0);
-                double dot = 0;
-                for (int d = 0; d < dim; d++) {
-                    dot += (double) row[d] * c.query[d];
-                }
-                pers[j] = (float) dot;
+            if (Float.isNaN(pers[j])) {
+                pers[j] = c.zero ? 0f : dot(catalog, idx[j], c.query);
             }
         }
         long[] est = new long[nc];
@@ -576,7 +574,7 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         float[] total = new float[nc];
         float[] pop = new float[nc];
         String[] ids = new String[nc];
-        for (j = 0; j < nc; j++) {
+        for (int j = 0; j < nc; j++) {
             pop[j] = (float) (Math.log1p(est[j]) / logN);
             total[j] = wPersonal * pers[j] + wBandit * theta[j] + wPopularity * pop[j];
             ids[j] = catalog.idAt(idx[j]);
@@ -587,23 +585,11 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
             return cmp != 0 ? cmp : ids[a].compareTo(ids[b]);
         });
         int k = Math.min(e.k() > 0 ? e.k() : defaultK, nc);
-        List<dev.hyperrec.avro.RecommendedItem> items = new ArrayList<>(k);
+        List<RecommendedItem> items = new ArrayList<>(k);
         for (int r = 0; r < k; r++) {
             int o = order[r];
-            float cp = wPersonal * pers[o];
-            float cb = wBandit * theta[o];
-            float cpop = wPopularity * pop[o];
-            dev.hyperrec.avro.Reason reason;
-            if (cp >= cb && cp >= cpop) {
-                reason = (src[o] & SRC_PERSONAL) == 0 && (src[o] & SRC_SIMILAR) != 0
-                        ? dev.hyperrec.avro.Reason.SIMILAR : dev.hyperrec.avro.Reason.PERSONAL;
-            } else if (cb >= cpop) {
-                reason = dev.hyperrec.avro.Reason.EXPLORE;
-            } else {
-                reason = dev.hyperrec.avro.Reason.POPULAR;
-            }
-            items.add(dev.hyperrec.avro.RecommendedItem.newBuilder().setItemId(ids[o]).setScore(total[o])
-                    .setRank(r + 1).setReason(reason).build());
+            items.add(RecommendedItem.newBuilder().setItemId(ids[o]).setScore(total[o]).setRank(r + 1)
+                    .setReason(reason(src[o], wPersonal * pers[o], wBandit * theta[o], wPopularity * pop[o])).build());
             bandit.recordImpression(e.segment(), keys[o]);
         }
         Recommendations recs = Recommendations.newBuilder()
@@ -611,11 +597,28 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
                 .setRecommendationId(recommendationId(e))
                 .setRequestId(e.request() ? e.eventId() : null)
                 .setItems(items)
-                .setGeneratedAt(java.time.Instant.ofEpochMilli(System.currentTimeMillis()))
-                .setSourceEventTime(java.time.Instant.ofEpochMilli(e.eventTimeMs()))
+                .setGeneratedAt(Instant.ofEpochMilli(System.currentTimeMillis()))
+                .setSourceEventTime(Instant.ofEpochMilli(e.eventTimeMs()))
                 .setModelVersion(modelVersion)
                 .build();
         context.forward(new Record<Object, Object>(e.userId(), recs, e.recordTimeMs()), NodeNames.RECOMMENDATIONS_SINK);
+    }
+
+    /** The largest contribution names the reason; a personal-looking item found only through the cache is SIMILAR. */
+    static Reason reason(int sources, float personal, float bandit, float popularity) {
+        if (personal >= bandit && personal >= popularity) {
+            return (sources & SRC_PERSONAL) == 0 && (sources & SRC_SIMILAR) != 0 ? Reason.SIMILAR : Reason.PERSONAL;
+        }
+        return bandit >= popularity ? Reason.EXPLORE : Reason.POPULAR;
+    }
+
+    private float dot(ItemCatalog catalog, int item, float[] query) {
+        catalog.copyEmbedding(item, row, 0);
+        double dot = 0;
+        for (int d = 0; d < dim; d++) {
+            dot += (double) row[d] * query[d];
+        }
+        return (float) dot;
     }
 
     /** The id of the list a triggering event yields: derived from the event, so a replay yields the same id. */

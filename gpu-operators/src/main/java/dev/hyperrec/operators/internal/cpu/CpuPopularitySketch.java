@@ -144,6 +144,12 @@ final class CpuPopularitySketch extends CpuOperator implements PopularitySketch 
     }
 
     @Override
+    public int hotKeys(int limit, long[] out) {
+        checkOpen();
+        return hot.topKeys(limit, out, estimator);
+    }
+
+    @Override
     public SketchState snapshot() {
         checkOpen();
         return new SketchState(width, depth, counters.clone(), total, epoch, hot.sortedKeys());
