@@ -72,6 +72,12 @@ public final class ItemCatalog {
             if (existing != null) {
                 idx = existing;
             } else {
+                long key = ItemKeys.hash64(itemId);
+                Integer clash = indexByKey.get(key);
+                if (clash != null) {
+                    throw new OperatorException("item ids '" + itemId + "' and '" + ids[clash]
+                            + "' share the 64-bit key " + key + "; rename one");
+                }
                 idx = size;
                 ensureCapacity(size + 1);
                 ids[idx] = itemId;
@@ -132,26 +138,51 @@ public final class ItemCatalog {
     }
 
     public String idAt(int index) {
-        checkIndex(index);
-        return ids[index];
+        lock.readLock().lock();
+        try {
+            checkIndex(index);
+            return ids[index];
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     public long keyAt(int index) {
-        checkIndex(index);
-        return keys[index];
+        lock.readLock().lock();
+        try {
+            checkIndex(index);
+            return keys[index];
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     public boolean isActive(int index) {
-        return index >= 0 && index < size && active[index];
+        lock.readLock().lock();
+        try {
+            return index >= 0 && index < size && active[index];
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /** Number of slots in use (active and deleted); indices are in {@code [0, size())}. */
     public int size() {
-        return size;
+        lock.readLock().lock();
+        try {
+            return size;
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     public int activeCount() {
-        return activeCount;
+        lock.readLock().lock();
+        try {
+            return activeCount;
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /** Incremented on every change; lets device mirrors detect staleness. */

@@ -15,7 +15,7 @@ public final class ScoreBatch {
             throw new OperatorException("dim and initialCapacity must be > 0, were " + dim + ", " + initialCapacity);
         }
         this.dim = dim;
-        queries = new float[dim * initialCapacity];
+        queries = new float[Math.multiplyExact(dim, initialCapacity)];
         excludes = new int[initialCapacity][];
     }
 
@@ -30,7 +30,7 @@ public final class ScoreBatch {
         }
         if (size == excludes.length) {
             int cap = size * 2;
-            queries = Arrays.copyOf(queries, cap * dim);
+            queries = Arrays.copyOf(queries, Math.multiplyExact(cap, dim));
             excludes = Arrays.copyOf(excludes, cap);
         }
         System.arraycopy(query, 0, queries, size * dim, dim);
