@@ -24,6 +24,7 @@ public final class ItemCatalog {
     private String[] ids;
     private long[] keys;
     private boolean[] active;
+    private long[] rowVersions;
     private int size;
     private int activeCount;
     private volatile long version;
@@ -44,6 +45,7 @@ public final class ItemCatalog {
         ids = new String[initialCapacity];
         keys = new long[initialCapacity];
         active = new boolean[initialCapacity];
+        rowVersions = new long[initialCapacity];
     }
 
     public int dim() {
@@ -92,6 +94,7 @@ public final class ItemCatalog {
                 activeCount++;
             }
             version++;
+            rowVersions[idx] = version;
             return idx;
         } finally {
             lock.writeLock().unlock();
@@ -109,6 +112,7 @@ public final class ItemCatalog {
             active[idx] = false;
             activeCount--;
             version++;
+            rowVersions[idx] = version;
             return true;
         } finally {
             lock.writeLock().unlock();
@@ -211,6 +215,15 @@ public final class ItemCatalog {
         return active;
     }
 
+    /**
+     * The {@link #version()} at which each row last changed (upsert or remove), valid for
+     * {@code [0, size())}; hold {@link #readLock()}. A device mirror synced at version {@code v}
+     * re-uploads only the rows whose entry exceeds {@code v}.
+     */
+    public long[] rawRowVersions() {
+        return rowVersions;
+    }
+
     public java.util.concurrent.locks.Lock readLock() {
         return lock.readLock();
     }
@@ -236,5 +249,6 @@ public final class ItemCatalog {
         ids = Arrays.copyOf(ids, (int) cap);
         keys = Arrays.copyOf(keys, (int) cap);
         active = Arrays.copyOf(active, (int) cap);
+        rowVersions = Arrays.copyOf(rowVersions, (int) cap);
     }
 }

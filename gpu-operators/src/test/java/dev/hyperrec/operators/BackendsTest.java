@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hyperrec.operators.internal.cpu.CpuBackend;
+import dev.hyperrec.operators.internal.cuda.CudaBackend;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class BackendsTest {
@@ -81,13 +83,33 @@ class BackendsTest {
     }
 
     @Test
-    void thisBuildHasNoCudaProviderSoAutoFallsBackAndCudaFails() {
+    void thisBuildRegistersTheCudaProvider() {
+        List<BackendKind> kinds = new java.util.ArrayList<>();
+        java.util.ServiceLoader.load(BackendProvider.class).forEach(p -> kinds.add(p.kind()));
+        assertThat(kinds).containsExactly(BackendKind.CUDA);
+    }
+
+    @Test
+    void withoutAUsableDeviceAutoFallsBackAndCudaFails() {
+        Assumptions.assumeFalse(CudaBackend.isUsable(), "a CUDA device is usable here");
         try (OperatorBackend b = Backends.open(BackendKind.AUTO)) {
             assertThat(b.name()).isEqualTo("cpu");
         }
         assertThatThrownBy(() -> Backends.open(BackendKind.CUDA))
                 .isInstanceOf(OperatorException.class)
-                .hasMessageContaining("no CUDA backend");
+                .hasMessageContaining("no CUDA device is usable")
+                .hasMessageContaining(CudaBackend.unusableReason());
+    }
+
+    @Test
+    void withAUsableDeviceAutoAndCudaOpenTheCudaBackend() {
+        Assumptions.assumeTrue(CudaBackend.isUsable(), () -> "no usable CUDA device: " + CudaBackend.unusableReason());
+        try (OperatorBackend b = Backends.open(BackendKind.AUTO)) {
+            assertThat(b.name()).isEqualTo("cuda");
+        }
+        try (OperatorBackend b = Backends.open(BackendKind.CUDA)) {
+            assertThat(b.name()).isEqualTo("cuda");
+        }
     }
 
     @Test

@@ -54,6 +54,8 @@ public final class HyperrecTopology {
                 Serdes.Bytes(), Serdes.ByteArray()), NodeNames.BATCHING_PROCESSOR);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.SKETCH),
                 Serdes.String(), Serdes.ByteArray()), NodeNames.BATCHING_PROCESSOR);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.SKETCH_COUNTERS),
+                Serdes.Integer(), Serdes.Long()), NodeNames.BATCHING_PROCESSOR);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.BATCH_BUFFER),
                 Serdes.Long(), Serdes.ByteArray()), NodeNames.BATCHING_PROCESSOR);
 

@@ -12,7 +12,9 @@ public final class StoreNames {
     public static final String SEEN_SETS = "seen-sets";
     /** (segment, item key) → impressions and clicks of the Thompson-sampling bandit. */
     public static final String BANDIT = "bandit-params";
-    /** Count-Min sketch, heavy hitters, popular-item cache state and the task's event sequence. */
+    /** Count-Min counters, one entry per cell (only changed cells are written back). */
+    public static final String SKETCH_COUNTERS = "sketch-counters";
+    /** Count-Min dimensions, N, epoch and heavy hitters; popular-item cache state; the task's event sequence. */
     public static final String SKETCH = "sketch-state";
     /** Accepted events not yet applied (the open batch), so a commit never loses them. */
     public static final String BATCH_BUFFER = "batch-buffer";

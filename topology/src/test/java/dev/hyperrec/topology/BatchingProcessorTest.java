@@ -146,7 +146,7 @@ class BatchingProcessorTest {
             List<String> lists = p.recommendations().stream().map(kv -> render(kv.value)).collect(Collectors.toList());
             Map<String, List<String>> stores = new java.util.TreeMap<>();
             for (String s : List.of(StoreNames.USER_VECTORS, StoreNames.ID_DICTIONARY, StoreNames.SEEN_SETS,
-                    StoreNames.BANDIT, StoreNames.SKETCH, StoreNames.BATCH_BUFFER)) {
+                    StoreNames.BANDIT, StoreNames.SKETCH, StoreNames.SKETCH_COUNTERS, StoreNames.BATCH_BUFFER)) {
                 stores.put(s, p.storeDump(s));
             }
             return new Snapshot(lists, stores);

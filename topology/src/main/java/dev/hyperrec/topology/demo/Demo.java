@@ -43,13 +43,13 @@ public final class Demo implements Callable<Integer> {
     String backend;
     @Option(names = "--partitions", defaultValue = "4", description = "partitions of the interaction topics (default: ${DEFAULT-VALUE})")
     int partitions;
-    @Option(names = "--rate", defaultValue = "5000", description = "events per second to offer; 0 = as fast as possible (default: ${DEFAULT-VALUE})")
+    @Option(names = "--rate", defaultValue = "500", description = "events per second to offer; 0 = as fast as possible (default: ${DEFAULT-VALUE})")
     double rate;
     @Option(names = "--users", defaultValue = "1000", description = "synthetic users (default: ${DEFAULT-VALUE})")
     int users;
     @Option(names = "--items", defaultValue = "2000", description = "synthetic items (default: ${DEFAULT-VALUE})")
     int items;
-    @Option(names = "--events", defaultValue = "30000", description = "synthetic events (default: ${DEFAULT-VALUE})")
+    @Option(names = "--events", defaultValue = "20000", description = "synthetic events (default: ${DEFAULT-VALUE})")
     int events;
     @Option(names = "--clusters", defaultValue = "8", description = "planted taste clusters (default: ${DEFAULT-VALUE})")
     int clusters;

@@ -13,6 +13,7 @@ import dev.hyperrec.operators.ItemKeys;
 import dev.hyperrec.operators.PopularItemCache;
 import dev.hyperrec.operators.PopularitySketch;
 import dev.hyperrec.operators.ScoreBatch;
+import dev.hyperrec.operators.SketchState;
 import dev.hyperrec.operators.Scorer;
 import dev.hyperrec.operators.ThompsonSampler;
 import dev.hyperrec.operators.TopKResult;
@@ -102,6 +103,8 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
     private KeyValueStore<Bytes, byte[]> banditStore;
     private KeyValueStore<String, byte[]> sketchStore;
     private KeyValueStore<Long, byte[]> buffer;
+    private KeyValueStore<Integer, Long> sketchCounters;
+    private long[] persistedCounters;
     private Deserializer<InteractionEvent> interactions;
     private Deserializer<RecommendationRequest> requests;
 
@@ -154,6 +157,7 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         seenSets = context.getStateStore(StoreNames.SEEN_SETS);
         banditStore = context.getStateStore(StoreNames.BANDIT);
         sketchStore = context.getStateStore(StoreNames.SKETCH);
+        sketchCounters = context.getStateStore(StoreNames.SKETCH_COUNTERS);
         buffer = context.getStateStore(StoreNames.BATCH_BUFFER);
         interactions = runtime.serdes().serde(InteractionEvent.class, false).deserializer();
         requests = runtime.serdes().serde(RecommendationRequest.class, false).deserializer();
@@ -180,7 +184,19 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         nextSeq = seq == null ? 0 : Codecs.longs(seq)[0];
         byte[] cms = sketchStore.get(KEY_SKETCH);
         if (cms != null) {
-            sketch.restore(Codecs.sketch(cms));
+            SketchState meta = Codecs.sketch(cms);
+            long[] counters = new long[meta.width() * meta.depth()];
+            try (KeyValueIterator<Integer, Long> it = sketchCounters.all()) {
+                while (it.hasNext()) {
+                    KeyValue<Integer, Long> kv = it.next();
+                    counters[kv.key] = kv.value;
+                }
+            }
+            sketch.restore(new SketchState(meta.width(), meta.depth(), counters, meta.total(), meta.epoch(),
+                    meta.heavyKeys()));
+            persistedCounters = counters.clone();
+        } else {
+            persistedCounters = sketch.snapshot().counters();
         }
         try (KeyValueIterator<Bytes, byte[]> it = banditStore.all()) {
             while (it.hasNext()) {
@@ -639,7 +655,17 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         bandit.forEachDirty((segment, key, impressions, clicks) ->
                 banditStore.put(Bytes.wrap(Codecs.banditKey(segment, key)), Codecs.longs(impressions, clicks)));
         bandit.clearDirty();
-        sketchStore.put(KEY_SKETCH, Codecs.sketch(sketch.snapshot()));
+        SketchState state = sketch.snapshot();
+        long[] counters = state.counters();
+        for (int i = 0; i < counters.length; i++) {
+            if (counters[i] != persistedCounters[i]) {
+                // only the cells this flush changed reach RocksDB and the changelog
+                sketchCounters.put(i, counters[i]);
+                persistedCounters[i] = counters[i];
+            }
+        }
+        sketchStore.put(KEY_SKETCH, Codecs.sketch(new SketchState(state.width(), state.depth(), new long[0],
+                state.total(), state.epoch(), state.heavyKeys())));
         if (cacheRebuilt) {
             long[] hot = cache.cachedHotKeys();
             long[] v = new long[hot.length + 1];

@@ -69,7 +69,7 @@ public final class Codecs {
         for (int i = 0; i < heavy.length; i++) {
             heavy[i] = b.getLong();
         }
-        long[] counters = new long[w * d];
+        long[] counters = new long[b.remaining() / 8];
         for (int i = 0; i < counters.length; i++) {
             counters[i] = b.getLong();
         }

@@ -48,7 +48,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class RestartIT {
     private static final int PARTITIONS = 2;
     private static final List<String> STORES = List.of(StoreNames.USER_VECTORS, StoreNames.ID_DICTIONARY,
-            StoreNames.SEEN_SETS, StoreNames.BANDIT, StoreNames.SKETCH, StoreNames.BATCH_BUFFER);
+            StoreNames.SEEN_SETS, StoreNames.BANDIT, StoreNames.SKETCH, StoreNames.SKETCH_COUNTERS, StoreNames.BATCH_BUFFER);
 
     @Test
     void stoppedAndRestartedRunEqualsUninterruptedRun(KafkaInfra.Infra infra) throws Exception {

@@ -1,0 +1,46 @@
+// User-embedding EMA update u <- normalise((1 - a) u + a w x), applied in batch order.
+// The host groups the batch's events by user (a stable counting sort), so one thread block owns one
+// user's segment and applies its events sequentially: the result equals event-by-event application
+// even when a user repeats in the batch, and distinct users run in parallel.
+//
+// Arithmetic mirrors CpuEmbeddingUpdater: t_d = (1-a)*u_d + (a*w)*x_d in double with explicit
+// round-to-nearest operations (no fma contraction, so t_d is bit-identical to Java's); the squared
+// norm is a fixed-shape tree reduction in double (deterministic, but not Java's sequential order, so
+// rows may differ from the CPU backend in the last float bit); u_d = (float)(t_d / sqrt(ss)).
+#include <stdint.h>
+
+extern "C" __global__ void ema_update(float* __restrict__ rows, int dim, const int* __restrict__ segStart,
+        const int* __restrict__ evItem, const float* __restrict__ evWeight,
+        const float* __restrict__ X, int ld, double alpha) {
+    extern __shared__ double sh[];
+    double* t = sh;                 // dim
+    double* warpSums = sh + dim;    // 32
+    int s = blockIdx.x;
+    float* u = rows + (size_t) s * dim;
+    double keep = 1.0 - alpha;
+    int lane = threadIdx.x & 31;
+    int warp = threadIdx.x >> 5;
+    int nWarps = (blockDim.x + 31) >> 5;
+    for (int e = segStart[s]; e < segStart[s + 1]; e++) {
+        const float* x = X + (size_t) evItem[e] * ld;
+        double aw = __dmul_rn(alpha, (double) evWeight[e]);
+        double part = 0.0;
+        for (int d = threadIdx.x; d < dim; d += blockDim.x) {
+            double v = __dadd_rn(__dmul_rn(keep, (double) u[d]), __dmul_rn(aw, (double) x[d]));
+            t[d] = v;
+            part = __dadd_rn(part, __dmul_rn(v, v));
+        }
+        for (int o = 16; o > 0; o >>= 1) part = __dadd_rn(part, __shfl_down_sync(0xffffffffu, part, o));
+        if (lane == 0) warpSums[warp] = part;
+        __syncthreads();
+        double ss = 0.0;
+        for (int w = 0; w < nWarps; w++) ss = __dadd_rn(ss, warpSums[w]);
+        if (ss > 0.0) {
+            double norm = sqrt(ss);
+            for (int d = threadIdx.x; d < dim; d += blockDim.x) u[d] = (float) __ddiv_rn(t[d], norm);
+        } else {
+            for (int d = threadIdx.x; d < dim; d += blockDim.x) u[d] = (float) t[d];
+        }
+        __syncthreads();
+    }
+}

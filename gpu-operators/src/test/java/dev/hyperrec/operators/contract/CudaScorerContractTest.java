@@ -1,0 +1,32 @@
+package dev.hyperrec.operators.contract;
+
+import dev.hyperrec.operators.OperatorBackend;
+import dev.hyperrec.operators.internal.cuda.CudaBackend;
+import dev.hyperrec.operators.internal.cuda.ScorePrecision;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+
+/** Runs {@link ScorerContract} on the CUDA backend with EXACT precision (bit-identical scores); skipped (by assumption) where no device is usable. */
+@Tag("gpu")
+@net.jqwik.api.Tag("gpu")
+@AddLifecycleHook(CudaTests.class)
+class CudaScorerContractTest extends ScorerContract {
+
+    @BeforeEach
+    void requireDevice() {
+        Assumptions.assumeTrue(CudaBackend.isUsable(), CudaTests::reason);
+    }
+
+    @Override
+    protected OperatorBackend openBackend() {
+        return new CudaBackend(0, ScorePrecision.EXACT);
+    }
+
+    /** EXACT sums float products in double in dimension order: bit-identical to the reference. */
+    @Override
+    protected boolean exactScores() {
+        return true;
+    }
+}

@@ -1,0 +1,285 @@
+package dev.hyperrec.operators.internal.cuda;
+
+import dev.hyperrec.operators.CountMinConfig;
+import dev.hyperrec.operators.EmbeddingUpdateConfig;
+import dev.hyperrec.operators.ItemCatalog;
+import dev.hyperrec.operators.ScoreBatch;
+import dev.hyperrec.operators.TopKResult;
+import dev.hyperrec.operators.UpdateBatch;
+import dev.hyperrec.operators.UserTable;
+import dev.hyperrec.operators.Vectors;
+import dev.hyperrec.operators.internal.cpu.CpuBackend;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * The CUDA operators' benchmark harness (run by scripts/gpu-run.sh on the GPU machine; the PyTorch
+ * reference is scripts/bench_torch.py in the same run). Writes one JSON object of measurements:
+ * median device time (CUDA events around the operator's uploads, kernels and downloads) and median
+ * wall time of the Java call, over {@code reps} runs after warm-up. Seeded random unit vectors.
+ *
+ * <p>Usage: {@code CudaBench <out.json> [quick]}
+ */
+public final class CudaBench {
+    private static final int N = 62_423;
+    private static final int DIM = 384;
+
+    private final List<String> rows = new ArrayList<>();
+
+    public static void main(String[] args) throws IOException {
+        Path out = Path.of(args.length > 0 ? args[0] : "gpu-bench-java.json");
+        boolean quick = args.length > 1 && args[1].equals("quick");
+        CudaBench b = new CudaBench();
+        String device = CudaBackend.describeDevice();
+        System.out.println("cuda-bench: device " + device);
+        b.scoring(quick);
+        b.thompson();
+        b.sketch();
+        b.ema(quick);
+        String json = "{\n  \"device\": \"" + device.replace("\"", "'") + "\",\n  \"measurements\": [\n    "
+                + String.join(",\n    ", b.rows) + "\n  ]\n}\n";
+        Files.writeString(out, json);
+        System.out.println("cuda-bench: wrote " + out);
+    }
+
+    private void record(String op, String precision, int batch, int k, double deviceMs, double wallMs, String extra) {
+        String row = String.format(Locale.ROOT,
+                "{\"op\": \"%s\", \"precision\": \"%s\", \"batch\": %d, \"k\": %d, \"device_ms\": %.4f, \"wall_ms\": %.4f%s}",
+                op, precision, batch, k, deviceMs, wallMs, extra == null ? "" : ", " + extra);
+        rows.add(row);
+        System.out.println("cuda-bench: " + row);
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static float[] unit(SplittableRandom rnd, int dim) {
+        float[] v = new float[dim];
+        for (int d = 0; d < dim; d++) {
+            v[d] = (float) rnd.nextGaussian();
+        }
+        Vectors.normaliseInPlace(v);
+        return v;
+    }
+
+    private void scoring(boolean quick) {
+        SplittableRandom rnd = new SplittableRandom(42);
+        ItemCatalog items = new ItemCatalog(DIM, N);
+        for (int i = 0; i < N; i++) {
+            items.upsert("i" + i, unit(rnd, DIM));
+        }
+        int[] batches = quick ? new int[] {1, 1000} : new int[] {1, 100, 1000, 4096};
+        int maxB = 10_000;
+        ScoreBatch all = new ScoreBatch(DIM, maxB);
+        for (int q = 0; q < maxB; q++) {
+            all.add(unit(rnd, DIM), null);
+        }
+        try (CudaBackend cuda = new CudaBackend()) {
+            CudaScorer[] scorers = new CudaScorer[ScorePrecision.values().length];
+            for (ScorePrecision p : ScorePrecision.values()) {
+                scorers[p.ordinal()] = cuda.newScorer(p);
+            }
+            int[][] cases = new int[batches.length + 3][];
+            int c = 0;
+            for (int b : batches) {
+                cases[c++] = new int[] {b, 20};
+            }
+            cases[c++] = new int[] {1000, 10};
+            cases[c++] = new int[] {1000, 100};
+            cases[c++] = new int[] {1000, 1024};
+            for (int[] cs : cases) {
+                int b = cs[0];
+                int k = cs[1];
+                ScoreBatch batch = slice(all, b);
+                TopKResult exact = new TopKResult();
+                for (ScorePrecision p : ScorePrecision.values()) {
+                    CudaScorer s = scorers[p.ordinal()];
+                    TopKResult out = p == ScorePrecision.EXACT ? exact : new TopKResult();
+                    int reps = b >= 4096 ? 5 : 15;
+                    double[] dev = new double[reps];
+                    double[] wall = new double[reps];
+                    for (int w = 0; w < 3; w++) {
+                        s.topK(items, batch, k, out);
+                    }
+                    for (int r = 0; r < reps; r++) {
+                        long t0 = System.nanoTime();
+                        s.topK(items, batch, k, out);
+                        wall[r] = (System.nanoTime() - t0) / 1e6;
+                        dev[r] = s.lastDeviceMillis();
+                    }
+                    double recall = p == ScorePrecision.EXACT ? 1.0 : recall(exact, out, b, k);
+                    record("score", p.name().toLowerCase(Locale.ROOT), b, k, median(dev), median(wall),
+                            String.format(Locale.ROOT, "\"recall_vs_exact\": %.5f, \"overflow_retries\": %d", recall, s.overflowRetries()));
+                }
+            }
+            // cache rebuild: 10K hot items x the catalog, rows of 50 (PopularItemCache's batched topK)
+            ScoreBatch hot = slice(all, maxB);
+            for (ScorePrecision p : new ScorePrecision[] {ScorePrecision.EXACT, ScorePrecision.FP32, ScorePrecision.BF16}) {
+                CudaScorer s = scorers[p.ordinal()];
+                TopKResult out = new TopKResult();
+                s.topK(items, hot, 50, out);
+                double[] dev = new double[3];
+                double[] wall = new double[3];
+                for (int r = 0; r < 3; r++) {
+                    long t0 = System.nanoTime();
+                    s.topK(items, hot, 50, out);
+                    wall[r] = (System.nanoTime() - t0) / 1e6;
+                    dev[r] = s.lastDeviceMillis();
+                }
+                record("cache-rebuild", p.name().toLowerCase(Locale.ROOT), maxB, 50, median(dev), median(wall), null);
+            }
+        }
+    }
+
+    private static ScoreBatch slice(ScoreBatch all, int b) {
+        ScoreBatch s = new ScoreBatch(DIM, b);
+        float[] q = new float[DIM];
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(all.queries(), i * DIM, q, 0, DIM);
+            s.add(q, null);
+        }
+        return s;
+    }
+
+    private static double recall(TopKResult exact, TopKResult approx, int b, int k) {
+        double sum = 0;
+        for (int r = 0; r < b; r++) {
+            Set<Integer> e = new HashSet<>();
+            for (int j = 0; j < exact.count(r); j++) {
+                e.add(exact.index(r, j));
+            }
+            int hit = 0;
+            for (int j = 0; j < approx.count(r); j++) {
+                if (e.contains(approx.index(r, j))) {
+                    hit++;
+                }
+            }
+            sum += e.isEmpty() ? 1.0 : (double) hit / e.size();
+        }
+        return sum / b;
+    }
+
+    private void thompson() {
+        int n = 1_000_000;
+        SplittableRandom rnd = new SplittableRandom(7);
+        long[] keys = new long[n];
+        double[] a = new double[n];
+        double[] b = new double[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = rnd.nextLong();
+            a[i] = 1 + rnd.nextInt(100);
+            b[i] = 1 + rnd.nextInt(1000);
+        }
+        float[] out = new float[n];
+        try (CudaBackend cuda = new CudaBackend()) {
+            CudaThompsonSampler s = (CudaThompsonSampler) cuda.newThompsonSampler(11);
+            for (int w = 0; w < 3; w++) {
+                s.sample(w, keys, a, b, n, out);
+            }
+            double[] dev = new double[10];
+            double[] wall = new double[10];
+            for (int r = 0; r < 10; r++) {
+                long t0 = System.nanoTime();
+                s.sample(r, keys, a, b, n, out);
+                wall[r] = (System.nanoTime() - t0) / 1e6;
+                dev[r] = s.lastDeviceMillis();
+            }
+            record("thompson", "fp64", n, 0, median(dev), median(wall), "\"shape\": \"1000x1000\"");
+        }
+    }
+
+    private void sketch() {
+        int n = 1_000_000;
+        SplittableRandom rnd = new SplittableRandom(9);
+        long[] keys = new long[n];
+        long[] times = new long[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = rnd.nextInt(1_000_000) * 0x9E3779B97F4A7C15L;
+        }
+        CountMinConfig config = new CountMinConfig(Math.E / (1 << 20) * 1.0000001, Math.exp(-6.5), 0, 200, 3);
+        try (CudaBackend cuda = new CudaBackend()) {
+            CudaPopularitySketch s = (CudaPopularitySketch) cuda.newPopularitySketch(config);
+            for (int w = 0; w < 3; w++) {
+                s.benchCountOnly(keys, n);
+            }
+            double[] dev = new double[10];
+            for (int r = 0; r < 10; r++) {
+                dev[r] = s.benchCountOnly(keys, n);
+            }
+            record("cms-count", "int64", n, 0, median(dev), Double.NaN,
+                    "\"width\": " + config.width() + ", \"depth\": " + config.depth());
+            CudaPopularitySketch full = (CudaPopularitySketch) cuda.newPopularitySketch(config);
+            double[] wall = new double[3];
+            for (int r = 0; r < 3; r++) {
+                long t0 = System.nanoTime();
+                full.add(keys, times, n);
+                wall[r] = (System.nanoTime() - t0) / 1e6;
+            }
+            record("cms-add-with-heavy-hitters", "int64", n, 0, Double.NaN, median(wall), null);
+        }
+        try (CpuBackend cpu = new CpuBackend()) {
+            var s = cpu.newPopularitySketch(config);
+            double[] wall = new double[3];
+            for (int r = 0; r < 3; r++) {
+                long t0 = System.nanoTime();
+                s.add(keys, times, n);
+                wall[r] = (System.nanoTime() - t0) / 1e6;
+            }
+            record("cms-add-cpu-reference", "int64", n, 0, Double.NaN, median(wall), null);
+        }
+    }
+
+    private void ema(boolean quick) {
+        int users = quick ? 200_000 : 1_000_000;
+        int n = 100_000;
+        SplittableRandom rnd = new SplittableRandom(5);
+        ItemCatalog items = new ItemCatalog(DIM, 10_000);
+        for (int i = 0; i < 10_000; i++) {
+            items.upsert("i" + i, unit(rnd, DIM));
+        }
+        UserTable table = new UserTable(DIM, users);
+        for (int u = 0; u < users; u++) {
+            table.indexOrAdd("u" + u);
+        }
+        UpdateBatch batch = new UpdateBatch(n);
+        for (int e = 0; e < n; e++) {
+            batch.add(rnd.nextInt(users), rnd.nextInt(10_000), 1f);
+        }
+        try (CudaBackend cuda = new CudaBackend()) {
+            CudaEmbeddingUpdater u = (CudaEmbeddingUpdater) cuda.newEmbeddingUpdater(EmbeddingUpdateConfig.defaults());
+            for (int w = 0; w < 2; w++) {
+                u.apply(table, items, batch);
+            }
+            double[] dev = new double[7];
+            double[] wall = new double[7];
+            for (int r = 0; r < 7; r++) {
+                long t0 = System.nanoTime();
+                u.apply(table, items, batch);
+                wall[r] = (System.nanoTime() - t0) / 1e6;
+                dev[r] = u.lastDeviceMillis();
+            }
+            record("ema", "fp64-accumulate", n, 0, median(dev), median(wall), "\"users\": " + users + ", \"dim\": " + DIM);
+        }
+        try (CpuBackend cpu = new CpuBackend()) {
+            var u = cpu.newEmbeddingUpdater(EmbeddingUpdateConfig.defaults());
+            double[] wall = new double[3];
+            for (int r = 0; r < 3; r++) {
+                long t0 = System.nanoTime();
+                u.apply(table, items, batch);
+                wall[r] = (System.nanoTime() - t0) / 1e6;
+            }
+            record("ema-cpu-reference", "fp64-accumulate", n, 0, Double.NaN, median(wall), "\"users\": " + users);
+        }
+    }
+}
