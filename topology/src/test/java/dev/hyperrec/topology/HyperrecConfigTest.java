@@ -1,0 +1,41 @@
+package dev.hyperrec.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class HyperrecConfigTest {
+
+    @Test
+    void defaultsAreValidAndStreamsGetsExactlyOnceAndPassThroughKeys() {
+        HyperrecConfig c = HyperrecConfig.of(Map.of("bootstrap.servers", "b:9092", "num.stream.threads", "3"));
+        var p = c.streamsProperties();
+        assertThat(p.getProperty("processing.guarantee")).isEqualTo("exactly_once_v2");
+        assertThat(p.getProperty("bootstrap.servers")).isEqualTo("b:9092");
+        assertThat(p.getProperty("num.stream.threads")).isEqualTo("3");
+        assertThat(p.stringPropertyNames()).noneMatch(k -> k.startsWith("hyperrec.") && !k.startsWith("hyperrec.serde"));
+        assertThat(c.serdeConfig()).containsEntry("bootstrap.servers", "b:9092").doesNotContainKey(HyperrecConfig.BACKEND);
+    }
+
+    @Test
+    void topicPrefixAppliesToEveryTopic() {
+        HyperrecConfig c = HyperrecConfig.of(Map.of(HyperrecConfig.TOPIC_PREFIX, "tenant1."));
+        assertThat(c.topic(Topics.INTERACTIONS)).isEqualTo("tenant1.interactions");
+        assertThat(TopicSetup.topics("tenant1.", 3, (short) 1)).allMatch(t -> t.name().startsWith("tenant1."));
+    }
+
+    @Test
+    void invalidValuesFailWithTheValueAndTheLimit() {
+        assertThatThrownBy(() -> HyperrecConfig.of(Map.of(HyperrecConfig.RECS_K, "0")))
+                .hasMessageContaining(HyperrecConfig.RECS_K).hasMessageContaining("[1, 1024]").hasMessageContaining("0");
+        assertThatThrownBy(() -> HyperrecConfig.of(Map.of(HyperrecConfig.EMBEDDING_ALPHA, "1.5")))
+                .hasMessageContaining("alpha").hasMessageContaining("1.5");
+        assertThatThrownBy(() -> HyperrecConfig.of(Map.of(HyperrecConfig.BACKEND, "tpu"))).hasMessageContaining("tpu");
+        assertThatThrownBy(() -> HyperrecConfig.of(Map.of(HyperrecConfig.RECS_K, "20", HyperrecConfig.RECS_CANDIDATES, "10")))
+                .hasMessageContaining("must be >=");
+        assertThatThrownBy(() -> HyperrecConfig.of(Map.of(HyperrecConfig.WEIGHT_CLICK, "NaN")))
+                .hasMessageContaining("finite");
+    }
+}
