@@ -102,6 +102,23 @@ class BatchingProcessorTest {
     }
 
     @Test
+    void aColdStartRequestWithNothingToRecommendStillGetsExactlyOneEmptyList() {
+        try (TestPipeline p = pipeline(1)) {
+            p.request(Fixtures.request("cold", "newcomer", null, 5, 0));
+            List<KeyValue<String, Recommendations>> out = p.recommendations();
+            assertThat(out).hasSize(1);
+            assertThat(out.get(0).value.getRecommendationId()).isEqualTo("req:cold");
+            assertThat(out.get(0).value.getItems()).isEmpty();
+            // once something is popular, the same cold user gets popular items
+            p.interaction(event("e1", "someone", "i4", InteractionType.VIEW, 1, 1));
+            p.request(Fixtures.request("cold2", "newcomer", null, 5, 2));
+            Recommendations r = p.recommendations().get(0).value;
+            assertThat(r.getItems()).extracting(RecommendedItem::getItemId).contains("i4");
+            assertThat(r.getItems().get(0).getReason()).isIn(Reason.POPULAR, Reason.EXPLORE, Reason.SIMILAR);
+        }
+    }
+
+    @Test
     void sameInputWithDifferentBatchSizesAndPunctuationGivesIdenticalStateAndLists() {
         List<InteractionEvent> input = Fixtures.randomStream(600, 25, 40, 11);
         Snapshot reference = replay(input, 1, Integer.MAX_VALUE);

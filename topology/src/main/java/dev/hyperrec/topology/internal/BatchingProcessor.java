@@ -564,9 +564,6 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
             }
         }
         int nc = candidateSet.size();
-        if (nc == 0) {
-            return;
-        }
         int[] idx = candidateSet.indices();
         int[] src = candidateSet.sources();
         float[] pers = candidateSet.personal();
