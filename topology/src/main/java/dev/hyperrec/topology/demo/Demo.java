@@ -66,13 +66,15 @@ public final class Demo implements Callable<Integer> {
     @Option(names = "--no-progress", negatable = false, description = "no progress bar")
     boolean noProgress;
 
+    /** Where the demo prints; tests capture it. */
+    PrintStream out = System.out;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new Demo()).execute(args));
     }
 
     @Override
     public Integer call() throws Exception {
-        PrintStream out = System.out;
         String runId = "run" + Long.toString(System.currentTimeMillis(), 36);
         EmbeddedKafka kafka = null;
         LocalApicurioRegistry registry = null;

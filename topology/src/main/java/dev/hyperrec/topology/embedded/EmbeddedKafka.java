@@ -49,7 +49,14 @@ public final class EmbeddedKafka implements AutoCloseable {
                     .setDeleteOnClose(true);
             brokerProps.forEach(b::setConfigProp);
             KafkaClusterTestKit cluster = b.build();
-            cluster.format();
+            // the storage formatter prints its bootstrap records to stdout; keep the demo's output readable
+            java.io.PrintStream out = System.out;
+            System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+            try {
+                cluster.format();
+            } finally {
+                System.setOut(out);
+            }
             cluster.startup();
             cluster.waitForReadyBrokers();
             LOG.info("embedded KRaft broker ready at {} in {} ms", cluster.bootstrapServers(),

@@ -59,7 +59,8 @@ final class CatalogMirror {
             dim = items.dim();
             ld = paddedDim(dim);
             if (n > capacity || x == null) {
-                int cap = (int) Math.min(Integer.MAX_VALUE - 8L, Math.max(Math.max(n, 64), (long) (capacity * CudaOperator.HEADROOM)));
+                // headroom over the current size, so appends are promoted in place (incrementally)
+                int cap = (int) Math.min(Integer.MAX_VALUE - 8L, Math.max(64L, (long) (Math.max(n, capacity) * CudaOperator.HEADROOM)));
                 allocate(cap);
             }
             catalog = items;
