@@ -9,7 +9,7 @@ import dev.hyperrec.topology.HyperrecConfig;
 import dev.hyperrec.topology.HyperrecRuntime;
 import dev.hyperrec.topology.TopicSetup;
 import dev.hyperrec.topology.Topics;
-import dev.hyperrec.topology.internal.EventWeights;
+import dev.hyperrec.topology.engine.EventWeights;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;

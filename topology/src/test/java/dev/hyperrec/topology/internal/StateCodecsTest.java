@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hyperrec.operators.SketchState;
+import dev.hyperrec.topology.engine.PendingEvent;
+import dev.hyperrec.topology.engine.UserHistory;
 import org.junit.jupiter.api.Test;
 
 class StateCodecsTest {

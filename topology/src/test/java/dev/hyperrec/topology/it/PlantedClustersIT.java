@@ -30,7 +30,7 @@ class PlantedClustersIT {
         assertThat(result.usersWithRecs()).isEqualTo(300);
         assertThat(result.duplicateLists()).isZero();
         long triggering = data.events().stream()
-                .filter(e -> dev.hyperrec.topology.internal.EventWeights.triggers(e.getType())).count();
+                .filter(e -> dev.hyperrec.topology.engine.EventWeights.triggers(e.getType())).count();
         assertThat(result.recommendations()).isEqualTo(triggering);
         double worst = 1;
         for (Map.Entry<String, Recommendations> e : result.latestByUser().entrySet()) {

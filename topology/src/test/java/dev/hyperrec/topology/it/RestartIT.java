@@ -13,7 +13,7 @@ import dev.hyperrec.topology.HyperrecRuntime;
 import dev.hyperrec.topology.StoreNames;
 import dev.hyperrec.topology.TopicSetup;
 import dev.hyperrec.topology.Topics;
-import dev.hyperrec.topology.internal.EventWeights;
+import dev.hyperrec.topology.engine.EventWeights;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;

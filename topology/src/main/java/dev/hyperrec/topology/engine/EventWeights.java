@@ -1,4 +1,4 @@
-package dev.hyperrec.topology.internal;
+package dev.hyperrec.topology.engine;
 
 import dev.hyperrec.avro.InteractionType;
 import dev.hyperrec.topology.HyperrecConfig;

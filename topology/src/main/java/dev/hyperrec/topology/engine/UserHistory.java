@@ -1,4 +1,4 @@
-package dev.hyperrec.topology.internal;
+package dev.hyperrec.topology.engine;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package dev.hyperrec.topology.internal;
+package dev.hyperrec.topology.engine;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

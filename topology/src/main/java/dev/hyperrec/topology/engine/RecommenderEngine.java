@@ -1,0 +1,446 @@
+package dev.hyperrec.topology.engine;
+
+import dev.hyperrec.avro.InteractionType;
+import dev.hyperrec.avro.Reason;
+import dev.hyperrec.avro.RecommendedItem;
+import dev.hyperrec.avro.Recommendations;
+import dev.hyperrec.operators.BanditTable;
+import dev.hyperrec.operators.EmbeddingUpdater;
+import dev.hyperrec.operators.ItemCatalog;
+import dev.hyperrec.operators.ItemKeys;
+import dev.hyperrec.operators.OperatorBackend;
+import dev.hyperrec.operators.PopularItemCache;
+import dev.hyperrec.operators.PopularitySketch;
+import dev.hyperrec.operators.ScoreBatch;
+import dev.hyperrec.operators.Scorer;
+import dev.hyperrec.operators.ThompsonSampler;
+import dev.hyperrec.operators.TopKResult;
+import dev.hyperrec.operators.UpdateBatch;
+import dev.hyperrec.operators.UserTable;
+import dev.hyperrec.operators.Vectors;
+import dev.hyperrec.topology.HyperrecConfig;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * One task's recommender, free of Kafka: the operators, the in-memory (device-side) state they work
+ * on, and the algorithm that turns an ordered batch of events into state changes and lists. The
+ * Streams processor feeds it and persists what it changed; the evaluation harness replays logs
+ * through it directly, so both run exactly the same code.
+ *
+ * <p><b>Determinism.</b> {@link #apply} gives the same state and lists as applying its events one at
+ * a time in order, so results never depend on where batch boundaries fall:
+ * <ol>
+ *   <li>Rounds: round r holds each user's r-th event of the batch. A round's embedding updates touch
+ *       each user once, so they run as one operator call; right after it, every triggering event of
+ *       the round captures its query vector, seen-set and recent items, and the round's queries are
+ *       scored in one batched top-M call. Personal scores depend only on the user's own state, so this
+ *       equals the sequential order.</li>
+ *   <li>Sequential pass in order: Count-Min adds (decayed on event time), bandit rewards,
+ *       popular-cache drift checks, then each triggering event's final ranking with Thompson draws
+ *       keyed by its event id, and the impressions of the list it emits.</li>
+ * </ol>
+ *
+ * <p>Thread affinity: one thread (the owning task's).
+ */
+public final class RecommenderEngine implements AutoCloseable {
+    /** A list and the event that triggered it. */
+    public record Emitted(PendingEvent event, Recommendations recommendations) {
+    }
+
+    /** What an {@link #apply} changed besides the dirty rows the tables track themselves. */
+    public record Applied(java.util.BitSet touchedUsers, boolean cacheRebuilt) {
+    }
+
+    private final ItemCatalog catalog;
+    private final EventWeights weights;
+    private final int dim;
+    private final int candidates;
+    private final int popularCandidates;
+    private final int similarPerItem;
+    private final int defaultK;
+    private final int seenMax;
+    private final int recentCap;
+    private final int cacheCheckEvery;
+    private final float wPersonal;
+    private final float wBandit;
+    private final float wPopularity;
+    private final String modelVersion;
+
+    private final EmbeddingUpdater updater;
+    private final Scorer scorer;
+    private final PopularitySketch sketch;
+    private final ThompsonSampler sampler;
+    private final PopularItemCache cache;
+    private final BanditTable bandit = new BanditTable();
+    private final UserTable users;
+    private final List<UserHistory> histories = new ArrayList<>();
+    private final UpdateBatch updateBatch;
+    private final ScoreBatch scoreBatch;
+    private final TopKResult topK = new TopKResult();
+    private final CandidateSet candidateSet = new CandidateSet();
+    private final float[] row;
+    private long[] hotBuffer = new long[0];
+
+    public RecommenderEngine(HyperrecConfig config, OperatorBackend backend, ItemCatalog catalog) {
+        this.catalog = catalog;
+        this.weights = new EventWeights(config);
+        this.dim = config.dim();
+        if (catalog.dim() != dim) {
+            throw new IllegalArgumentException("catalog dimension " + catalog.dim() + " differs from "
+                    + HyperrecConfig.EMBEDDING_DIM + " = " + dim);
+        }
+        this.candidates = config.getInt(HyperrecConfig.RECS_CANDIDATES);
+        this.popularCandidates = config.getInt(HyperrecConfig.RECS_POPULAR_CANDIDATES);
+        this.similarPerItem = config.getInt(HyperrecConfig.RECS_SIMILAR_PER_ITEM);
+        this.defaultK = config.getInt(HyperrecConfig.RECS_K);
+        this.seenMax = config.getInt(HyperrecConfig.SEEN_MAX);
+        this.recentCap = config.getInt(HyperrecConfig.RECENT_ITEMS);
+        this.cacheCheckEvery = config.getInt(HyperrecConfig.CACHE_CHECK_EVERY_EVENTS);
+        this.wPersonal = config.getFloat(HyperrecConfig.RANK_WEIGHT_PERSONAL);
+        this.wBandit = config.getFloat(HyperrecConfig.RANK_WEIGHT_BANDIT);
+        this.wPopularity = config.getFloat(HyperrecConfig.RANK_WEIGHT_POPULARITY);
+        this.modelVersion = config.get(HyperrecConfig.MODEL_VERSION);
+        int maxBatch = config.getInt(HyperrecConfig.BATCH_MAX_EVENTS);
+        this.updater = backend.newEmbeddingUpdater(config.embeddingUpdate());
+        this.scorer = backend.newScorer();
+        this.sketch = backend.newPopularitySketch(config.countMin());
+        this.sampler = backend.newThompsonSampler(config.getLong(HyperrecConfig.BANDIT_SEED));
+        this.cache = new PopularItemCache(scorer, config.popularCache());
+        this.users = new UserTable(dim, config.getInt(HyperrecConfig.USERS_INITIAL_CAPACITY));
+        this.updateBatch = new UpdateBatch(Math.max(16, maxBatch));
+        this.scoreBatch = new ScoreBatch(dim, Math.max(16, maxBatch));
+        this.row = new float[dim];
+    }
+
+    public ItemCatalog catalog() {
+        return catalog;
+    }
+
+    public UserTable users() {
+        return users;
+    }
+
+    public UserHistory history(int userIndex) {
+        return histories.get(userIndex);
+    }
+
+    public BanditTable bandit() {
+        return bandit;
+    }
+
+    public PopularitySketch sketch() {
+        return sketch;
+    }
+
+    public PopularItemCache cache() {
+        return cache;
+    }
+
+    /** Restores one user, in dense-index order; {@code vector} may be null (a user with no update yet). */
+    public int restoreUser(String userId, float[] vector, UserHistory history) {
+        int idx = users.indexOrAdd(userId);
+        if (idx != histories.size()) {
+            throw new IllegalStateException("users must be restored in dense-index order: " + userId + " got " + idx
+                    + " with " + histories.size() + " histories");
+        }
+        if (vector != null) {
+            users.setRow(idx, vector);
+        }
+        histories.add(history == null ? new UserHistory(recentCap) : history);
+        return idx;
+    }
+
+    public int recentCapacity() {
+        return recentCap;
+    }
+
+    /** The id of the list a triggering event yields: derived from the event, so a replay yields the same id. */
+    public static String recommendationId(PendingEvent e) {
+        return (e.request() ? "req:" : "evt:") + e.eventId();
+    }
+
+    /** What a triggering event captured right after its own update: its query, exclusions and seeds. */
+    private static final class Capture {
+        float[] query;
+        boolean zero;
+        int[] exclude;
+        long[] recent;
+        int[] personalIdx = new int[0];
+        float[] personalScore = new float[0];
+    }
+
+    /**
+     * Applies {@code pending} in order, exactly as if one event at a time (see the class comment), and
+     * hands each triggering event's list to {@code sink}.
+     *
+     * @return what changed, for the owner's write-back
+     */
+    public Applied apply(List<PendingEvent> pending, Consumer<Emitted> sink) {
+        int n = pending.size();
+        if (n == 0) {
+            return new Applied(new java.util.BitSet(), false);
+        }
+        int[] userIdx = new int[n];
+        int[] itemIdx = new int[n];
+        int[] round = new int[n];
+        int[] perUser = new int[users.size() + n];
+        int maxRound = 0;
+        java.util.BitSet touched = new java.util.BitSet();
+        for (int i = 0; i < n; i++) {
+            PendingEvent e = pending.get(i);
+            int u = users.indexOrAdd(e.userId());
+            if (u == histories.size()) {
+                histories.add(new UserHistory(recentCap));
+            }
+            userIdx[i] = u;
+            itemIdx[i] = e.request() ? -1 : catalog.indexOf(e.itemId());
+            round[i] = perUser[u]++;
+            maxRound = Math.max(maxRound, round[i]);
+            touched.set(u);
+        }
+        int[][] byRound = new int[maxRound + 1][];
+        int[] roundSize = new int[maxRound + 1];
+        for (int r : round) {
+            roundSize[r]++;
+        }
+        for (int r = 0; r <= maxRound; r++) {
+            byRound[r] = new int[roundSize[r]];
+            roundSize[r] = 0;
+        }
+        for (int i = 0; i < n; i++) {
+            byRound[round[i]][roundSize[round[i]]++] = i;
+        }
+
+        Capture[] captures = new Capture[n];
+        for (int r = 0; r <= maxRound; r++) {
+            updateBatch.clear();
+            for (int i : byRound[r]) {
+                PendingEvent e = pending.get(i);
+                if (!e.request() && itemIdx[i] >= 0) {
+                    float w = weights.weight(InteractionType.values()[e.type()], e.value());
+                    if (w != 0f) {
+                        updateBatch.add(userIdx[i], itemIdx[i], w);
+                    }
+                }
+            }
+            if (updateBatch.size() > 0) {
+                updater.apply(users, catalog, updateBatch);
+            }
+            scoreBatch.clear();
+            List<Capture> scored = new ArrayList<>();
+            for (int i : byRound[r]) {
+                PendingEvent e = pending.get(i);
+                UserHistory h = histories.get(userIdx[i]);
+                if (!e.request()) {
+                    long key = ItemKeys.hash64(e.itemId());
+                    h.addSeen(key, seenMax);
+                    InteractionType type = InteractionType.values()[e.type()];
+                    if (weights.weight(type, e.value()) > 0f) {
+                        h.touchRecent(key);
+                    }
+                    if (!EventWeights.triggers(type)) {
+                        continue;
+                    }
+                }
+                Capture c = capture(e, userIdx[i], h, catalog);
+                captures[i] = c;
+                if (!c.zero) {
+                    scoreBatch.add(c.query, c.exclude);
+                    scored.add(c);
+                }
+            }
+            if (scoreBatch.size() > 0) {
+                scorer.topK(catalog, scoreBatch, candidates, topK);
+                for (int q = 0; q < scored.size(); q++) {
+                    Capture c = scored.get(q);
+                    int cnt = topK.count(q);
+                    c.personalIdx = new int[cnt];
+                    c.personalScore = new float[cnt];
+                    for (int j = 0; j < cnt; j++) {
+                        c.personalIdx[j] = topK.index(q, j);
+                        c.personalScore[j] = topK.score(q, j);
+                    }
+                }
+            }
+        }
+
+        boolean cacheRebuilt = false;
+        long[] one = new long[1];
+        long[] time = new long[1];
+        for (int i = 0; i < n; i++) {
+            PendingEvent e = pending.get(i);
+            if (!e.request()) {
+                long key = ItemKeys.hash64(e.itemId());
+                one[0] = key;
+                time[0] = e.eventTimeMs();
+                sketch.add(one, time, 1);
+                if (e.recommendationId() != null && EventWeights.rewards(InteractionType.values()[e.type()])) {
+                    bandit.recordClick(e.segment(), key);
+                }
+            }
+            if (e.seq() % cacheCheckEvery == 0) {
+                cacheRebuilt |= cache.maybeRebuild(catalog, hotKeys(sketch.config().heavyHitters()), e.eventTimeMs());
+            }
+            if (captures[i] != null) {
+                sink.accept(new Emitted(e, emit(e, captures[i], catalog)));
+            }
+        }
+        return new Applied(touched, cacheRebuilt);
+    }
+
+    private Capture capture(PendingEvent e, int u, UserHistory h, ItemCatalog catalog) {
+        Capture c = new Capture();
+        float[] q = new float[dim];
+        users.copyRow(u, q, 0);
+        if (e.query() != null) {
+            float[] fused = new float[dim];
+            Vectors.fuse(e.query(), q, Vectors.QUERY_WEIGHT, fused);
+            q = fused;
+        }
+        boolean zero = true;
+        for (float x : q) {
+            if (x != 0f) {
+                zero = false;
+                break;
+            }
+        }
+        c.query = q;
+        c.zero = zero;
+        int[] ex = new int[h.seenSize()];
+        int m = 0;
+        for (int j = 0; j < h.seenSize(); j++) {
+            int idx = catalog.indexOfKey(h.seenAt(j));
+            if (idx >= 0) {
+                ex[m++] = idx;
+            }
+        }
+        ex = Arrays.copyOf(ex, m);
+        Arrays.sort(ex);
+        c.exclude = ex;
+        c.recent = h.recent();
+        return c;
+    }
+
+    private long[] hotKeys(int limit) {
+        if (hotBuffer.length < limit) {
+            hotBuffer = new long[limit];
+        }
+        int n = sketch.hotKeys(limit, hotBuffer);
+        return Arrays.copyOf(hotBuffer, n);
+    }
+
+    private static final int SRC_PERSONAL = CandidateSet.PERSONAL;
+    private static final int SRC_SIMILAR = CandidateSet.SIMILAR;
+    private static final int SRC_POPULAR = CandidateSet.POPULAR;
+
+    /** Final ranking of one triggering event's candidates (DESIGN.md §3, "Final ranking") and its list. */
+    private Recommendations emit(PendingEvent e, Capture c, ItemCatalog catalog) {
+        candidateSet.clear(catalog.size());
+        for (int j = 0; j < c.personalIdx.length; j++) {
+            candidateSet.add(c.personalIdx[j], SRC_PERSONAL, c.personalScore[j]);
+        }
+        for (long recentKey : c.recent) {
+            int[] row = cache.similar(recentKey);
+            if (row == null) {
+                continue;
+            }
+            int taken = 0;
+            for (int j = 0; j < row.length && taken < similarPerItem; j++) {
+                int idx = row[j];
+                if (catalog.isActive(idx) && Arrays.binarySearch(c.exclude, idx) < 0) {
+                    candidateSet.add(idx, SRC_SIMILAR, Float.NaN);
+                    taken++;
+                }
+            }
+        }
+        if (popularCandidates > 0) {
+            for (long key : hotKeys(popularCandidates)) {
+                int idx = catalog.indexOfKey(key);
+                if (idx >= 0 && Arrays.binarySearch(c.exclude, idx) < 0) {
+                    candidateSet.add(idx, SRC_POPULAR, Float.NaN);
+                }
+            }
+        }
+        int nc = candidateSet.size();
+        int[] idx = candidateSet.indices();
+        int[] src = candidateSet.sources();
+        float[] pers = candidateSet.personal();
+        long[] keys = new long[nc];
+        for (int j = 0; j < nc; j++) {
+            keys[j] = catalog.keyAt(idx[j]);
+            if (Float.isNaN(pers[j])) {
+                pers[j] = c.zero ? 0f : dot(catalog, idx[j], c.query);
+            }
+        }
+        long[] est = new long[nc];
+        sketch.estimate(keys, nc, est);
+        double logN = Math.log1p(Math.max(1, sketch.total()));
+        double[] alpha = new double[nc];
+        double[] beta = new double[nc];
+        bandit.fill(e.segment(), keys, nc, alpha, beta);
+        float[] theta = new float[nc];
+        sampler.sample(ItemKeys.hash64(e.eventId()), keys, alpha, beta, nc, theta);
+
+        Integer[] order = new Integer[nc];
+        float[] total = new float[nc];
+        float[] pop = new float[nc];
+        String[] ids = new String[nc];
+        for (int j = 0; j < nc; j++) {
+            pop[j] = (float) (Math.log1p(est[j]) / logN);
+            total[j] = wPersonal * pers[j] + wBandit * theta[j] + wPopularity * pop[j];
+            ids[j] = catalog.idAt(idx[j]);
+            order[j] = j;
+        }
+        Arrays.sort(order, (a, b) -> {
+            int cmp = Float.compare(total[b], total[a]);
+            return cmp != 0 ? cmp : ids[a].compareTo(ids[b]);
+        });
+        int k = Math.min(e.k() > 0 ? e.k() : defaultK, nc);
+        List<RecommendedItem> items = new ArrayList<>(k);
+        for (int r = 0; r < k; r++) {
+            int o = order[r];
+            items.add(RecommendedItem.newBuilder().setItemId(ids[o]).setScore(total[o]).setRank(r + 1)
+                    .setReason(reason(src[o], wPersonal * pers[o], wBandit * theta[o], wPopularity * pop[o])).build());
+            bandit.recordImpression(e.segment(), keys[o]);
+        }
+        return Recommendations.newBuilder()
+                .setUserId(e.userId())
+                .setRecommendationId(recommendationId(e))
+                .setRequestId(e.request() ? e.eventId() : null)
+                .setItems(items)
+                .setGeneratedAt(Instant.ofEpochMilli(System.currentTimeMillis()))
+                .setSourceEventTime(Instant.ofEpochMilli(e.eventTimeMs()))
+                .setModelVersion(modelVersion)
+                .build();
+    }
+
+    /** The largest contribution names the reason; a personal-looking item found only through the cache is SIMILAR. */
+    static Reason reason(int sources, float personal, float bandit, float popularity) {
+        if (personal >= bandit && personal >= popularity) {
+            return (sources & SRC_PERSONAL) == 0 && (sources & SRC_SIMILAR) != 0 ? Reason.SIMILAR : Reason.PERSONAL;
+        }
+        return bandit >= popularity ? Reason.EXPLORE : Reason.POPULAR;
+    }
+
+    private float dot(ItemCatalog catalog, int item, float[] query) {
+        catalog.copyEmbedding(item, row, 0);
+        double dot = 0;
+        for (int d = 0; d < dim; d++) {
+            dot += (double) row[d] * query[d];
+        }
+        return (float) dot;
+    }
+
+
+    @Override
+    public void close() {
+        updater.close();
+        sampler.close();
+        sketch.close();
+        scorer.close();
+    }
+}
