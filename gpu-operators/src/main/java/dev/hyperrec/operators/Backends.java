@@ -68,7 +68,7 @@ public final class Backends {
                         LOG.warn("operator backend: probing the CUDA backend failed", e);
                     }
                     if (!usable) {
-                        why = "CUDA not usable: " + p.unusableReason();
+                        why = "CUDA not usable: " + firstLine(p.unusableReason());
                         continue;
                     }
                     try {
@@ -104,5 +104,14 @@ public final class Backends {
             }
         }
         return out;
+    }
+
+    /** Native loaders put whole stack traces into their messages; a log line needs the first line. */
+    private static String firstLine(String reason) {
+        if (reason == null) {
+            return "unknown reason";
+        }
+        int nl = reason.indexOf('\n');
+        return nl < 0 ? reason : reason.substring(0, nl).strip() + " …";
     }
 }
