@@ -6,6 +6,8 @@
 #   scripts/build-ptx.sh          regenerate the shipped PTX
 #   scripts/build-ptx.sh --check  fail (exit 1) when the shipped PTX differs from what the sources
 #                                 compile to (run it in CI, where nvcc is installed)
+#   --skip-without-nvcc           with --check: succeed with a warning where nvcc is absent; the
+#                                 Maven build (gpu-operators, verify phase) runs it this way
 #
 # Output is made deterministic by dropping nvcc's leading '//' header comment (compiler build id and
 # version), so the check compares code only. Environment: NVCC (default: nvcc on PATH).
@@ -15,8 +17,22 @@ src="$root/gpu-operators/src/main/cuda"
 dst="$root/gpu-operators/src/main/resources/ptx"
 nvcc="${NVCC:-nvcc}"
 check=0
-if [[ "${1:-}" == "--check" ]]; then check=1; elif [[ $# -gt 0 ]]; then echo "usage: $0 [--check]" >&2; exit 2; fi
-command -v "$nvcc" >/dev/null || { echo "build-ptx: nvcc not found (set NVCC)" >&2; exit 2; }
+optional=0
+for arg in "$@"; do
+  case "$arg" in
+    --check) check=1 ;;
+    --skip-without-nvcc) optional=1 ;;  # the Maven build's check: hosts without CUDA can still build
+    *) echo "usage: $0 [--check] [--skip-without-nvcc]" >&2; exit 2 ;;
+  esac
+done
+if ! command -v "$nvcc" >/dev/null; then
+  if [[ $optional -eq 1 ]]; then
+    echo "build-ptx: nvcc not found: PTX check SKIPPED on this host (CI has nvcc and runs it)" >&2
+    exit 0
+  fi
+  echo "build-ptx: nvcc not found (set NVCC)" >&2
+  exit 2
+fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 status=0
