@@ -16,6 +16,7 @@ public enum DeadLetter {
     VALUE_OUT_OF_RANGE,
     UNKNOWN_ITEM,
     DIMENSION_MISMATCH,
+    TIMESTAMP_OUT_OF_RANGE,
     PROCESSING_ERROR;
 
     /** Header: the reason, one of this enum's names. */

@@ -50,6 +50,7 @@ public final class HyperrecApp {
     public static KafkaStreams start(HyperrecRuntime runtime) {
         KafkaStreams streams = new KafkaStreams(HyperrecTopology.build(runtime), runtime.config().streamsProperties());
         streams.setUncaughtExceptionHandler(e -> {
+            runtime.recordThreadFailure();
             LOG.error("stream thread failed; replacing it", e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });

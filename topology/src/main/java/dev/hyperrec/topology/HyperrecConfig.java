@@ -29,10 +29,15 @@ public final class HyperrecConfig {
     public static final String RATING_NEUTRAL = "hyperrec.weight.rating.neutral";
     public static final String RATING_SCALE = "hyperrec.weight.rating.scale";
     public static final String RATING_MAX = "hyperrec.rating.max";
+    public static final String VALUE_MAX = "hyperrec.value.max";
+    public static final String EVENT_TIME_MIN_MS = "hyperrec.event.time.min.ms";
+    public static final String EVENT_TIME_MAX_FUTURE_MS = "hyperrec.event.time.max.future.ms";
     public static final String BATCH_MAX_EVENTS = "hyperrec.batch.max.events";
     public static final String BATCH_FLUSH_INTERVAL_MS = "hyperrec.batch.flush.interval.ms";
     public static final String RECS_K = "hyperrec.recs.k";
     public static final String RECS_CANDIDATES = "hyperrec.recs.candidates";
+    /** Whether clicks, ratings and purchases each yield a list (true) or only requests do (false). */
+    public static final String RECS_ON_INTERACTIONS = "hyperrec.recs.on.interactions";
     public static final String RECS_POPULAR_CANDIDATES = "hyperrec.recs.popular.candidates";
     public static final String RECS_SIMILAR_PER_ITEM = "hyperrec.recs.similar.per.item";
     public static final String RANK_WEIGHT_PERSONAL = "hyperrec.rank.weight.personal";
@@ -69,10 +74,14 @@ public final class HyperrecConfig {
         d.put(RATING_NEUTRAL, "2.5");
         d.put(RATING_SCALE, "2.5");
         d.put(RATING_MAX, "10");
+        d.put(VALUE_MAX, "1000000");
+        d.put(EVENT_TIME_MIN_MS, "0");
+        d.put(EVENT_TIME_MAX_FUTURE_MS, Long.toString(24L * 3600 * 1000));
         d.put(BATCH_MAX_EVENTS, "512");
         d.put(BATCH_FLUSH_INTERVAL_MS, "100");
         d.put(RECS_K, "10");
         d.put(RECS_CANDIDATES, "50");
+        d.put(RECS_ON_INTERACTIONS, "true");
         d.put(RECS_POPULAR_CANDIDATES, "20");
         d.put(RECS_SIMILAR_PER_ITEM, "10");
         d.put(RANK_WEIGHT_PERSONAL, "1.0");
@@ -150,6 +159,9 @@ public final class HyperrecConfig {
                 org.apache.kafka.streams.errors.LogAndFailProcessingExceptionHandler.class.getName());
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0");
         p.put("processing.exception.handler.global.enabled", "true");
+        // oversize records are dead-lettered whole: the DLQ producer must be able to send them
+        p.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+                Integer.toString(TopicSetup.MAX_MESSAGE_BYTES));
         values.forEach((k, v) -> {
             if (!k.startsWith("hyperrec.")) {
                 p.put(k, v);
@@ -255,10 +267,21 @@ public final class HyperrecConfig {
                 RANK_WEIGHT_BANDIT, RANK_WEIGHT_POPULARITY, RATING_NEUTRAL, RATING_MAX}) {
             getDouble(k);
         }
+        String oi = values.get(RECS_ON_INTERACTIONS).trim();
+        if (!oi.equalsIgnoreCase("true") && !oi.equalsIgnoreCase("false")) {
+            throw new IllegalArgumentException(RECS_ON_INTERACTIONS + " must be true or false, was '" + oi + "'");
+        }
         embeddingUpdate();
         countMin();
         popularCache();
         getLong(BANDIT_SEED);
+        getLong(EVENT_TIME_MIN_MS);
+        if (getLong(EVENT_TIME_MAX_FUTURE_MS) < 0) {
+            throw new IllegalArgumentException(EVENT_TIME_MAX_FUTURE_MS + " must be >= 0, was " + getLong(EVENT_TIME_MAX_FUTURE_MS));
+        }
+        if (getDouble(VALUE_MAX) <= 0) {
+            throw new IllegalArgumentException(VALUE_MAX + " must be > 0, was " + getDouble(VALUE_MAX));
+        }
     }
 
     private void range(String key, long min, long max) {

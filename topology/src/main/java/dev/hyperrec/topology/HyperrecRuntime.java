@@ -19,6 +19,7 @@ public final class HyperrecRuntime implements AutoCloseable {
     private final OperatorBackend backend;
     private final ItemCatalog catalog;
     private final SerdeFactory serdes;
+    private final java.util.concurrent.atomic.AtomicLong threadFailures = new java.util.concurrent.atomic.AtomicLong();
 
     public HyperrecRuntime(HyperrecConfig config, OperatorBackend backend, SerdeFactory serdes) {
         this.config = config;
@@ -63,6 +64,15 @@ public final class HyperrecRuntime implements AutoCloseable {
 
     public SerdeFactory serdes() {
         return serdes;
+    }
+
+    /** Stream threads that died with an exception (each was replaced). */
+    public long threadFailures() {
+        return threadFailures.get();
+    }
+
+    void recordThreadFailure() {
+        threadFailures.incrementAndGet();
     }
 
     @Override

@@ -16,19 +16,27 @@ import org.apache.kafka.common.config.TopicConfig;
  * items in one order.
  */
 public final class TopicSetup {
+    /**
+     * {@code max.message.bytes} of the interactions, requests and DLQ topics: large enough that an
+     * oversize record reaches the app and is dead-lettered whole instead of failing its producer.
+     */
+    public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
     private TopicSetup() {
     }
 
     public static List<NewTopic> topics(String prefix, int partitions, short replication) {
         List<NewTopic> t = new ArrayList<>();
-        t.add(new NewTopic(prefix + Topics.INTERACTIONS, partitions, replication));
-        t.add(new NewTopic(prefix + Topics.REQUESTS, partitions, replication));
+        Map<String, String> large = Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_MESSAGE_BYTES));
+        t.add(new NewTopic(prefix + Topics.INTERACTIONS, partitions, replication).configs(large));
+        t.add(new NewTopic(prefix + Topics.REQUESTS, partitions, replication).configs(large));
         t.add(new NewTopic(prefix + Topics.CATALOG, 1, replication).configs(Map.of(
                 TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         t.add(new NewTopic(prefix + Topics.RECOMMENDATIONS, partitions, replication).configs(Map.of(
                 TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         t.add(new NewTopic(prefix + Topics.INTERACTIONS_DLQ, partitions, replication).configs(Map.of(
-                TopicConfig.RETENTION_MS_CONFIG, Long.toString(14L * 24 * 3600 * 1000))));
+                TopicConfig.RETENTION_MS_CONFIG, Long.toString(14L * 24 * 3600 * 1000),
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_MESSAGE_BYTES))));
         return t;
     }
 

@@ -12,7 +12,7 @@ import java.util.List;
 
 /** Small records for tests. */
 public final class Fixtures {
-    public static final Instant T0 = Instant.parse("2026-03-01T12:00:00Z");
+    public static final Instant T0 = Instant.parse("2024-03-01T12:00:00Z");
 
     private Fixtures() {
     }

@@ -43,7 +43,7 @@ public final class SyntheticData {
         for (int c = 0; c < clusters; c++) {
             itemsOf.add(new ArrayList<>());
         }
-        Instant published = Instant.parse("2026-01-01T00:00:00Z");
+        Instant published = Instant.parse("2024-01-01T00:00:00Z");
         for (int i = 0; i < items; i++) {
             int c = i % clusters;
             float[] noise = gaussian(rnd, dim);
@@ -68,7 +68,7 @@ public final class SyntheticData {
             userCluster.put("user-" + u, rnd.nextInt(clusters));
         }
         List<InteractionEvent> out = new ArrayList<>(events);
-        long t = Instant.parse("2026-06-01T00:00:00Z").toEpochMilli();
+        long t = Instant.parse("2024-06-01T00:00:00Z").toEpochMilli();
         for (int e = 0; e < events; e++) {
             // every user gets events: the first pass visits users in order, then users are drawn at random
             int u = e < users ? e : rnd.nextInt(users);

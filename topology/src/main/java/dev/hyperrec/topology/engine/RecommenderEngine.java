@@ -69,6 +69,7 @@ public final class RecommenderEngine implements AutoCloseable {
     private final float wBandit;
     private final float wPopularity;
     private final String modelVersion;
+    private final boolean listsOnInteractions;
 
     private final EmbeddingUpdater updater;
     private final Scorer scorer;
@@ -104,6 +105,7 @@ public final class RecommenderEngine implements AutoCloseable {
         this.wBandit = config.getFloat(HyperrecConfig.RANK_WEIGHT_BANDIT);
         this.wPopularity = config.getFloat(HyperrecConfig.RANK_WEIGHT_POPULARITY);
         this.modelVersion = config.get(HyperrecConfig.MODEL_VERSION);
+        this.listsOnInteractions = Boolean.parseBoolean(config.get(HyperrecConfig.RECS_ON_INTERACTIONS).trim());
         int maxBatch = config.getInt(HyperrecConfig.BATCH_MAX_EVENTS);
         this.updater = backend.newEmbeddingUpdater(config.embeddingUpdate());
         this.scorer = backend.newScorer();
@@ -242,7 +244,7 @@ public final class RecommenderEngine implements AutoCloseable {
                     if (weights.weight(type, e.value()) > 0f) {
                         h.touchRecent(key);
                     }
-                    if (!EventWeights.triggers(type)) {
+                    if (!listsOnInteractions || !EventWeights.triggers(type)) {
                         continue;
                     }
                 }

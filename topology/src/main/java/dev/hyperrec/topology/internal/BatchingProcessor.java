@@ -62,7 +62,11 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
     private final HyperrecConfig config;
     private final int maxBatch;
     private final int dim;
+    private static final int MAX_ID_LENGTH = 512;
     private final double ratingMax;
+    private final double valueMax;
+    private final long eventTimeMin;
+    private final long eventTimeMaxFuture;
     private final String interactionsTopic;
     private final String requestsTopic;
 
@@ -89,6 +93,9 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         this.maxBatch = config.getInt(HyperrecConfig.BATCH_MAX_EVENTS);
         this.dim = config.dim();
         this.ratingMax = config.getDouble(HyperrecConfig.RATING_MAX);
+        this.valueMax = config.getDouble(HyperrecConfig.VALUE_MAX);
+        this.eventTimeMin = config.getLong(HyperrecConfig.EVENT_TIME_MIN_MS);
+        this.eventTimeMaxFuture = config.getLong(HyperrecConfig.EVENT_TIME_MAX_FUTURE_MS);
         this.interactionsTopic = config.topic(Topics.INTERACTIONS);
         this.requestsTopic = config.topic(Topics.REQUESTS);
     }
@@ -221,6 +228,10 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         if (e.getType() == InteractionType.RATING && (v < 0 || v > ratingMax)) {
             throw new Rejected(DeadLetter.VALUE_OUT_OF_RANGE, "rating " + v + " outside [0, " + ratingMax + "]");
         }
+        if (Math.abs(v) > valueMax) {
+            throw new Rejected(DeadLetter.VALUE_OUT_OF_RANGE, "value " + v + " outside [-" + valueMax + ", " + valueMax + "]");
+        }
+        checkEventTime(e.getTimestamp().toEpochMilli(), record.timestamp());
         if (runtime.catalog().indexOf(e.getItemId()) < 0) {
             throw new Rejected(DeadLetter.UNKNOWN_ITEM, "item '" + e.getItemId() + "' is not in the catalog");
         }
@@ -257,6 +268,7 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
                 throw new Rejected(DeadLetter.NON_FINITE_VALUE, "query embedding has a NaN or infinite component");
             }
         }
+        checkEventTime(r.getRequestedAt().toEpochMilli(), record.timestamp());
         return new PendingEvent(nextSeq++, true, r.getRequestId(), r.getUserId(), null, -1, 0f,
                 r.getRequestedAt().toEpochMilli(), record.timestamp(), null, Segments.of(r.getContext()), r.getK(), q);
     }
@@ -271,6 +283,26 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
     private static void requireText(String s, String field) {
         if (s == null || s.isBlank()) {
             throw new Rejected(DeadLetter.INVALID_FIELD, field + " is empty");
+        }
+        if (s.length() > MAX_ID_LENGTH) {
+            throw new Rejected(DeadLetter.INVALID_FIELD, field + " has " + s.length() + " characters, at most "
+                    + MAX_ID_LENGTH + " are allowed");
+        }
+    }
+
+    /**
+     * Event time must not precede {@code hyperrec.event.time.min.ms} nor lie more than
+     * {@code hyperrec.event.time.max.future.ms} after the record's own timestamp: both bounds depend
+     * on the record only, so a replay accepts and rejects exactly the same records.
+     */
+    private void checkEventTime(long eventTimeMs, long recordTimeMs) {
+        if (eventTimeMs < eventTimeMin) {
+            throw new Rejected(DeadLetter.TIMESTAMP_OUT_OF_RANGE, "event time " + eventTimeMs + " precedes "
+                    + HyperrecConfig.EVENT_TIME_MIN_MS + " = " + eventTimeMin);
+        }
+        if (recordTimeMs >= 0 && eventTimeMs - recordTimeMs > eventTimeMaxFuture) {
+            throw new Rejected(DeadLetter.TIMESTAMP_OUT_OF_RANGE, "event time " + eventTimeMs + " is more than "
+                    + eventTimeMaxFuture + " ms after the record's timestamp " + recordTimeMs);
         }
     }
 

@@ -1,0 +1,133 @@
+package dev.hyperrec.topology.eval;
+
+import java.util.Arrays;
+
+/**
+ * Windowed item co-occurrence counts learned incrementally, and scoring of a user's candidates by
+ * cosine similarity {@code c_ij / sqrt(n_i n_j)} to their most recent items. Deterministic.
+ */
+final class CoOccurrence {
+    private final int window;
+    private final SparseRows counts = new SparseRows();
+    private float[] itemCount = new float[0];
+    private int[][] recent = new int[0][];
+    private int[] recentSize = new int[0];
+    private int[] recentHead = new int[0];
+    private float[] score = new float[0];
+    private int[] touched = new int[0];
+    private boolean[] mark = new boolean[0];
+
+    CoOccurrence(int window) {
+        this.window = window;
+    }
+
+    void learn(int user, int item) {
+        ensureUser(user);
+        ensureItem(item);
+        int[] r = recent[user];
+        int size = recentSize[user];
+        for (int j = 0; j < size; j++) {
+            int other = r[j];
+            if (other != item) {
+                counts.add(item, other, 1f);
+                counts.add(other, item, 1f);
+            }
+        }
+        itemCount[item] += 1f;
+        recentHead[user] = (recentHead[user] + 1) % window;
+        r[recentHead[user]] = item;
+        if (size < window) {
+            recentSize[user] = size + 1;
+        }
+    }
+
+    /**
+     * Scores every item co-occurring with the user's last {@code seeds} items; weights {@code decay^age}.
+     *
+     * @return the number of touched items, listed in {@link #touched()}; scores in {@link #scores()}
+     */
+    int score(int user, int seeds, float decay) {
+        int n = 0;
+        for (int t = 0; t < n; t++) {
+            score[touched[t]] = 0f;
+        }
+        if (user >= recent.length) {
+            return 0;
+        }
+        int size = Math.min(recentSize[user], seeds);
+        float w = 1f;
+        for (int a = 0; a < size; a++, w *= decay) {
+            int seed = recent[user][Math.floorMod(recentHead[user] - a, window)];
+            int[] slots = counts.slots(seed);
+            if (slots == null) {
+                continue;
+            }
+            float[] vals = counts.values(seed);
+            float inv = (float) (w / Math.sqrt(itemCount[seed]));
+            for (int s = 0; s < slots.length; s++) {
+                if (slots[s] != 0) {
+                    int item = slots[s] - 1;
+                    if (!mark[item]) {
+                        mark[item] = true;
+                        score[item] = 0f;
+                        touched[n++] = item;
+                    }
+                    score[item] += vals[s] * inv / (float) Math.sqrt(itemCount[item]);
+                }
+            }
+        }
+        for (int t = 0; t < n; t++) {
+            mark[touched[t]] = false;
+        }
+        return n;
+    }
+
+    /** Cosine similarity of two items. */
+    float similarity(int a, int b) {
+        int[] slots = counts.slots(a);
+        if (slots == null || a >= itemCount.length || b >= itemCount.length) {
+            return 0f;
+        }
+        int mask = slots.length - 1;
+        int h = b * 0x9E3779B9;
+        int i = (h ^ (h >>> 16)) & mask;
+        while (slots[i] != 0) {
+            if (slots[i] == b + 1) {
+                return (float) (counts.values(a)[i] / Math.sqrt(itemCount[a] * itemCount[b]));
+            }
+            i = (i + 1) & mask;
+        }
+        return 0f;
+    }
+
+    int[] touched() {
+        return touched;
+    }
+
+    float[] scores() {
+        return score;
+    }
+
+    private void ensureUser(int user) {
+        if (user >= recent.length) {
+            int cap = Math.max(user + 1, recent.length * 2);
+            recent = Arrays.copyOf(recent, cap);
+            recentSize = Arrays.copyOf(recentSize, cap);
+            recentHead = Arrays.copyOf(recentHead, cap);
+        }
+        if (recent[user] == null) {
+            recent[user] = new int[window];
+            recentHead[user] = -1;
+        }
+    }
+
+    private void ensureItem(int item) {
+        if (item >= itemCount.length) {
+            int cap = Math.max(item + 1, itemCount.length * 2);
+            itemCount = Arrays.copyOf(itemCount, cap);
+            score = Arrays.copyOf(score, cap);
+            touched = Arrays.copyOf(touched, cap);
+            mark = Arrays.copyOf(mark, cap);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package dev.hyperrec.topology.eval;
+
+import dev.hyperrec.avro.InteractionType;
+import dev.hyperrec.avro.RecommendedItem;
+import dev.hyperrec.avro.Recommendations;
+import dev.hyperrec.operators.ItemCatalog;
+import dev.hyperrec.operators.OperatorBackend;
+import dev.hyperrec.topology.HyperrecConfig;
+import dev.hyperrec.topology.demo.ItemEmbeddingTrainer;
+import dev.hyperrec.topology.engine.PendingEvent;
+import dev.hyperrec.topology.engine.RecommenderEngine;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntPredicate;
+
+/**
+ * A method that is the pipeline itself: events go through {@link RecommenderEngine} (the code the
+ * Kafka Streams processor runs) as RATING interactions, and a test event first sends the engine a
+ * request for a list. Item embeddings come from {@link PastEmbeddings}: trained on the training prefix
+ * when it has been replayed (the engine then learns the prefix with them), and refreshed every
+ * {@code refreshEvery} events from the events replayed so far, upserted into the engine's catalog
+ * like a catalog-topic update. Items first seen between refreshes get a small cold vector.
+ */
+public final class EngineRecommender implements StreamingRecommender {
+    /** Lists are requested a little longer than the protocol's so that the harness's exclusion of every rated item (the engine's seen-set is capped) still leaves a full list. */
+    private static final int SLACK = 10;
+
+    private final String name;
+    private final HyperrecConfig config;
+    private final RecommenderEngine engine;
+    private final ItemCatalog catalog;
+    private final PastEmbeddings model;
+    private final int trainEvents;
+    private final int refreshEvery;
+    private final int initialEpochs;
+    private final int refreshEpochs;
+    private final long seed;
+    private final List<Event> past = new ArrayList<>();
+    private final List<PendingEvent> buffered = new ArrayList<>();
+    private final Map<String, Integer> itemIndex = new HashMap<>();
+    private final List<Integer> catalogItems = new ArrayList<>();
+    private long seq;
+    private boolean trained;
+    private final List<PendingEvent> one = new ArrayList<>(1);
+
+    public EngineRecommender(String name, HyperrecConfig config, OperatorBackend backend, PastEmbeddings model,
+            int trainEvents, int refreshEvery, int initialEpochs, int refreshEpochs, long seed) {
+        this.name = name;
+        this.config = config.with(HyperrecConfig.RECS_ON_INTERACTIONS, false);
+        this.catalog = new ItemCatalog(config.dim(), config.getInt(HyperrecConfig.CATALOG_INITIAL_CAPACITY));
+        this.engine = new RecommenderEngine(this.config, backend, catalog);
+        this.model = model;
+        this.trainEvents = trainEvents;
+        this.refreshEvery = refreshEvery;
+        this.initialEpochs = initialEpochs;
+        this.refreshEpochs = refreshEpochs;
+        this.seed = seed;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int recommend(Event e, int k, IntPredicate excluded, int[] out) {
+        flush();
+        PendingEvent request = new PendingEvent(++seq, true, "t" + e.position(), e.userId(), null, -1, 0f,
+                e.timestampMs(), e.timestampMs(), null, 0, k + SLACK, null);
+        one.clear();
+        one.add(request);
+        Recommendations[] got = new Recommendations[1];
+        engine.apply(one, emitted -> got[0] = emitted.recommendations());
+        int n = 0;
+        if (got[0] != null) {
+            for (RecommendedItem item : got[0].getItems()) {
+                Integer idx = itemIndex.get(item.getItemId());
+                if (idx != null && !excluded.test(idx) && n < k) {
+                    out[n++] = idx;
+                }
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public void learn(Event e) {
+        past.add(e);
+        if (!itemIndex.containsKey(e.itemId())) {
+            itemIndex.put(e.itemId(), e.item());
+            catalogItems.add(e.item());
+            catalog.upsert(e.itemId(), model.trained(e.item()) ? model.vector(e.item())
+                    : ItemEmbeddingTrainer.coldVector(e.itemId(), catalog.dim(), seed));
+        }
+        buffered.add(new PendingEvent(++seq, false, "e" + e.position(), e.userId(), e.itemId(),
+                InteractionType.RATING.ordinal(), e.rating(), e.timestampMs(), e.timestampMs(), null, 0, 0, null));
+        if (!trained && past.size() >= trainEvents) {
+            model.train(past, initialEpochs);
+            upsertAll();
+            trained = true;
+            flush();
+        } else if (trained && (past.size() - trainEvents) % refreshEvery == 0) {
+            flush();
+            model.train(past, refreshEpochs);
+            upsertAll();
+        } else if (trained) {
+            flush();
+        }
+    }
+
+    private void flush() {
+        if (!trained || buffered.isEmpty()) {
+            return;
+        }
+        int batch = config.getInt(HyperrecConfig.BATCH_MAX_EVENTS);
+        for (int from = 0; from < buffered.size(); from += batch) {
+            engine.apply(buffered.subList(from, Math.min(buffered.size(), from + batch)), emitted -> {
+            });
+        }
+        buffered.clear();
+    }
+
+    private void upsertAll() {
+        for (int item : catalogItems) {
+            if (model.trained(item)) {
+                String id = past.isEmpty() ? null : idOf(item);
+                catalog.upsert(id, model.vector(item));
+            }
+        }
+    }
+
+    private final Map<Integer, String> ids = new HashMap<>();
+
+    private String idOf(int item) {
+        if (ids.size() != itemIndex.size()) {
+            itemIndex.forEach((id, idx) -> ids.put(idx, id));
+        }
+        return ids.get(item);
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+    }
+}

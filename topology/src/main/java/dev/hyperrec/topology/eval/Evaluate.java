@@ -1,0 +1,215 @@
+package dev.hyperrec.topology.eval;
+
+import dev.hyperrec.operators.BackendKind;
+import dev.hyperrec.operators.Backends;
+import dev.hyperrec.operators.OperatorBackend;
+import dev.hyperrec.topology.HyperrecConfig;
+import dev.hyperrec.topology.demo.MovieLens;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.function.IntConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The prequential evaluation (see {@link Prequential}) of hyperrec against baselines on a MovieLens
+ * ratings file, and the Open Bandit Dataset replay of its Thompson sampler (see {@link BanditReplay}).
+ * Writes {@code report.json}, {@code report.md} and {@code recall.png} to {@code --out}; the last line
+ * printed is {@code evaluate: best=<name> best_recall_at_10=<x> popular_recall_at_10=<y> lift=<x/y>}.
+ */
+@Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Replays MovieLens ratings test-then-learn through hyperrec and baselines; replays OBD logs through its bandit.")
+public final class Evaluate implements Callable<Integer> {
+    public static final List<String> ALL_METHODS = List.of("random", "popular", "item-knn", "seed-ema", "isgd", "hyperrec");
+
+    @Option(names = "--ratings", required = true, paramLabel = "PATH", description = "MovieLens ratings.csv (ml-latest-small, ml-25m, ml-32m) or ml-100k's u.data")
+    Path ratings;
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "where report.json, report.md and recall.png go")
+    Path out;
+    @Option(names = "--methods", split = ",", description = "methods to run (default: all of ${DEFAULT-VALUE})",
+            defaultValue = "random,popular,item-knn,seed-ema,isgd,hyperrec")
+    List<String> methods;
+    @Option(names = "--backend", defaultValue = "cpu", description = "operator backend: cpu, cuda or auto (default: ${DEFAULT-VALUE})")
+    String backend;
+    @Option(names = "--seed", defaultValue = "42", description = "seed of every random choice (default: ${DEFAULT-VALUE})")
+    long seed;
+    @Option(names = "--train-fraction", defaultValue = "0.2", description = "share of the replay that only trains (default: ${DEFAULT-VALUE})")
+    double trainFraction;
+    @Option(names = "--half-lives", split = ",", defaultValue = "0,1,7,30,90,365",
+            description = "popularity half-lives tried, in days; 0 = all-time (default: ${DEFAULT-VALUE})")
+    List<Double> halfLivesDays;
+    @Option(names = "--obd", paramLabel = "DIR", description = "Open Bandit Dataset folder (default: obd/ next to the ratings' folder, if present)")
+    Path obd;
+    @Option(names = "--config", paramLabel = "FILE", description = "properties with hyperrec.* overrides for the hyperrec method (default: the pipeline's defaults)")
+    Path configFile;
+    @Option(names = "--window", defaultValue = "2000", description = "test events per point of the moving-window plot (default: ${DEFAULT-VALUE})")
+    int window;
+    @Option(names = "--no-progress", description = "no progress bar")
+    boolean noProgress;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Evaluate()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        for (String m : methods) {
+            if (!ALL_METHODS.contains(m)) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "unknown method '" + m + "'; known: " + ALL_METHODS);
+            }
+        }
+        long wallStart = System.nanoTime();
+        Prequential.Dataset data = Prequential.Dataset.of(datasetName(ratings), MovieLens.read(ratings), trainFraction);
+        int tests = data.testEvents();
+        System.out.printf(Locale.ROOT, "dataset %s: %,d events, %,d users, %,d items, %,d train-only, %,d test events%n",
+                data.name(), data.events().size(), data.users(), data.items(), data.trainEvents(), tests);
+        HyperrecConfig hyperrec = hyperrecConfig();
+        List<Prequential.Result> results = new ArrayList<>();
+        List<Map<String, Object>> popularGrid = new ArrayList<>();
+        long popularHalfLife = -1;
+        int runs = 0;
+        for (String m : methods) {
+            runs += m.equals("popular") ? halfLivesDays.size() : 1;
+        }
+        long total = (long) runs * data.events().size();
+        try (OperatorBackend ops = Backends.open(BackendKind.parse(backend.toLowerCase(Locale.ROOT)));
+                ProgressBar bar = noProgress ? null : new ProgressBarBuilder().setTaskName("evaluate").setInitialMax(total)
+                        .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate()
+                        .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
+            long[] done = {0};
+            for (String m : methods) {
+                if (m.equals("popular")) {
+                    Prequential.Result best = null;
+                    for (double days : halfLivesDays) {
+                        long hl = Math.round(days * 86_400_000L);
+                        Prequential.Result r;
+                        try (PopularRecommender p = new PopularRecommender(ops, hl, 2500, seed)) {
+                            r = run(data, p, bar, done);
+                        }
+                        Map<String, Object> g = new LinkedHashMap<>();
+                        g.put("half_life_days", days);
+                        g.put("recall_at_10", r.metrics().recallAt10());
+                        g.put("ndcg_at_10", r.metrics().ndcgAt10());
+                        popularGrid.add(g);
+                        if (best == null || r.metrics().recallAt10() > best.metrics().recallAt10()) {
+                            best = r;
+                            popularHalfLife = hl;
+                        }
+                    }
+                    results.add(best);
+                } else {
+                    try (StreamingRecommender method = create(m, data, ops, hyperrec)) {
+                        results.add(run(data, method, bar, done));
+                    }
+                }
+            }
+        }
+        Map<String, Object> bandit = null;
+        Path obdDir = obd != null ? obd : ratings.toAbsolutePath().getParent().resolveSibling("obd");
+        if (Files.isDirectory(obdDir)) {
+            bandit = BanditReplay.evaluate(obdDir, seed);
+        } else if (obd != null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--obd " + obd + " is not a directory");
+        } else {
+            System.out.println("no Open Bandit Dataset at " + obdDir + ": bandit replay skipped");
+        }
+        double seconds = (System.nanoTime() - wallStart) / 1e9;
+        Report.write(out, data, results, popularHalfLife, popularGrid, bandit, hyperrec, seed, window, seconds,
+                commandLine());
+        Prequential.Result best = null;
+        Prequential.Result popular = null;
+        for (Prequential.Result r : results) {
+            System.out.printf(Locale.ROOT, "%-9s recall@10=%.4f recall@20=%.4f ndcg@10=%.4f coverage@10=%.4f %,.0f events/s%n",
+                    r.name(), r.metrics().recallAt10(), r.metrics().recallAt20(), r.metrics().ndcgAt10(),
+                    r.metrics().coverageAt10(r.catalogSize()), r.eventsPerSecond());
+            if (best == null || r.metrics().recallAt10() > best.metrics().recallAt10()) {
+                best = r;
+            }
+            if (r.name().equals("popular")) {
+                popular = r;
+            }
+        }
+        if (bandit != null) {
+            System.out.println("bandit: " + Report.banditLine(bandit));
+        }
+        System.out.printf(Locale.ROOT, "report: %s (%.1f s)%n", out.resolve("report.md"), seconds);
+        double x = best == null ? 0 : best.metrics().recallAt10();
+        double y = popular == null ? Double.NaN : popular.metrics().recallAt10();
+        System.out.printf(Locale.ROOT, "evaluate: best=%s best_recall_at_10=%.4f popular_recall_at_10=%.4f lift=%.3f%n",
+                best == null ? "none" : best.name(), x, y, x / y);
+        return 0;
+    }
+
+    private String commandLine() {
+        StringBuilder sb = new StringBuilder("scripts/evaluate.sh --ratings ").append(ratings).append(" --out ").append(out);
+        if (!methods.equals(ALL_METHODS)) {
+            sb.append(" --methods ").append(String.join(",", methods));
+        }
+        sb.append(" --backend ").append(backend).append(" --seed ").append(seed);
+        return sb.toString();
+    }
+
+    private static Prequential.Result run(Prequential.Dataset data, StreamingRecommender method, ProgressBar bar, long[] done) {
+        long base = done[0];
+        IntConsumer progress = bar == null ? null : n -> bar.stepTo(base + n);
+        Prequential.Result r = Prequential.run(data, method, progress);
+        done[0] = base + data.events().size();
+        return r;
+    }
+
+    private HyperrecConfig hyperrecConfig() throws Exception {
+        Properties props = new Properties();
+        if (configFile != null) {
+            try (InputStream in = Files.newInputStream(configFile)) {
+                props.load(in);
+            }
+        }
+        props.setProperty(HyperrecConfig.BACKEND, backend);
+        return HyperrecConfig.of(props);
+    }
+
+    /** The method named {@code m}, configured as reported (defaults are the pipeline's for hyperrec). */
+    static StreamingRecommender create(String m, Prequential.Dataset data, OperatorBackend ops, HyperrecConfig hyperrec, long seed) {
+        int refreshEvery = Math.max(1000, data.events().size() / 20);
+        return switch (m) {
+            case "random" -> new RandomRecommender(seed);
+            case "popular" -> new PopularRecommender(ops, 0L, 2500, seed);
+            case "item-knn" -> new ItemKnnRecommender(50, 5, 0.8f);
+            case "isgd" -> new IsgdRecommender(32, 0.05f, 0.01f, 0f, seed);
+            case "seed-ema" -> new EngineRecommender("seed-ema", seedEma(hyperrec), ops,
+                    new PastEmbeddings(hyperrec.dim(), 0.01f, 0.05f, seed), data.trainEvents(), refreshEvery, 25, 3, seed);
+            case "hyperrec" -> new EngineRecommender("hyperrec", hyperrec, ops,
+                    new PastEmbeddings(hyperrec.dim(), 0.01f, 0.05f, seed), data.trainEvents(), refreshEvery, 25, 3, seed);
+            default -> throw new IllegalArgumentException("unknown method " + m);
+        };
+    }
+
+    private StreamingRecommender create(String m, Prequential.Dataset data, OperatorBackend ops, HyperrecConfig hyperrec) {
+        return create(m, data, ops, hyperrec, seed);
+    }
+
+    /** The seeds' rule alone: EMA user vectors scored against the catalog, no popularity, bandit or cache. */
+    static HyperrecConfig seedEma(HyperrecConfig base) {
+        return base.with(HyperrecConfig.RANK_WEIGHT_BANDIT, 0).with(HyperrecConfig.RANK_WEIGHT_POPULARITY, 0)
+                .with(HyperrecConfig.RECS_POPULAR_CANDIDATES, 0).with(HyperrecConfig.RECS_SIMILAR_PER_ITEM, 0)
+                .with(HyperrecConfig.MODEL_VERSION, "seed-ema");
+    }
+
+    static String datasetName(Path ratings) {
+        Path abs = ratings.toAbsolutePath();
+        Path dir = abs.getParent();
+        return dir == null ? abs.getFileName().toString() : dir.getFileName().toString();
+    }
+}
