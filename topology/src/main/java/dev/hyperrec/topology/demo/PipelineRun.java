@@ -72,6 +72,9 @@ public final class PipelineRun {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             TopicSetup.ensure(admin, appConfig.get(HyperrecConfig.TOPIC_PREFIX), partitions, (short) 1);
         }
+        try (var registry = dev.hyperrec.schemas.registry.HttpSchemaRegistryClient.fromConfig(serdeConfig)) {
+            dev.hyperrec.topology.SchemaSetup.ensure(registry, appConfig);
+        }
         Serde<CatalogItem> catalogSerde = AvroSerdes.forClass(CatalogItem.class, serdeConfig, false);
         Serde<InteractionEvent> eventSerde = AvroSerdes.forClass(InteractionEvent.class, serdeConfig, false);
         Serde<Recommendations> recsSerde = AvroSerdes.forClass(Recommendations.class, serdeConfig, false);
