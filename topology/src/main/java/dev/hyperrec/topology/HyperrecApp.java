@@ -54,8 +54,8 @@ public final class HyperrecApp {
             LOG.error("stream thread failed; replacing it", e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-        LOG.info("hyperrec starting: backend={} application.id={}", runtime.backend().name(),
-                runtime.config().streamsProperties().getProperty("application.id"));
+        LOG.info("hyperrec starting: backend={} application.id={} config={}", runtime.backend().name(),
+                runtime.config().streamsProperties().getProperty("application.id"), runtime.config().redacted());
         streams.start();
         return streams;
     }

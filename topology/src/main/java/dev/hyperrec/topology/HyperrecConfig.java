@@ -181,6 +181,25 @@ public final class HyperrecConfig {
         return m;
     }
 
+    /** Whether a key holds a secret: its value never reaches a log line. */
+    public static boolean isSecret(String key) {
+        String k = key.toLowerCase(Locale.ROOT);
+        return k.contains("password") || k.contains("jaas") || k.contains("user.info") || k.contains("secret")
+                || k.contains("token") || k.endsWith(".key") || k.contains("credentials.inline");
+    }
+
+    /** Every key with secrets replaced by {@code [hidden]}, sorted: what the app logs at start. */
+    public Map<String, String> redacted() {
+        Map<String, String> m = new java.util.TreeMap<>();
+        values.forEach((k, v) -> m.put(k, isSecret(k) ? "[hidden]" : v));
+        return m;
+    }
+
+    @Override
+    public String toString() {
+        return "HyperrecConfig" + redacted();
+    }
+
     public String get(String key) {
         return values.get(key);
     }

@@ -30,22 +30,72 @@ public final class BrokerProcess implements AutoCloseable {
     private final int brokerPort;
     private final int controllerPort;
     private final Map<String, String> extra;
+    private final Security security;
     private Process process;
     private boolean closed;
 
-    private BrokerProcess(Path dir, int brokerPort, int controllerPort, Map<String, String> extra) {
+    private BrokerProcess(Path dir, int brokerPort, int controllerPort, Map<String, String> extra, Security security) {
         this.dir = dir;
         this.brokerPort = brokerPort;
         this.controllerPort = controllerPort;
         this.extra = extra;
+        this.security = security;
     }
 
-    /** Formats a new single-node cluster in {@code dir} and starts it. */
+    /**
+     * SASL_SSL with SCRAM-SHA-512 on the client listener, ACLs enforced (StandardAuthorizer, deny when
+     * no ACL matches). {@code users} are SCRAM users (name → password) created at format time; the
+     * first is the super user the broker itself uses between its listeners. A self-signed key pair
+     * for 127.0.0.1 is generated with keytool into the broker's directory.
+     */
+    public record Security(Map<String, String> users, String storePassword) {
+        public String superUser() {
+            return users.keySet().iterator().next();
+        }
+    }
+
+    /** Formats a new single-node cluster in {@code dir} and starts it (PLAINTEXT). */
     public static BrokerProcess create(Path dir, Map<String, String> brokerProps) {
-        BrokerProcess b = new BrokerProcess(dir, freePort(), freePort(), brokerProps);
+        BrokerProcess b = new BrokerProcess(dir, freePort(), freePort(), brokerProps, null);
         b.format();
         b.start();
         return b;
+    }
+
+    /** Formats and starts a broker whose client listener is SASL_SSL / SCRAM-SHA-512 with ACLs. */
+    public static BrokerProcess createSecure(Path dir, Security security, Map<String, String> brokerProps) {
+        BrokerProcess b = new BrokerProcess(dir, freePort(), freePort(), brokerProps, security);
+        b.format();
+        b.start();
+        return b;
+    }
+
+    /** Where the truststore (PKCS12) that trusts this broker's certificate is. */
+    public Path truststore() {
+        return dir.resolve("truststore.p12");
+    }
+
+    /**
+     * Client properties for {@code user} on this broker: PLAINTEXT for a plain broker, else SASL_SSL
+     * with SCRAM-SHA-512 and the broker's truststore.
+     */
+    public Map<String, Object> clientConfig(String user, String password) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("bootstrap.servers", bootstrapServers());
+        if (security != null) {
+            m.put("security.protocol", "SASL_SSL");
+            m.put("sasl.mechanism", "SCRAM-SHA-512");
+            m.put("sasl.jaas.config", jaas(user, password));
+            m.put("ssl.truststore.location", truststore().toString());
+            m.put("ssl.truststore.password", security.storePassword());
+            m.put("ssl.truststore.type", "PKCS12");
+        }
+        return m;
+    }
+
+    private static String jaas(String user, String password) {
+        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
+                + "\" password=\"" + password + "\";";
     }
 
     public String bootstrapServers() {
@@ -60,24 +110,49 @@ public final class BrokerProcess implements AutoCloseable {
         try {
             Files.createDirectories(dir.resolve("data"));
             StringBuilder p = new StringBuilder();
+            String client = security == null ? "PLAINTEXT" : "SASL_SSL";
             p.append("process.roles=broker,controller\nnode.id=1\n")
                     .append("controller.quorum.voters=1@127.0.0.1:").append(controllerPort).append('\n')
-                    .append("listeners=PLAINTEXT://127.0.0.1:").append(brokerPort)
+                    .append("listeners=").append(client).append("://127.0.0.1:").append(brokerPort)
                     .append(",CONTROLLER://127.0.0.1:").append(controllerPort).append('\n')
-                    .append("advertised.listeners=PLAINTEXT://127.0.0.1:").append(brokerPort).append('\n')
+                    .append("advertised.listeners=").append(client).append("://127.0.0.1:").append(brokerPort).append('\n')
                     .append("controller.listener.names=CONTROLLER\n")
-                    .append("listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT\n")
-                    .append("inter.broker.listener.name=PLAINTEXT\n")
+                    .append("listener.security.protocol.map=").append(client).append(':').append(client)
+                    .append(",CONTROLLER:PLAINTEXT\n")
+                    .append("inter.broker.listener.name=").append(client).append('\n')
                     .append("log.dirs=").append(dir.resolve("data")).append('\n')
                     .append("offsets.topic.replication.factor=1\noffsets.topic.num.partitions=4\n")
                     .append("transaction.state.log.replication.factor=1\ntransaction.state.log.min.isr=1\n")
                     .append("transaction.state.log.num.partitions=4\ngroup.initial.rebalance.delay.ms=0\n")
                     .append("auto.create.topics.enable=false\n");
+            List<String> format = new ArrayList<>(List.of("format", "-t", Uuid.randomUuid().toString(), "-c",
+                    config().toString()));
+            if (security != null) {
+                makeKeyStores();
+                String pw = security.storePassword();
+                Path ks = dir.resolve("broker.p12");
+                p.append("sasl.enabled.mechanisms=SCRAM-SHA-512\n")
+                        .append("sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512\n")
+                        .append("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=")
+                        .append(jaas(security.superUser(), security.users().get(security.superUser()))).append('\n')
+                        .append("ssl.keystore.location=").append(ks).append("\nssl.keystore.type=PKCS12\n")
+                        .append("ssl.keystore.password=").append(pw).append("\nssl.key.password=").append(pw).append('\n')
+                        .append("ssl.truststore.location=").append(truststore()).append("\nssl.truststore.type=PKCS12\n")
+                        .append("ssl.truststore.password=").append(pw).append('\n')
+                        .append("authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer\n")
+                        .append("allow.everyone.if.no.acl.found=false\n")
+                        // the broker's own requests to its controller arrive on the loopback-only
+                        // PLAINTEXT controller listener as ANONYMOUS
+                        .append("super.users=User:").append(security.superUser()).append(";User:ANONYMOUS\n");
+                security.users().forEach((user, password) -> {
+                    format.add("--add-scram");
+                    format.add("SCRAM-SHA-512=[name=" + user + ",password=" + password + "]");
+                });
+            }
             extra.forEach((k, v) -> p.append(k).append('=').append(v).append('\n'));
             Files.writeString(config(), p.toString());
-            Process f = java("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(), "-c",
-                    config().toString()).redirectOutput(dir.resolve("format.log").toFile())
-                    .redirectErrorStream(true).start();
+            Process f = java("kafka.tools.StorageTool", format.toArray(String[]::new))
+                    .redirectOutput(dir.resolve("format.log").toFile()).redirectErrorStream(true).start();
             if (!f.waitFor(120, TimeUnit.SECONDS) || f.exitValue() != 0) {
                 throw new IllegalStateException("formatting the broker's storage failed; see " + dir.resolve("format.log"));
             }
@@ -86,6 +161,27 @@ public final class BrokerProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    private void makeKeyStores() throws IOException, InterruptedException {
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        String pw = security.storePassword();
+        String ks = dir.resolve("broker.p12").toString();
+        String crt = dir.resolve("broker.crt").toString();
+        run(keytool, "-genkeypair", "-alias", "broker", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=localhost",
+                "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "30", "-keystore", ks, "-storetype", "PKCS12",
+                "-storepass", pw, "-keypass", pw);
+        run(keytool, "-exportcert", "-alias", "broker", "-keystore", ks, "-storepass", pw, "-file", crt);
+        run(keytool, "-importcert", "-noprompt", "-alias", "broker", "-file", crt, "-keystore", truststore().toString(),
+                "-storetype", "PKCS12", "-storepass", pw);
+    }
+
+    private void run(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("keytool.log").toFile())).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException(cmd[1] + " failed; see " + dir.resolve("keytool.log"));
         }
     }
 
@@ -144,8 +240,10 @@ public final class BrokerProcess implements AutoCloseable {
 
     private void awaitReady(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        Map<String, Object> cfg = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
+        Map<String, Object> cfg = new java.util.HashMap<>(security == null ? clientConfig(null, null)
+                : clientConfig(security.superUser(), security.users().get(security.superUser())));
+        cfg.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000);
+        cfg.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("broker process exited with " + process.exitValue() + "; see "
