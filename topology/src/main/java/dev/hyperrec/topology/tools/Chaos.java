@@ -1,0 +1,269 @@
+package dev.hyperrec.topology.tools;
+
+import dev.hyperrec.avro.CatalogItem;
+import dev.hyperrec.avro.InteractionEvent;
+import dev.hyperrec.avro.Recommendations;
+import dev.hyperrec.schemas.AvroSerdes;
+import dev.hyperrec.schemas.registry.HttpSchemaRegistryClient;
+import dev.hyperrec.schemas.registry.LocalApicurioRegistry;
+import dev.hyperrec.topology.HyperrecConfig;
+import dev.hyperrec.topology.SchemaSetup;
+import dev.hyperrec.topology.StoreNames;
+import dev.hyperrec.topology.TopicSetup;
+import dev.hyperrec.topology.Topics;
+import dev.hyperrec.topology.demo.DemoData;
+import dev.hyperrec.topology.demo.SyntheticData;
+import dev.hyperrec.topology.embedded.BrokerProcess;
+import dev.hyperrec.topology.engine.EventWeights;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The crash harness: runs the app as a separate process against a broker in its own JVM while a
+ * seeded stream flows, kills it with SIGKILL at random moments and restarts it each time, then
+ * compares every task store's final content (from the changelogs, read_committed) with an
+ * uninterrupted reference run on the same input, and counts lists seen more than once by a
+ * read_committed consumer. Last line:
+ * {@code chaos: kills=<k> events=<n> state_mismatches=<m> duplicate_recommendations=<d>}.
+ */
+@Command(name = "chaos", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Kills and restarts the app during a replay and checks exactly-once state and output.")
+public final class Chaos implements Callable<Integer> {
+    private static final List<String> STORES = List.of(StoreNames.USER_VECTORS, StoreNames.ID_DICTIONARY,
+            StoreNames.SEEN_SETS, StoreNames.BANDIT, StoreNames.SKETCH, StoreNames.SKETCH_COUNTERS, StoreNames.BATCH_BUFFER);
+
+    @Option(names = "--events", defaultValue = "200000", description = "events (default: ${DEFAULT-VALUE})")
+    int events;
+    @Option(names = "--users", defaultValue = "10000", description = "users (default: ${DEFAULT-VALUE})")
+    int users;
+    @Option(names = "--items", defaultValue = "2000", description = "items (default: ${DEFAULT-VALUE})")
+    int items;
+    @Option(names = "--kills", defaultValue = "10", description = "SIGKILLs during the run (default: ${DEFAULT-VALUE})")
+    int kills;
+    @Option(names = "--partitions", defaultValue = "4", description = "input partitions (default: ${DEFAULT-VALUE})")
+    int partitions;
+    @Option(names = "--seed", defaultValue = "2026", description = "seed (default: ${DEFAULT-VALUE})")
+    long seed;
+    @Option(names = "--schema-registry-url", description = "an existing registry (default: start Apicurio)")
+    String registryUrl;
+    @Option(names = "--work-dir", description = "where the broker and app state live (default: a temp dir)")
+    Path workDir;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Chaos()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = workDir != null ? workDir : Files.createTempDirectory("hyperrec-chaos-");
+        LocalApicurioRegistry registry = null;
+        try (BrokerProcess broker = BrokerProcess.create(dir.resolve("broker"), Map.of())) {
+            String url = registryUrl;
+            if (url == null) {
+                registry = LocalApicurioRegistry.start(LocalApicurioRegistry.locate());
+                url = registry.ccompatUrl();
+            }
+            DemoData data = SyntheticData.generate(users, items, events, 16, 32, 0.85, seed, "chaos");
+            long triggering = data.events().stream().filter(e -> EventWeights.triggers(e.getType())).count();
+            System.out.printf("chaos: %d events (%d trigger a list), %d users, %d items; broker at %s%n",
+                    data.events().size(), triggering, users, items, broker.bootstrapServers());
+
+            HyperrecConfig ref = config(broker, url, dir, "ref");
+            HyperrecConfig chaos = config(broker, url, dir, "chaos");
+            publish(broker, ref, data);
+            publish(broker, chaos, data);
+
+            long t0 = System.nanoTime();
+            AppProcess refApp = AppProcess.start(ref, dir.resolve("ref"));
+            awaitLists(broker, ref, triggering, null);
+            refApp.stop();
+            System.out.printf("chaos: reference run done in %.0f s%n", (System.nanoTime() - t0) / 1e9);
+
+            SplittableRandom rnd = new SplittableRandom(seed);
+            double[] at = new double[kills];
+            for (int i = 0; i < kills; i++) {
+                at[i] = 0.05 + 0.9 * rnd.nextDouble();
+            }
+            Arrays.sort(at);
+            AppProcess[] app = {AppProcess.start(chaos, dir.resolve("chaos"))};
+            int[] killed = {0};
+            long t1 = System.nanoTime();
+            Map<String, Integer> seen = awaitLists(broker, chaos, triggering, count -> {
+                while (killed[0] < at.length && count >= at[killed[0]] * triggering) {
+                    app[0].kill();
+                    killed[0]++;
+                    System.out.printf("chaos: SIGKILL %d at %d/%d lists; restarting%n", killed[0], count, triggering);
+                    app[0] = AppProcess.start(chaos, dir.resolve("chaos"));
+                }
+            });
+            Thread.sleep(2000);
+            app[0].stop();
+            System.out.printf("chaos: interrupted run done in %.0f s%n", (System.nanoTime() - t1) / 1e9);
+
+            int mismatches = 0;
+            for (String store : STORES) {
+                Map<String, String> a = changelog(broker, ref.get("application.id") + "-" + store + "-changelog");
+                Map<String, String> b = changelog(broker, chaos.get("application.id") + "-" + store + "-changelog");
+                int m = 0;
+                for (String k : a.keySet()) {
+                    if (!a.get(k).equals(b.get(k))) {
+                        m++;
+                    }
+                }
+                for (String k : b.keySet()) {
+                    if (!a.containsKey(k)) {
+                        m++;
+                    }
+                }
+                System.out.printf("chaos: store %-16s entries=%d mismatches=%d%n", store, a.size(), m);
+                mismatches += m;
+            }
+            long duplicates = seen.values().stream().filter(c -> c > 1).count();
+            long missing = triggering - seen.size();
+            System.out.printf("chaos: lists=%d missing=%d%n", seen.size(), missing);
+            System.out.printf("chaos: kills=%d events=%d state_mismatches=%d duplicate_recommendations=%d%n", killed[0],
+                    data.events().size(), mismatches, duplicates);
+            return killed[0] >= kills && mismatches == 0 && duplicates == 0 && missing == 0 ? 0 : 1;
+        } finally {
+            if (registry != null) {
+                registry.close();
+            }
+        }
+    }
+
+    private static HyperrecConfig config(BrokerProcess broker, String registryUrl, Path dir, String name) {
+        Map<String, Object> c = new HashMap<>();
+        c.put("bootstrap.servers", broker.bootstrapServers());
+        c.put("schema.registry.url", registryUrl);
+        c.put("application.id", "hyperrec-" + name);
+        c.put("state.dir", dir.resolve(name).resolve("state").toString());
+        c.put(HyperrecConfig.TOPIC_PREFIX, name + ".");
+        c.put(HyperrecConfig.BACKEND, "cpu");
+        c.put(HyperrecConfig.EMBEDDING_DIM, 32);
+        return HyperrecConfig.of(c);
+    }
+
+    private void publish(BrokerProcess broker, HyperrecConfig c, DemoData data) throws IOException {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+            TopicSetup.ensure(admin, c.get(HyperrecConfig.TOPIC_PREFIX), partitions, (short) 1);
+        }
+        try (HttpSchemaRegistryClient client = HttpSchemaRegistryClient.fromConfig(c.serdeConfig())) {
+            SchemaSetup.ensure(client, c);
+        }
+        Properties pp = new Properties();
+        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        pp.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+        try (KafkaProducer<String, CatalogItem> p = new KafkaProducer<>(pp, new StringSerializer(),
+                AvroSerdes.forClass(CatalogItem.class, c.serdeConfig(), false).serializer())) {
+            data.catalog().forEach(i -> p.send(new ProducerRecord<>(c.topic(Topics.CATALOG), i.getItemId(), i)));
+        }
+        try (KafkaProducer<String, InteractionEvent> p = new KafkaProducer<>(pp, new StringSerializer(),
+                AvroSerdes.forClass(InteractionEvent.class, c.serdeConfig(), false).serializer())) {
+            data.events().forEach(e -> p.send(new ProducerRecord<>(c.topic(Topics.INTERACTIONS), e.getUserId(), e)));
+        }
+    }
+
+    /** Reads the output (read_committed) until every list arrived; counts each recommendationId's copies. */
+    private static Map<String, Integer> awaitLists(BrokerProcess broker, HyperrecConfig c, long expected,
+            java.util.function.LongConsumer onProgress) {
+        var de = AvroSerdes.forClass(Recommendations.class, c.serdeConfig(), false).deserializer();
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        Map<String, Integer> seen = new HashMap<>();
+        String topic = c.topic(Topics.RECOMMENDATIONS);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> tps = consumer.partitionsFor(topic).stream()
+                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            long lastProgress = System.nanoTime();
+            long lastCount = 0;
+            while (seen.size() < expected) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    seen.merge(de.deserialize(topic, r.value()).getRecommendationId(), 1, Integer::sum);
+                }
+                if (onProgress != null) {
+                    onProgress.accept(seen.size());
+                }
+                if (seen.size() != lastCount) {
+                    lastCount = seen.size();
+                    lastProgress = System.nanoTime();
+                } else if (System.nanoTime() - lastProgress > Duration.ofMinutes(3).toNanos()) {
+                    System.out.println("chaos: no progress for 3 minutes at " + seen.size() + "/" + expected);
+                    break;
+                }
+            }
+            // whatever else is committed (duplicates would show here)
+            long quiet = System.nanoTime();
+            while (System.nanoTime() - quiet < Duration.ofSeconds(3).toNanos()) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    seen.merge(de.deserialize(topic, r.value()).getRecommendationId(), 1, Integer::sum);
+                    quiet = System.nanoTime();
+                }
+            }
+        }
+        return seen;
+    }
+
+    /** The committed final content of a changelog: "partition/key-hex" → value hex (tombstones removed). */
+    static Map<String, String> changelog(BrokerProcess broker, String topic) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        Map<String, String> out = new TreeMap<>();
+        HexFormat hex = HexFormat.of();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> tps = new ArrayList<>();
+            var infos = c.partitionsFor(topic);
+            if (infos == null) {
+                return out;
+            }
+            infos.forEach(i -> tps.add(new TopicPartition(topic, i.partition())));
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            Map<TopicPartition, Long> end = c.endOffsets(tps);
+            long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+            while (System.nanoTime() < deadline && tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    String k = r.partition() + "/" + hex.formatHex(r.key());
+                    if (r.value() == null) {
+                        out.remove(k);
+                    } else {
+                        out.put(k, hex.formatHex(r.value()));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+}
