@@ -249,6 +249,10 @@ public final class BrokerProcess implements AutoCloseable {
                 throw new IllegalStateException("broker process exited with " + process.exitValue() + "; see "
                         + dir.resolve("broker.log"));
             }
+            if (!listening()) {
+                sleep(100);
+                continue;
+            }
             try (Admin admin = Admin.create(cfg)) {
                 if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
                     return;
@@ -256,14 +260,28 @@ public final class BrokerProcess implements AutoCloseable {
             } catch (Exception e) {
                 // not up yet
             }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
+            sleep(250);
         }
         throw new IllegalStateException("broker not ready within " + timeout + "; see " + dir.resolve("broker.log"));
+    }
+
+    /** A plain TCP probe first, so the admin client does not log a warning per attempt while the JVM starts. */
+    private boolean listening() {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", brokerPort), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private static ProcessBuilder java(String main, String... args) {
