@@ -30,6 +30,10 @@ public final class HyperrecConfig {
     public static final String RATING_SCALE = "hyperrec.weight.rating.scale";
     public static final String RATING_MAX = "hyperrec.rating.max";
     public static final String VALUE_MAX = "hyperrec.value.max";
+    /** Native memory of all RocksDB stores of the JVM together (block cache + memtables), in MiB. */
+    public static final String ROCKSDB_MEMORY_MB = "hyperrec.rocksdb.memory.mb";
+    /** Share of {@link #ROCKSDB_MEMORY_MB} the memtables may use. */
+    public static final String ROCKSDB_MEMTABLE_SHARE = "hyperrec.rocksdb.memtable.share";
     public static final String EVENT_TIME_MIN_MS = "hyperrec.event.time.min.ms";
     public static final String EVENT_TIME_MAX_FUTURE_MS = "hyperrec.event.time.max.future.ms";
     public static final String BATCH_MAX_EVENTS = "hyperrec.batch.max.events";
@@ -41,6 +45,9 @@ public final class HyperrecConfig {
     public static final String RECS_POPULAR_CANDIDATES = "hyperrec.recs.popular.candidates";
     public static final String RECS_SIMILAR_PER_ITEM = "hyperrec.recs.similar.per.item";
     public static final String RANK_WEIGHT_PERSONAL = "hyperrec.rank.weight.personal";
+    public static final String RANK_WEIGHT_SIMILAR = "hyperrec.rank.weight.similar";
+    public static final String RECS_NEIGHBOURS_PER_ITEM = "hyperrec.recs.neighbours.per.item";
+    public static final String RECENT_DECAY = "hyperrec.recent.decay";
     public static final String RANK_WEIGHT_BANDIT = "hyperrec.rank.weight.bandit";
     public static final String RANK_WEIGHT_POPULARITY = "hyperrec.rank.weight.popularity";
     public static final String SKETCH_EPSILON = "hyperrec.sketch.epsilon";
@@ -75,6 +82,8 @@ public final class HyperrecConfig {
         d.put(RATING_SCALE, "2.5");
         d.put(RATING_MAX, "10");
         d.put(VALUE_MAX, "1000000");
+        d.put(ROCKSDB_MEMORY_MB, "256");
+        d.put(ROCKSDB_MEMTABLE_SHARE, "0.5");
         d.put(EVENT_TIME_MIN_MS, "0");
         d.put(EVENT_TIME_MAX_FUTURE_MS, Long.toString(24L * 3600 * 1000));
         d.put(BATCH_MAX_EVENTS, "512");
@@ -84,18 +93,21 @@ public final class HyperrecConfig {
         d.put(RECS_ON_INTERACTIONS, "true");
         d.put(RECS_POPULAR_CANDIDATES, "20");
         d.put(RECS_SIMILAR_PER_ITEM, "10");
-        d.put(RANK_WEIGHT_PERSONAL, "1.0");
-        d.put(RANK_WEIGHT_BANDIT, "0.15");
-        d.put(RANK_WEIGHT_POPULARITY, "0.25");
+        d.put(RANK_WEIGHT_PERSONAL, "0.2");
+        d.put(RANK_WEIGHT_SIMILAR, "1.0");
+        d.put(RECS_NEIGHBOURS_PER_ITEM, "20");
+        d.put(RECENT_DECAY, "0.8");
+        d.put(RANK_WEIGHT_BANDIT, "0.02");
+        d.put(RANK_WEIGHT_POPULARITY, "0.5");
         d.put(SKETCH_EPSILON, "0.002");
         d.put(SKETCH_DELTA, "0.01");
-        d.put(SKETCH_HALF_LIFE_MS, Long.toString(7L * 24 * 3600 * 1000));
+        d.put(SKETCH_HALF_LIFE_MS, Long.toString(365L * 24 * 3600 * 1000));
         d.put(SKETCH_HEAVY_HITTERS, "200");
         d.put(SKETCH_SEED, "1592594005");
         d.put(CACHE_ROW_LENGTH, "50");
         d.put(CACHE_DRIFT_THRESHOLD, "0.2");
-        d.put(CACHE_PERIOD_MS, Long.toString(3600L * 1000));
-        d.put(CACHE_CHECK_EVERY_EVENTS, "500");
+        d.put(CACHE_PERIOD_MS, Long.toString(24L * 3600 * 1000));
+        d.put(CACHE_CHECK_EVERY_EVENTS, "2000");
         d.put(BANDIT_SEED, "42");
         d.put(SEEN_MAX, "2000");
         d.put(RECENT_ITEMS, "5");
@@ -159,11 +171,13 @@ public final class HyperrecConfig {
                 org.apache.kafka.streams.errors.LogAndFailProcessingExceptionHandler.class.getName());
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0");
         p.put("processing.exception.handler.global.enabled", "true");
+        p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG,
+                dev.hyperrec.topology.internal.BoundedMemoryRocksDBConfig.class.getName());
         // oversize records are dead-lettered whole: the DLQ producer must be able to send them
         p.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                 Integer.toString(TopicSetup.MAX_MESSAGE_BYTES));
         values.forEach((k, v) -> {
-            if (!k.startsWith("hyperrec.")) {
+            if (!k.startsWith("hyperrec.") || k.startsWith("hyperrec.rocksdb.")) {
                 p.put(k, v);
             }
         });
@@ -271,6 +285,10 @@ public final class HyperrecConfig {
         range(RECS_CANDIDATES, 1, 1024);
         range(RECS_POPULAR_CANDIDATES, 0, 1024);
         range(RECS_SIMILAR_PER_ITEM, 0, 1024);
+        range(RECS_NEIGHBOURS_PER_ITEM, 0, 1024);
+        if (!(getDouble(RECENT_DECAY) > 0 && getDouble(RECENT_DECAY) <= 1)) {
+            throw new IllegalArgumentException(RECENT_DECAY + " must be in (0, 1], was " + getDouble(RECENT_DECAY));
+        }
         range(CACHE_CHECK_EVERY_EVENTS, 1, Integer.MAX_VALUE);
         range(SEEN_MAX, 1, 1_000_000);
         range(RECENT_ITEMS, 1, 1024);
@@ -283,7 +301,7 @@ public final class HyperrecConfig {
             throw new IllegalArgumentException(RATING_SCALE + " must be > 0, was " + getDouble(RATING_SCALE));
         }
         for (String k : new String[] {WEIGHT_VIEW, WEIGHT_CLICK, WEIGHT_PURCHASE, WEIGHT_SKIP, RANK_WEIGHT_PERSONAL,
-                RANK_WEIGHT_BANDIT, RANK_WEIGHT_POPULARITY, RATING_NEUTRAL, RATING_MAX}) {
+                RANK_WEIGHT_SIMILAR, RANK_WEIGHT_BANDIT, RANK_WEIGHT_POPULARITY, RATING_NEUTRAL, RATING_MAX}) {
             getDouble(k);
         }
         String oi = values.get(RECS_ON_INTERACTIONS).trim();
@@ -297,6 +315,11 @@ public final class HyperrecConfig {
         getLong(EVENT_TIME_MIN_MS);
         if (getLong(EVENT_TIME_MAX_FUTURE_MS) < 0) {
             throw new IllegalArgumentException(EVENT_TIME_MAX_FUTURE_MS + " must be >= 0, was " + getLong(EVENT_TIME_MAX_FUTURE_MS));
+        }
+        range(ROCKSDB_MEMORY_MB, 16, 1_048_576);
+        double share = getDouble(ROCKSDB_MEMTABLE_SHARE);
+        if (!(share > 0 && share < 1)) {
+            throw new IllegalArgumentException(ROCKSDB_MEMTABLE_SHARE + " must be in (0, 1), was " + share);
         }
         if (getDouble(VALUE_MAX) <= 0) {
             throw new IllegalArgumentException(VALUE_MAX + " must be > 0, was " + getDouble(VALUE_MAX));

@@ -15,7 +15,8 @@ class HyperrecConfigTest {
         assertThat(p.getProperty("processing.guarantee")).isEqualTo("exactly_once_v2");
         assertThat(p.getProperty("bootstrap.servers")).isEqualTo("b:9092");
         assertThat(p.getProperty("num.stream.threads")).isEqualTo("3");
-        assertThat(p.stringPropertyNames()).noneMatch(k -> k.startsWith("hyperrec.") && !k.startsWith("hyperrec.serde"));
+        assertThat(p.stringPropertyNames()).noneMatch(k -> k.startsWith("hyperrec.") && !k.startsWith("hyperrec.rocksdb."));
+        assertThat(p.getProperty("rocksdb.config.setter")).endsWith("BoundedMemoryRocksDBConfig");
         assertThat(c.serdeConfig()).containsEntry("bootstrap.servers", "b:9092").doesNotContainKey(HyperrecConfig.BACKEND);
     }
 

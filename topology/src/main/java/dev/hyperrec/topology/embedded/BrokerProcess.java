@@ -198,6 +198,9 @@ public final class BrokerProcess implements AutoCloseable {
             process = java("kafka.Kafka", config().toString())
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.log").toFile()))
                     .redirectErrorStream(true).start();
+            Process started = process;
+            // a harness that is itself terminated must not leave a broker behind
+            Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "broker-process-reaper"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -66,7 +66,13 @@ public final class RecommenderEngine implements AutoCloseable {
     private final int recentCap;
     private final int cacheCheckEvery;
     private final float wPersonal;
+    private final float wSimilar;
     private final float wBandit;
+    private final int neighboursPerItem;
+    private final float recentDecay;
+    private ItemNeighbours neighbours;
+    private long[] nbKeys = new long[0];
+    private float[] nbSim = new float[0];
     private final float wPopularity;
     private final String modelVersion;
     private final boolean listsOnInteractions;
@@ -102,7 +108,10 @@ public final class RecommenderEngine implements AutoCloseable {
         this.recentCap = config.getInt(HyperrecConfig.RECENT_ITEMS);
         this.cacheCheckEvery = config.getInt(HyperrecConfig.CACHE_CHECK_EVERY_EVENTS);
         this.wPersonal = config.getFloat(HyperrecConfig.RANK_WEIGHT_PERSONAL);
+        this.wSimilar = config.getFloat(HyperrecConfig.RANK_WEIGHT_SIMILAR);
         this.wBandit = config.getFloat(HyperrecConfig.RANK_WEIGHT_BANDIT);
+        this.neighboursPerItem = config.getInt(HyperrecConfig.RECS_NEIGHBOURS_PER_ITEM);
+        this.recentDecay = config.getFloat(HyperrecConfig.RECENT_DECAY);
         this.wPopularity = config.getFloat(HyperrecConfig.RANK_WEIGHT_POPULARITY);
         this.modelVersion = config.get(HyperrecConfig.MODEL_VERSION);
         this.listsOnInteractions = Boolean.parseBoolean(config.get(HyperrecConfig.RECS_ON_INTERACTIONS).trim());
@@ -154,6 +163,15 @@ public final class RecommenderEngine implements AutoCloseable {
         }
         histories.add(history == null ? new UserHistory(recentCap) : history);
         return idx;
+    }
+
+    /**
+     * Attaches an item-to-item model (null detaches it): the neighbours of each recent item become
+     * SIMILAR candidates and every candidate gets {@code w_s · sum_a decay^a · sim(recent_a, item)}.
+     * Like the catalog, it is global model data refreshed from outside, not task state.
+     */
+    public void itemNeighbours(ItemNeighbours model) {
+        this.neighbours = model;
     }
 
     public int recentCapacity() {
@@ -359,6 +377,21 @@ public final class RecommenderEngine implements AutoCloseable {
                 }
             }
         }
+        if (neighbours != null && neighboursPerItem > 0) {
+            if (nbKeys.length < neighboursPerItem) {
+                nbKeys = new long[neighboursPerItem];
+                nbSim = new float[neighboursPerItem];
+            }
+            for (long recentKey : c.recent) {
+                int m = neighbours.neighbours(recentKey, neighboursPerItem, nbKeys, nbSim);
+                for (int j = 0; j < m; j++) {
+                    int idx = catalog.indexOfKey(nbKeys[j]);
+                    if (idx >= 0 && Arrays.binarySearch(c.exclude, idx) < 0) {
+                        candidateSet.add(idx, SRC_SIMILAR, Float.NaN);
+                    }
+                }
+            }
+        }
         if (popularCandidates > 0) {
             for (long key : hotKeys(popularCandidates)) {
                 int idx = catalog.indexOfKey(key);
@@ -390,10 +423,20 @@ public final class RecommenderEngine implements AutoCloseable {
         Integer[] order = new Integer[nc];
         float[] total = new float[nc];
         float[] pop = new float[nc];
+        float[] sim = new float[nc];
         String[] ids = new String[nc];
         for (int j = 0; j < nc; j++) {
             pop[j] = (float) (Math.log1p(est[j]) / logN);
-            total[j] = wPersonal * pers[j] + wBandit * theta[j] + wPopularity * pop[j];
+            if (neighbours != null) {
+                float w = 1f;
+                double s = 0;
+                for (long recentKey : c.recent) {
+                    s += w * neighbours.similarity(recentKey, keys[j]);
+                    w *= recentDecay;
+                }
+                sim[j] = (float) s;
+            }
+            total[j] = wPersonal * pers[j] + wSimilar * sim[j] + wBandit * theta[j] + wPopularity * pop[j];
             ids[j] = catalog.idAt(idx[j]);
             order[j] = j;
         }
@@ -406,7 +449,8 @@ public final class RecommenderEngine implements AutoCloseable {
         for (int r = 0; r < k; r++) {
             int o = order[r];
             items.add(RecommendedItem.newBuilder().setItemId(ids[o]).setScore(total[o]).setRank(r + 1)
-                    .setReason(reason(src[o], wPersonal * pers[o], wBandit * theta[o], wPopularity * pop[o])).build());
+                    .setReason(reason(src[o], wPersonal * pers[o], wSimilar * sim[o], wBandit * theta[o],
+                            wPopularity * pop[o])).build());
             bandit.recordImpression(e.segment(), keys[o]);
         }
         return Recommendations.newBuilder()
@@ -421,7 +465,10 @@ public final class RecommenderEngine implements AutoCloseable {
     }
 
     /** The largest contribution names the reason; a personal-looking item found only through the cache is SIMILAR. */
-    static Reason reason(int sources, float personal, float bandit, float popularity) {
+    static Reason reason(int sources, float personal, float similar, float bandit, float popularity) {
+        if (similar > personal && similar >= bandit && similar >= popularity) {
+            return Reason.SIMILAR;
+        }
         if (personal >= bandit && personal >= popularity) {
             return (sources & SRC_PERSONAL) == 0 && (sources & SRC_SIMILAR) != 0 ? Reason.SIMILAR : Reason.PERSONAL;
         }

@@ -36,7 +36,7 @@ public final class BanditReplay {
     public static final int RUNS = 50;
 
     /** One log: item and click per impression, in time order. */
-    record Log(int[] items, boolean[] clicks, int arms) {
+    record Log(int[] items, int[] positions, boolean[] clicks, int arms) {
         int clickCount() {
             int c = 0;
             for (boolean b : clicks) {
@@ -48,6 +48,10 @@ public final class BanditReplay {
 
     /** A replay's outcome. */
     public record Outcome(long matched, long clicks, long matchedPerRun) {
+        static Outcome of(long matched, long clicks) {
+            return new Outcome(matched, clicks, Math.round((double) matched / RUNS));
+        }
+
         public double ctr() {
             return matched == 0 ? 0 : (double) clicks / matched;
         }
@@ -62,9 +66,13 @@ public final class BanditReplay {
         out.put("dataset", "Open Bandit Dataset sample (" + obdDir + ")");
         out.put("method", "replay (Li, Chu, Langford & Wang 2011) on the uniform-random policy's log; policy = "
                 + "hyperrec's ThompsonSampler + BanditTable, Beta(1,1) prior, argmax draw per impression; "
-                + RUNS + " replays with different sampler seeds, pooled; 95% Wilson intervals");
+                + RUNS + " replays with different sampler seeds, pooled; 95% Wilson intervals. hyperrec_ts learns only "
+                + "from its matched impressions (strict replay); hyperrec_ts_observing_log also learns every earlier "
+                + "logged impression of the random policy (the exploration traffic), per position segment, after "
+                + "choosing for the current one");
         List<Map<String, Object>> campaigns = new ArrayList<>();
-        long[] tot = new long[6]; // replay matched, clicks, per-run matched; random n, clicks; (bts below)
+        long[] tot = new long[6];
+        long[] warm = new long[3]; // replay matched, clicks, per-run matched; random n, clicks; (bts below)
         long btsN = 0;
         long btsC = 0;
         for (String c : new String[] {"all", "men", "women"}) {
@@ -76,16 +84,22 @@ public final class BanditReplay {
             Log r = read(random);
             Log b = read(bts);
             Outcome o;
+            Outcome w;
             try (OperatorBackend ops = Backends.open(BackendKind.CPU)) {
-                o = replay(r, ops, seed);
+                o = replay(r, ops, seed, false);
+                w = replay(r, ops, seed, true);
             }
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("campaign", c);
             m.put("arms", r.arms());
             m.put("hyperrec_ts", ctrEntry(o.clicks(), o.matched(), o.matchedPerRun()));
+            m.put("hyperrec_ts_observing_log", ctrEntry(w.clicks(), w.matched(), w.matchedPerRun()));
             m.put("logged_bts", ctrEntry(b.clickCount(), b.items().length, b.items().length));
             m.put("logged_random", ctrEntry(r.clickCount(), r.items().length, r.items().length));
             campaigns.add(m);
+            warm[0] += w.matched();
+            warm[1] += w.clicks();
+            warm[2] += w.matchedPerRun();
             tot[0] += o.matched();
             tot[1] += o.clicks();
             tot[2] += o.matchedPerRun();
@@ -97,12 +111,14 @@ public final class BanditReplay {
         out.put("campaigns", campaigns);
         Map<String, Object> pooled = new LinkedHashMap<>();
         pooled.put("hyperrec_ts", ctrEntry(tot[1], tot[0], tot[2]));
+        pooled.put("hyperrec_ts_observing_log", ctrEntry(warm[1], warm[0], warm[2]));
         pooled.put("logged_bts", ctrEntry(btsC, btsN, btsN));
         pooled.put("logged_random", ctrEntry(tot[4], tot[3], tot[3]));
         out.put("pooled", pooled);
         double ts = tot[0] == 0 ? 0 : (double) tot[1] / tot[0];
         double bt = btsN == 0 ? 0 : (double) btsC / btsN;
         out.put("hyperrec_ctr", ts);
+        out.put("hyperrec_observing_log_ctr", warm[0] == 0 ? 0 : (double) warm[1] / warm[0]);
         out.put("logged_bts_ctr", bt);
         out.put("logged_random_ctr", tot[3] == 0 ? 0 : (double) tot[4] / tot[3]);
         out.put("hyperrec_ge_logged_bts", ts >= bt);
@@ -110,21 +126,21 @@ public final class BanditReplay {
     }
 
     /** {@value #RUNS} replays of {@code log} with sampler seeds derived from {@code seed}, pooled. */
-    public static Outcome replay(Log log, OperatorBackend ops, long seed) {
+    public static Outcome replay(Log log, OperatorBackend ops, long seed, boolean observeLog) {
         long matched = 0;
         long clicks = 0;
         for (int run = 0; run < RUNS; run++) {
             try (ThompsonSampler sampler = ops.newThompsonSampler(seed * 1_000_003L + run)) {
-                long[] o = replayOnce(log, sampler);
+                long[] o = replayOnce(log, sampler, observeLog);
                 matched += o[0];
                 clicks += o[1];
             }
         }
-        return new Outcome(matched, clicks, Math.round((double) matched / RUNS));
+        return Outcome.of(matched, clicks);
     }
 
     /** One replay; returns {matched impressions, clicks}. */
-    static long[] replayOnce(Log log, ThompsonSampler sampler) {
+    static long[] replayOnce(Log log, ThompsonSampler sampler, boolean observeLog) {
         int k = log.arms();
         long[] keys = new long[k];
         for (int a = 0; a < k; a++) {
@@ -137,7 +153,8 @@ public final class BanditReplay {
         long matched = 0;
         long clicks = 0;
         for (int t = 0; t < log.items().length; t++) {
-            table.fill(0, keys, k, alpha, beta);
+            int segment = observeLog ? log.positions()[t] : 0;
+            table.fill(segment, keys, k, alpha, beta);
             sampler.sample(t, keys, alpha, beta, k, theta);
             int pick = 0;
             for (int a = 1; a < k; a++) {
@@ -145,14 +162,18 @@ public final class BanditReplay {
                     pick = a;
                 }
             }
-            if (pick != log.items()[t]) {
-                continue;
+            boolean match = pick == log.items()[t];
+            if (match) {
+                matched++;
+                clicks += log.clicks()[t] ? 1 : 0;
             }
-            matched++;
-            table.recordImpression(0, keys[pick]);
-            if (log.clicks()[t]) {
-                clicks++;
-                table.recordClick(0, keys[pick]);
+            if (match || observeLog) {
+                // test-then-learn: row t is learned only after the policy chose for it
+                long key = keys[log.items()[t]];
+                table.recordImpression(segment, key);
+                if (log.clicks()[t]) {
+                    table.recordClick(segment, key);
+                }
             }
         }
         return new long[] {matched, clicks};
@@ -197,14 +218,15 @@ public final class BanditReplay {
             int ts = cols.indexOf("timestamp");
             int item = cols.indexOf("item_id");
             int click = cols.indexOf("click");
+            int position = cols.indexOf("position");
             if (ts < 0 || item < 0 || click < 0) {
                 throw new IOException(csv + ": expected columns timestamp, item_id and click; header is " + header);
             }
             String s;
             while ((s = r.readLine()) != null) {
                 if (!s.isBlank()) {
-                    String[] f = s.split(",", Math.max(ts, Math.max(item, click)) + 2);
-                    rows.add(new String[] {f[ts], f[item], f[click]});
+                    String[] f = s.split(",", Math.max(Math.max(ts, position), Math.max(item, click)) + 2);
+                    rows.add(new String[] {f[ts], f[item], f[click], position < 0 ? "0" : f[position]});
                 }
             }
         }
@@ -215,12 +237,14 @@ public final class BanditReplay {
         order.sort((a, b) -> rows.get(a)[0].compareTo(rows.get(b)[0]));
         int[] items = new int[rows.size()];
         boolean[] clicks = new boolean[rows.size()];
+        int[] positions = new int[rows.size()];
         int arms = 0;
         try {
             for (int i = 0; i < rows.size(); i++) {
                 String[] f = rows.get(order.get(i));
                 items[i] = Integer.parseInt(f[1].trim());
                 clicks[i] = Integer.parseInt(f[2].trim()) != 0;
+                positions[i] = Integer.parseInt(f[3].trim());
                 arms = Math.max(arms, items[i] + 1);
             }
         } catch (NumberFormatException e) {
@@ -230,6 +254,6 @@ public final class BanditReplay {
         if (Files.exists(ctx)) {
             arms = Math.max(arms, (int) Files.lines(ctx).skip(1).filter(l -> !l.isBlank()).count());
         }
-        return new Log(items, clicks, arms);
+        return new Log(items, positions, clicks, arms);
     }
 }

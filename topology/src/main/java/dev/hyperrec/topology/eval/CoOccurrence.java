@@ -48,9 +48,6 @@ final class CoOccurrence {
      */
     int score(int user, int seeds, float decay) {
         int n = 0;
-        for (int t = 0; t < n; t++) {
-            score[touched[t]] = 0f;
-        }
         if (user >= recent.length) {
             return 0;
         }
@@ -78,6 +75,25 @@ final class CoOccurrence {
         }
         for (int t = 0; t < n; t++) {
             mark[touched[t]] = false;
+        }
+        return n;
+    }
+
+    /** Writes the cosine similarities of {@code item}'s row to {@link #scores()} at {@link #touched()}; returns how many. */
+    int row(int item, Object unused) {
+        int[] slots = counts.slots(item);
+        if (slots == null || item >= itemCount.length) {
+            return 0;
+        }
+        float[] vals = counts.values(item);
+        int n = 0;
+        double ni = itemCount[item];
+        for (int s = 0; s < slots.length; s++) {
+            if (slots[s] != 0) {
+                int other = slots[s] - 1;
+                score[other] = (float) (vals[s] / Math.sqrt(ni * itemCount[other]));
+                touched[n++] = other;
+            }
         }
         return n;
     }

@@ -44,6 +44,14 @@ public final class EngineRecommender implements StreamingRecommender {
     private long seq;
     private boolean trained;
     private final List<PendingEvent> one = new ArrayList<>(1);
+    private CoOccurrenceNeighbours neighbours;
+
+    /** Attaches a co-occurrence item-to-item model learned from each event after it was scored. */
+    public EngineRecommender withNeighbours(int window) {
+        neighbours = new CoOccurrenceNeighbours(window);
+        engine.itemNeighbours(neighbours);
+        return this;
+    }
 
     public EngineRecommender(String name, HyperrecConfig config, OperatorBackend backend, PastEmbeddings model,
             int trainEvents, int refreshEvery, int initialEpochs, int refreshEpochs, long seed) {
@@ -88,6 +96,9 @@ public final class EngineRecommender implements StreamingRecommender {
     @Override
     public void learn(Event e) {
         past.add(e);
+        if (neighbours != null) {
+            neighbours.learn(e);
+        }
         if (!itemIndex.containsKey(e.itemId())) {
             itemIndex.put(e.itemId(), e.item());
             catalogItems.add(e.item());

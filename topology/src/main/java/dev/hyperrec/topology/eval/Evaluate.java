@@ -32,6 +32,10 @@ import picocli.CommandLine.Option;
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Replays MovieLens ratings test-then-learn through hyperrec and baselines; replays OBD logs through its bandit.")
 public final class Evaluate implements Callable<Integer> {
+    /** Heavy-hitter capacity of the popularity baseline: how deep into the ranking a list can reach. */
+    static final int POPULAR_DEPTH = 1000;
+    /** Co-occurrence window of item-knn and of hyperrec's item-to-item model: a user's last items. */
+    static final int KNN_WINDOW = 50;
     public static final List<String> ALL_METHODS = List.of("random", "popular", "item-knn", "seed-ema", "isgd", "hyperrec");
 
     @Option(names = "--ratings", required = true, paramLabel = "PATH", description = "MovieLens ratings.csv (ml-latest-small, ml-25m, ml-32m) or ml-100k's u.data")
@@ -47,7 +51,7 @@ public final class Evaluate implements Callable<Integer> {
     long seed;
     @Option(names = "--train-fraction", defaultValue = "0.2", description = "share of the replay that only trains (default: ${DEFAULT-VALUE})")
     double trainFraction;
-    @Option(names = "--half-lives", split = ",", defaultValue = "0,1,7,30,90,365",
+    @Option(names = "--half-lives", split = ",", defaultValue = "0,90,365,730",
             description = "popularity half-lives tried, in days; 0 = all-time (default: ${DEFAULT-VALUE})")
     List<Double> halfLivesDays;
     @Option(names = "--obd", paramLabel = "DIR", description = "Open Bandit Dataset folder (default: obd/ next to the ratings' folder, if present)")
@@ -56,6 +60,8 @@ public final class Evaluate implements Callable<Integer> {
     Path configFile;
     @Option(names = "--window", defaultValue = "2000", description = "test events per point of the moving-window plot (default: ${DEFAULT-VALUE})")
     int window;
+    @Option(names = "--no-bandit", description = "skip the Open Bandit Dataset replay")
+    boolean noBandit;
     @Option(names = "--no-progress", description = "no progress bar")
     boolean noProgress;
 
@@ -69,6 +75,10 @@ public final class Evaluate implements Callable<Integer> {
             if (!ALL_METHODS.contains(m)) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "unknown method '" + m + "'; known: " + ALL_METHODS);
             }
+        }
+        Path obdDir = obd != null ? obd : ratings.toAbsolutePath().getParent().resolveSibling("obd");
+        if (obd != null && !Files.isDirectory(obd)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--obd " + obd + " is not a directory");
         }
         long wallStart = System.nanoTime();
         Prequential.Dataset data = Prequential.Dataset.of(datasetName(ratings), MovieLens.read(ratings), trainFraction);
@@ -95,7 +105,7 @@ public final class Evaluate implements Callable<Integer> {
                     for (double days : halfLivesDays) {
                         long hl = Math.round(days * 86_400_000L);
                         Prequential.Result r;
-                        try (PopularRecommender p = new PopularRecommender(ops, hl, 2500, seed)) {
+                        try (PopularRecommender p = new PopularRecommender(ops, hl, POPULAR_DEPTH, seed)) {
                             r = run(data, p, bar, done);
                         }
                         Map<String, Object> g = new LinkedHashMap<>();
@@ -117,11 +127,10 @@ public final class Evaluate implements Callable<Integer> {
             }
         }
         Map<String, Object> bandit = null;
-        Path obdDir = obd != null ? obd : ratings.toAbsolutePath().getParent().resolveSibling("obd");
-        if (Files.isDirectory(obdDir)) {
+        if (noBandit) {
+            System.out.println("bandit replay skipped (--no-bandit)");
+        } else if (Files.isDirectory(obdDir)) {
             bandit = BanditReplay.evaluate(obdDir, seed);
-        } else if (obd != null) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--obd " + obd + " is not a directory");
         } else {
             System.out.println("no Open Bandit Dataset at " + obdDir + ": bandit replay skipped");
         }
@@ -185,13 +194,14 @@ public final class Evaluate implements Callable<Integer> {
         int refreshEvery = Math.max(1000, data.events().size() / 20);
         return switch (m) {
             case "random" -> new RandomRecommender(seed);
-            case "popular" -> new PopularRecommender(ops, 0L, 2500, seed);
-            case "item-knn" -> new ItemKnnRecommender(50, 5, 0.8f);
-            case "isgd" -> new IsgdRecommender(32, 0.05f, 0.01f, 0f, seed);
+            case "popular" -> new PopularRecommender(ops, 0L, POPULAR_DEPTH, seed);
+            case "item-knn" -> new ItemKnnRecommender(KNN_WINDOW, 5, 0.8f);
+            case "isgd" -> new IsgdRecommender(10, 0.05f, 0.01f, 0f, seed);
             case "seed-ema" -> new EngineRecommender("seed-ema", seedEma(hyperrec), ops,
                     new PastEmbeddings(hyperrec.dim(), 0.01f, 0.05f, seed), data.trainEvents(), refreshEvery, 25, 3, seed);
             case "hyperrec" -> new EngineRecommender("hyperrec", hyperrec, ops,
-                    new PastEmbeddings(hyperrec.dim(), 0.01f, 0.05f, seed), data.trainEvents(), refreshEvery, 25, 3, seed);
+                    new PastEmbeddings(hyperrec.dim(), 0.01f, 0.05f, seed), data.trainEvents(), refreshEvery, 25, 3, seed)
+                    .withNeighbours(KNN_WINDOW);
             default -> throw new IllegalArgumentException("unknown method " + m);
         };
     }
@@ -204,6 +214,7 @@ public final class Evaluate implements Callable<Integer> {
     static HyperrecConfig seedEma(HyperrecConfig base) {
         return base.with(HyperrecConfig.RANK_WEIGHT_BANDIT, 0).with(HyperrecConfig.RANK_WEIGHT_POPULARITY, 0)
                 .with(HyperrecConfig.RECS_POPULAR_CANDIDATES, 0).with(HyperrecConfig.RECS_SIMILAR_PER_ITEM, 0)
+                .with(HyperrecConfig.RANK_WEIGHT_SIMILAR, 0).with(HyperrecConfig.CACHE_CHECK_EVERY_EVENTS, Integer.MAX_VALUE)
                 .with(HyperrecConfig.MODEL_VERSION, "seed-ema");
     }
 

@@ -20,6 +20,7 @@ public final class PopularRecommender implements StreamingRecommender {
     private final long[] one = new long[1];
     private final long[] time = new long[1];
     private long[] hot;
+    private int[] ratedCount = new int[0];
 
     /**
      * @param capacity heavy-hitter capacity: the deepest rank a list can reach (users who rated many
@@ -27,8 +28,8 @@ public final class PopularRecommender implements StreamingRecommender {
      */
     public PopularRecommender(OperatorBackend backend, long halfLifeMs, int capacity, long seed) {
         this.halfLifeMs = halfLifeMs;
-        // epsilon 1e-4: width 27,183, so collisions barely perturb the ranking of a 10^4-item catalog
-        this.sketch = backend.newPopularitySketch(new CountMinConfig(1e-4, 0.01, halfLifeMs, capacity, seed));
+        // epsilon 2e-4: width 13,592, so collisions barely perturb the ranking of a 10^4-item catalog
+        this.sketch = backend.newPopularitySketch(new CountMinConfig(2e-4, 0.01, halfLifeMs, capacity, seed));
         this.hot = new long[capacity];
     }
 
@@ -43,15 +44,21 @@ public final class PopularRecommender implements StreamingRecommender {
 
     @Override
     public int recommend(Event event, int k, IntPredicate excluded, int[] out) {
-        int m = sketch.hotKeys(hot.length, hot);
-        int n = 0;
-        for (int j = 0; j < m && n < k; j++) {
-            int item = itemOfKey.get(hot[j]);
-            if (!excluded.test(item)) {
-                out[n++] = item;
+        // Ask the sketch for just enough of its ranking: double the prefix until k unrated items are in it.
+        int rated = event.user() < ratedCount.length ? ratedCount[event.user()] : 0;
+        for (int limit = Math.min(hot.length, k + rated); ; limit = Math.min(hot.length, 2 * limit)) {
+            int m = sketch.hotKeys(limit, hot);
+            int n = 0;
+            for (int j = 0; j < m && n < k; j++) {
+                int item = itemOfKey.get(hot[j]);
+                if (!excluded.test(item)) {
+                    out[n++] = item;
+                }
+            }
+            if (n == k || m < limit || limit == hot.length) {
+                return n;
             }
         }
-        return n;
     }
 
     @Override
@@ -60,6 +67,10 @@ public final class PopularRecommender implements StreamingRecommender {
         time[0] = e.timestampMs();
         itemOfKey.putIfAbsent(one[0], e.item());
         sketch.add(one, time, 1);
+        if (e.user() >= ratedCount.length) {
+            ratedCount = java.util.Arrays.copyOf(ratedCount, Math.max(e.user() + 1, 2 * ratedCount.length));
+        }
+        ratedCount[e.user()]++;
     }
 
     @Override

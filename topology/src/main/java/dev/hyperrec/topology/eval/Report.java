@@ -110,7 +110,7 @@ final class Report {
             pooled.put("campaign", "pooled");
             rows.add(pooled);
             for (Map<String, Object> c : rows) {
-                for (String p : new String[] {"hyperrec_ts", "logged_bts", "logged_random"}) {
+                for (String p : new String[] {"hyperrec_ts", "hyperrec_ts_observing_log", "logged_bts", "logged_random"}) {
                     @SuppressWarnings("unchecked")
                     Map<String, Object> e = (Map<String, Object>) c.get(p);
                     sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f%% | [%.3f%%, %.3f%%] | %s |%n", c.get("campaign"), p,
@@ -123,8 +123,8 @@ final class Report {
     }
 
     static String banditLine(Map<String, Object> bandit) {
-        return String.format(Locale.ROOT, "hyperrec_ts_ctr=%.4f%% logged_bts_ctr=%.4f%% logged_random_ctr=%.4f%%",
-                100 * (Double) bandit.get("hyperrec_ctr"), 100 * (Double) bandit.get("logged_bts_ctr"),
+        return String.format(Locale.ROOT, "hyperrec_ts_ctr=%.4f%% observing_log_ctr=%.4f%% logged_bts_ctr=%.4f%% logged_random_ctr=%.4f%%",
+                100 * (Double) bandit.get("hyperrec_ctr"), 100 * (Double) bandit.get("hyperrec_observing_log_ctr"), 100 * (Double) bandit.get("logged_bts_ctr"),
                 100 * (Double) bandit.get("logged_random_ctr"));
     }
 

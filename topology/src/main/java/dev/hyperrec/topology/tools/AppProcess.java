@@ -52,6 +52,8 @@ final class AppProcess {
                 props.toString()));
         Process proc = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("app.log").toFile())).start();
+        // a harness that is itself terminated must not leave an app behind
+        Runtime.getRuntime().addShutdownHook(new Thread(proc::destroyForcibly, "app-process-reaper"));
         return new AppProcess(proc);
     }
 
