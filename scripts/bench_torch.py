@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """PyTorch reference for the CUDA operators' benchmark (the seeds' formulation), run in the same
-call on the same GPU as CudaBench (scripts/gpu-run.sh). Median CUDA-event time over repetitions,
+call on the same GPU as CudaBench (scripts/bench-gpu.sh). Median CUDA-event time over repetitions,
 after warm-up; seeded random unit vectors. Writes JSON to argv[1]."""
 import json
 import sys

@@ -137,28 +137,68 @@ public final class HeavyHitterSet {
      */
     public int topKeys(int limit, long[] out, LongUnaryOperator estimator) {
         int n = size;
+        int m = Math.min(limit, Math.min(n, out.length));
+        if (m <= 0) {
+            return 0;
+        }
         long[] k = Arrays.copyOf(keys, n);
         long[] e = new long[n];
         for (int i = 0; i < n; i++) {
             e[i] = estimator.applyAsLong(k[i]);
         }
-        int m = Math.min(limit, Math.min(n, out.length));
-        for (int r = 0; r < m; r++) {
-            int best = r;
-            for (int i = r + 1; i < n; i++) {
-                if (e[i] > e[best] || (e[i] == e[best] && k[i] < k[best])) {
-                    best = i;
+        // Bounded min-heap of the best m (root = worst kept), then heap-sort it best first:
+        // O(n log m) instead of a selection pass per output rank.
+        int[] heap = new int[m];
+        int h = 0;
+        for (int i = 0; i < n; i++) {
+            if (h < m) {
+                heap[h] = i;
+                int c = h++;
+                while (c > 0) {
+                    int p = (c - 1) >>> 1;
+                    if (!ranksBefore(e, k, heap[p], heap[c])) {
+                        break;
+                    }
+                    int t = heap[p];
+                    heap[p] = heap[c];
+                    heap[c] = t;
+                    c = p;
                 }
+            } else if (ranksBefore(e, k, i, heap[0])) {
+                heap[0] = i;
+                siftWorst(heap, h, e, k);
             }
-            long tk = k[r];
-            k[r] = k[best];
-            k[best] = tk;
-            long te = e[r];
-            e[r] = e[best];
-            e[best] = te;
-            out[r] = k[r];
+        }
+        for (int end = h - 1; end >= 0; end--) {
+            out[end] = k[heap[0]];
+            heap[0] = heap[end];
+            siftWorst(heap, end, e, k);
         }
         return m;
+    }
+
+    /** Whether member {@code a} ranks before {@code b}: larger estimate, then smaller key. */
+    private static boolean ranksBefore(long[] e, long[] k, int a, int b) {
+        return e[a] > e[b] || (e[a] == e[b] && k[a] < k[b]);
+    }
+
+    /** Restores the worst-at-root order of {@code heap[0..n)} after its root changed. */
+    private static void siftWorst(int[] heap, int n, long[] e, long[] k) {
+        int c = 0;
+        while (true) {
+            int l = 2 * c + 1;
+            if (l >= n) {
+                return;
+            }
+            int w = l + 1 < n && ranksBefore(e, k, heap[l], heap[l + 1]) ? l + 1 : l;
+            if (!ranksBefore(e, k, heap[c], heap[w])) {
+                return;
+            }
+            int t = heap[c];
+            heap[c] = heap[w];
+            heap[w] = t;
+            c = w;
+        }
     }
 
     /** Members with current estimates, sorted by estimate descending then key ascending. */

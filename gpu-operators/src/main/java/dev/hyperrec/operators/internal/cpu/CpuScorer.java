@@ -129,6 +129,20 @@ final class CpuScorer extends CpuOperator implements Scorer {
                             int[] heapIdx, float[] heapScore, int[] counts) {
         double[] q = queries;
         int q0 = g * dim;
+        if (g + 1 >= nq) {
+            // A lone query in its group (e.g. a batch of one request): skip the padding lanes. Same
+            // arithmetic per score (double products summed in dimension order), so same results.
+            for (int j = 0; j < m; j++) {
+                int i0 = block[j];
+                int x0 = i0 * dim;
+                double s0 = 0;
+                for (int d = 0; d < dim; d++) {
+                    s0 += x[x0 + d] * q[q0 + d];
+                }
+                offer(g, nq, i0, (float) s0, batch, k, heapIdx, heapScore, counts);
+            }
+            return;
+        }
         int q1 = q0 + dim;
         int q2 = q1 + dim;
         int q3 = q2 + dim;

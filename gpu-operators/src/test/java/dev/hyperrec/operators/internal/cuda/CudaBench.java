@@ -21,7 +21,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * The CUDA operators' benchmark harness (run by scripts/gpu-run.sh on the GPU machine; the PyTorch
+ * The CUDA operators' benchmark harness (run by scripts/bench-gpu.sh on the GPU machine; the PyTorch
  * reference is scripts/bench_torch.py in the same run). Writes one JSON object of measurements:
  * median device time (CUDA events around the operator's uploads, kernels and downloads) and median
  * wall time of the Java call, over {@code reps} runs after warm-up. Seeded random unit vectors.
@@ -108,6 +108,7 @@ public final class CudaBench {
                     TopKResult out = p == ScorePrecision.EXACT ? exact : new TopKResult();
                     int reps = b >= 4096 ? 5 : 15;
                     double[] dev = new double[reps];
+                    double[] kern = new double[reps];
                     double[] wall = new double[reps];
                     for (int w = 0; w < 3; w++) {
                         s.topK(items, batch, k, out);
@@ -117,10 +118,29 @@ public final class CudaBench {
                         s.topK(items, batch, k, out);
                         wall[r] = (System.nanoTime() - t0) / 1e6;
                         dev[r] = s.lastDeviceMillis();
+                        kern[r] = s.lastKernelMillis();
                     }
+                    if (p == ScorePrecision.BF16 || b == 1) {
+                        s.profile(true);
+                        s.topK(items, batch, k, out);
+                        System.out.println("cuda-bench: profile " + p + " B=" + b + " k=" + k + ": " + s.lastProfile());
+                        s.gatedTiming(true);
+                        s.topK(items, batch, k, out);
+                        System.out.println("cuda-bench: profile (gated) " + p + " B=" + b + " k=" + k + ": " + s.lastProfile());
+                        s.gatedTiming(false);
+                        s.profile(false);
+                    }
+                    double[] gpu = new double[reps];
+                    s.gatedTiming(true);
+                    for (int r = 0; r < reps; r++) {
+                        s.topK(items, batch, k, out);
+                        gpu[r] = s.lastDeviceMillis();
+                    }
+                    s.gatedTiming(false);
                     double recall = p == ScorePrecision.EXACT ? 1.0 : recall(exact, out, b, k);
                     record("score", p.name().toLowerCase(Locale.ROOT), b, k, median(dev), median(wall),
-                            String.format(Locale.ROOT, "\"recall_vs_exact\": %.5f, \"overflow_retries\": %d", recall, s.overflowRetries()));
+                            String.format(Locale.ROOT, "\"kernel_ms\": %.4f, \"gpu_ms\": %.4f, \"recall_vs_exact\": %.5f, \"overflow_retries\": %d",
+                                    median(kern), median(gpu), recall, s.overflowRetries()));
                 }
             }
             // cache rebuild: 10K hot items x the catalog, rows of 50 (PopularItemCache's batched topK)
@@ -130,14 +150,28 @@ public final class CudaBench {
                 TopKResult out = new TopKResult();
                 s.topK(items, hot, 50, out);
                 double[] dev = new double[3];
+                double[] kern = new double[3];
                 double[] wall = new double[3];
                 for (int r = 0; r < 3; r++) {
                     long t0 = System.nanoTime();
                     s.topK(items, hot, 50, out);
                     wall[r] = (System.nanoTime() - t0) / 1e6;
                     dev[r] = s.lastDeviceMillis();
+                    kern[r] = s.lastKernelMillis();
                 }
-                record("cache-rebuild", p.name().toLowerCase(Locale.ROOT), maxB, 50, median(dev), median(wall), null);
+                double[] gpu = new double[3];
+                s.gatedTiming(true);
+                for (int r = 0; r < 3; r++) {
+                    s.topK(items, hot, 50, out);
+                    gpu[r] = s.lastDeviceMillis();
+                }
+                s.gatedTiming(false);
+                s.profile(true);
+                s.topK(items, hot, 50, out);
+                System.out.println("cuda-bench: profile cache-rebuild " + p + ": " + s.lastProfile());
+                s.profile(false);
+                record("cache-rebuild", p.name().toLowerCase(Locale.ROOT), maxB, 50, median(dev), median(wall),
+                        String.format(Locale.ROOT, "\"kernel_ms\": %.4f, \"gpu_ms\": %.4f", median(kern), median(gpu)));
             }
         }
     }
