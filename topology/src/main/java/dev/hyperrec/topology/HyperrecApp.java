@@ -35,6 +35,9 @@ public final class HyperrecApp {
             }
         });
         HyperrecConfig config = HyperrecConfig.of(props);
+        if (Boolean.parseBoolean(config.get(HyperrecConfig.TOPICS_CREATE))) {
+            prepare(config);
+        }
         HyperrecRuntime runtime = HyperrecRuntime.create(config);
         KafkaStreams streams = start(runtime);
         CountDownLatch done = new CountDownLatch(1);
@@ -44,6 +47,21 @@ public final class HyperrecApp {
             done.countDown();
         }, "hyperrec-shutdown"));
         done.await();
+    }
+
+    /** Creates the missing topics and registers the value schemas with BACKWARD compatibility. */
+    static void prepare(HyperrecConfig config) throws java.io.IOException {
+        java.util.Map<String, Object> admin = new java.util.HashMap<>();
+        config.streamsProperties().forEach((k, v) -> admin.put((String) k, v));
+        admin.keySet().removeIf(k -> !org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(k));
+        try (org.apache.kafka.clients.admin.Admin a = org.apache.kafka.clients.admin.Admin.create(admin)) {
+            var created = TopicSetup.ensure(a, config.get(HyperrecConfig.TOPIC_PREFIX), config.getInt(HyperrecConfig.TOPICS_PARTITIONS),
+                    (short) config.getInt(HyperrecConfig.TOPICS_REPLICATION));
+            LOG.info("topics created: {}", created);
+        }
+        try (var registry = dev.hyperrec.schemas.registry.HttpSchemaRegistryClient.fromConfig(config.serdeConfig())) {
+            SchemaSetup.ensure(registry, config);
+        }
     }
 
     /** Builds and starts the topology; the caller closes the returned instance, then the runtime. */

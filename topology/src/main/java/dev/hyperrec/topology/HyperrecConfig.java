@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -30,6 +31,10 @@ public final class HyperrecConfig {
     public static final String RATING_SCALE = "hyperrec.weight.rating.scale";
     public static final String RATING_MAX = "hyperrec.rating.max";
     public static final String VALUE_MAX = "hyperrec.value.max";
+    /** Whether {@code HyperrecApp} creates missing topics and registers the schemas (BACKWARD) at start. */
+    public static final String TOPICS_CREATE = "hyperrec.topics.create";
+    public static final String TOPICS_PARTITIONS = "hyperrec.topics.partitions";
+    public static final String TOPICS_REPLICATION = "hyperrec.topics.replication";
     /** Native memory of all RocksDB stores of the JVM together (block cache + memtables), in MiB. */
     public static final String ROCKSDB_MEMORY_MB = "hyperrec.rocksdb.memory.mb";
     /** Share of {@link #ROCKSDB_MEMORY_MB} the memtables may use. */
@@ -82,6 +87,9 @@ public final class HyperrecConfig {
         d.put(RATING_SCALE, "2.5");
         d.put(RATING_MAX, "10");
         d.put(VALUE_MAX, "1000000");
+        d.put(TOPICS_CREATE, "false");
+        d.put(TOPICS_PARTITIONS, "6");
+        d.put(TOPICS_REPLICATION, "1");
         d.put(ROCKSDB_MEMORY_MB, "256");
         d.put(ROCKSDB_MEMTABLE_SHARE, "0.5");
         d.put(EVENT_TIME_MIN_MS, "0");
@@ -317,6 +325,11 @@ public final class HyperrecConfig {
             throw new IllegalArgumentException(EVENT_TIME_MAX_FUTURE_MS + " must be >= 0, was " + getLong(EVENT_TIME_MAX_FUTURE_MS));
         }
         range(ROCKSDB_MEMORY_MB, 16, 1_048_576);
+        range(TOPICS_PARTITIONS, 1, 10_000);
+        range(TOPICS_REPLICATION, 1, 32);
+        if (!Set.of("true", "false").contains(values.get(TOPICS_CREATE).trim().toLowerCase(Locale.ROOT))) {
+            throw new IllegalArgumentException(TOPICS_CREATE + " must be true or false, was '" + values.get(TOPICS_CREATE) + "'");
+        }
         double share = getDouble(ROCKSDB_MEMTABLE_SHARE);
         if (!(share > 0 && share < 1)) {
             throw new IllegalArgumentException(ROCKSDB_MEMTABLE_SHARE + " must be in (0, 1), was " + share);
