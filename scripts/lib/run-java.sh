@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Shared by the scripts that run a Java main of the topology module: builds the project unless
-# HYPERREC_SKIP_BUILD is set, picks the JVM flags for the running JDK and starts MAIN.
+# Shared by the scripts that run a Java main of the topology module: builds the project when it is
+# not built or its sources changed (HYPERREC_SKIP_BUILD=1 never builds), picks the JVM flags for
+# the running JDK and starts MAIN.
 #   run_java [--frozen] MAIN ARGS...
 # --frozen runs on a private copy of the classes and of hyperrec's own jars, so a rebuild in this
 # working tree cannot change a long-running harness (or the app processes it restarts) mid-run.
@@ -11,9 +12,13 @@ run_java() {
   local root
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
   cd "$root"
-  if [ -z "${HYPERREC_SKIP_BUILD:-}" ]; then
+  # build when nothing is built yet or a source or pom changed since the last build
+  local marker="$root/topology/target/.hyperrec-built"
+  if [ -z "${HYPERREC_SKIP_BUILD:-}" ] && { [ ! -f "$marker" ] || [ ! -f "$root/topology/target/classpath.txt" ] \
+      || [ -n "$(find "$root/pom.xml" "$root"/*/pom.xml "$root"/*/src/main -newer "$marker" -type f 2>/dev/null | head -1)" ]; }; then
     echo "building hyperrec (./mvnw -q -DskipTests install) ..." >&2
     ./mvnw -q -B -DskipTests install >&2
+    touch "$marker"
   fi
   local flags=(-Xmx3g -XX:+UseG1GC)
   local major

@@ -33,7 +33,7 @@ import java.util.Map;
  * policy that ZOZOTOWN ran in the same period (its log in {@code bts/}).
  */
 public final class BanditReplay {
-    public static final int RUNS = 50;
+    public static final int RUNS = 10;
 
     /** One log: item and click per impression, in time order. */
     record Log(int[] items, int[] positions, boolean[] clicks, int arms) {

@@ -60,6 +60,8 @@ public final class Evaluate implements Callable<Integer> {
     Path configFile;
     @Option(names = "--window", defaultValue = "2000", description = "test events per point of the moving-window plot (default: ${DEFAULT-VALUE})")
     int window;
+    @Option(names = "--threads", description = "methods replayed in parallel (default: the number of cores, at most 2)")
+    int threads = Math.min(2, Runtime.getRuntime().availableProcessors());
     @Option(names = "--no-bandit", description = "skip the Open Bandit Dataset replay")
     boolean noBandit;
     @Option(names = "--no-progress", description = "no progress bar")
@@ -76,7 +78,7 @@ public final class Evaluate implements Callable<Integer> {
                 throw new CommandLine.ParameterException(new CommandLine(this), "unknown method '" + m + "'; known: " + ALL_METHODS);
             }
         }
-        Path obdDir = obd != null ? obd : ratings.toAbsolutePath().getParent().resolveSibling("obd");
+        Path obdDir = (obd != null ? obd : ratings.toAbsolutePath().getParent().resolveSibling("obd")).toAbsolutePath().normalize();
         if (obd != null && !Files.isDirectory(obd)) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--obd " + obd + " is not a directory");
         }
@@ -94,45 +96,108 @@ public final class Evaluate implements Callable<Integer> {
             runs += m.equals("popular") ? halfLivesDays.size() : 1;
         }
         long total = (long) runs * data.events().size();
-        try (OperatorBackend ops = Backends.open(BackendKind.parse(backend.toLowerCase(Locale.ROOT)));
-                ProgressBar bar = noProgress ? null : new ProgressBarBuilder().setTaskName("evaluate").setInitialMax(total)
+        BackendKind kind = BackendKind.parse(backend.toLowerCase(Locale.ROOT));
+        // Methods are independent replays of the same read-only data: run them on up to --threads
+        // threads, each with its own operator backend (operators are confined to one thread). The
+        // results do not depend on the thread count.
+        List<Callable<Prequential.Result>> tasks = new ArrayList<>();
+        Map<String, Object> bandit = null;
+        java.util.concurrent.Future<Map<String, Object>> banditFuture = null;
+        java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+        try (ProgressBar bar = noProgress ? null : new ProgressBarBuilder().setTaskName("evaluate").setInitialMax(total)
                         .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate()
                         .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
-            long[] done = {0};
+            List<Double> grid = new ArrayList<>();
             for (String m : methods) {
                 if (m.equals("popular")) {
-                    Prequential.Result best = null;
                     for (double days : halfLivesDays) {
                         long hl = Math.round(days * 86_400_000L);
-                        Prequential.Result r;
-                        try (PopularRecommender p = new PopularRecommender(ops, hl, POPULAR_DEPTH, seed)) {
-                            r = run(data, p, bar, done);
-                        }
-                        Map<String, Object> g = new LinkedHashMap<>();
-                        g.put("half_life_days", days);
-                        g.put("recall_at_10", r.metrics().recallAt10());
-                        g.put("ndcg_at_10", r.metrics().ndcgAt10());
-                        popularGrid.add(g);
-                        if (best == null || r.metrics().recallAt10() > best.metrics().recallAt10()) {
-                            best = r;
-                            popularHalfLife = hl;
-                        }
+                        grid.add(days);
+                        tasks.add(() -> {
+                            try (OperatorBackend ops = Backends.open(kind);
+                                    PopularRecommender p = new PopularRecommender(ops, hl, POPULAR_DEPTH, seed)) {
+                                return run(data, p, bar, done);
+                            }
+                        });
                     }
-                    results.add(best);
                 } else {
-                    try (StreamingRecommender method = create(m, data, ops, hyperrec)) {
-                        results.add(run(data, method, bar, done));
-                    }
+                    tasks.add(() -> {
+                        try (OperatorBackend ops = Backends.open(kind);
+                                StreamingRecommender method = create(m, data, ops, hyperrec)) {
+                            return run(data, method, bar, done);
+                        }
+                    });
                 }
             }
-        }
-        Map<String, Object> bandit = null;
-        if (noBandit) {
-            System.out.println("bandit replay skipped (--no-bandit)");
-        } else if (Files.isDirectory(obdDir)) {
-            bandit = BanditReplay.evaluate(obdDir, seed);
-        } else {
-            System.out.println("no Open Bandit Dataset at " + obdDir + ": bandit replay skipped");
+            // the slowest (engine) methods first, so the threads finish together
+            List<Integer> order = new ArrayList<>();
+            for (int i = 0; i < tasks.size(); i++) {
+                order.add(i);
+            }
+            List<String> taskNames = new ArrayList<>();
+            for (String m : methods) {
+                if (m.equals("popular")) {
+                    halfLivesDays.forEach(d -> taskNames.add("popular"));
+                } else {
+                    taskNames.add(m);
+                }
+            }
+            order.sort(java.util.Comparator.comparingInt(i -> taskNames.get(i).equals("hyperrec") ? 0
+                    : taskNames.get(i).equals("seed-ema") ? 1 : 2));
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+                    Math.max(1, Math.min(threads, tasks.size())));
+            List<java.util.concurrent.Future<Prequential.Result>> futures = new ArrayList<>();
+            for (int i = 0; i < tasks.size(); i++) {
+                futures.add(null);
+            }
+            try {
+                for (int i : order) {
+                    futures.set(i, pool.submit(tasks.get(i)));
+                }
+                if (noBandit) {
+                    System.out.println("bandit replay skipped (--no-bandit)");
+                } else if (Files.isDirectory(obdDir)) {
+                    banditFuture = pool.submit(() -> BanditReplay.evaluate(obdDir, seed));
+                } else {
+                    System.out.println("no Open Bandit Dataset at " + obdDir + ": bandit replay skipped");
+                }
+                Prequential.Result best = null;
+                int g = 0;
+                for (int i = 0; i < tasks.size(); i++) {
+                    Prequential.Result r;
+                    try {
+                        r = futures.get(i).get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        throw e.getCause() instanceof Exception ex ? ex : e;
+                    }
+                    if (!taskNames.get(i).equals("popular")) {
+                        results.add(r);
+                        continue;
+                    }
+                    double days = grid.get(g++);
+                    Map<String, Object> gm = new LinkedHashMap<>();
+                    gm.put("half_life_days", days);
+                    gm.put("recall_at_10", r.metrics().recallAt10());
+                    gm.put("ndcg_at_10", r.metrics().ndcgAt10());
+                    popularGrid.add(gm);
+                    if (best == null || r.metrics().recallAt10() > best.metrics().recallAt10()) {
+                        best = r;
+                        popularHalfLife = Math.round(days * 86_400_000L);
+                    }
+                    if (g == halfLivesDays.size()) {
+                        results.add(best);
+                    }
+                }
+                if (banditFuture != null) {
+                    try {
+                        bandit = banditFuture.get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        throw e.getCause() instanceof Exception ex ? ex : e;
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
         }
         double seconds = (System.nanoTime() - wallStart) / 1e9;
         Report.write(out, data, results, popularHalfLife, popularGrid, bandit, hyperrec, seed, window, seconds,
@@ -170,12 +235,14 @@ public final class Evaluate implements Callable<Integer> {
         return sb.toString();
     }
 
-    private static Prequential.Result run(Prequential.Dataset data, StreamingRecommender method, ProgressBar bar, long[] done) {
-        long base = done[0];
-        IntConsumer progress = bar == null ? null : n -> bar.stepTo(base + n);
-        Prequential.Result r = Prequential.run(data, method, progress);
-        done[0] = base + data.events().size();
-        return r;
+    private static Prequential.Result run(Prequential.Dataset data, StreamingRecommender method, ProgressBar bar,
+            java.util.concurrent.atomic.AtomicLong done) {
+        int[] last = {0};
+        IntConsumer progress = bar == null ? null : n -> {
+            bar.stepTo(done.addAndGet(n - last[0]));
+            last[0] = n;
+        };
+        return Prequential.run(data, method, progress);
     }
 
     private HyperrecConfig hyperrecConfig() throws Exception {

@@ -158,6 +158,17 @@ final class Report {
             if (!xs.isEmpty()) {
                 XYSeries s = chart.addSeries(r.name(), xs, ys);
                 s.setMarker(SeriesMarkers.NONE);
+                s.setLineColor(switch (r.name()) {
+                    case "random" -> java.awt.Color.GRAY;
+                    case "popular" -> new java.awt.Color(0xE6, 0x7E, 0x22);
+                    case "item-knn" -> new java.awt.Color(0x8E, 0x44, 0xAD);
+                    case "seed-ema" -> new java.awt.Color(0x27, 0xAE, 0x60);
+                    case "isgd" -> new java.awt.Color(0xC0, 0x39, 0x2B);
+                    default -> new java.awt.Color(0x1F, 0x5F, 0xD0);
+                });
+                if (r.name().equals("hyperrec")) {
+                    s.setLineWidth(2.5f);
+                }
             }
         }
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);

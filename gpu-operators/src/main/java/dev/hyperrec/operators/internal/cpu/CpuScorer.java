@@ -132,7 +132,31 @@ final class CpuScorer extends CpuOperator implements Scorer {
         if (g + 1 >= nq) {
             // A lone query in its group (e.g. a batch of one request): skip the padding lanes. Same
             // arithmetic per score (double products summed in dimension order), so same results.
-            for (int j = 0; j < m; j++) {
+            // Four items at a time: four independent accumulation chains instead of one.
+            int j = 0;
+            for (; j + 3 < m; j += 4) {
+                int i0 = block[j];
+                int i1 = block[j + 1];
+                int i2 = block[j + 2];
+                int i3 = block[j + 3];
+                int x0 = i0 * dim;
+                int x1 = i1 * dim;
+                int x2 = i2 * dim;
+                int x3 = i3 * dim;
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                for (int d = 0; d < dim; d++) {
+                    double c = q[q0 + d];
+                    s0 += x[x0 + d] * c;
+                    s1 += x[x1 + d] * c;
+                    s2 += x[x2 + d] * c;
+                    s3 += x[x3 + d] * c;
+                }
+                offer(g, nq, i0, (float) s0, batch, k, heapIdx, heapScore, counts);
+                offer(g, nq, i1, (float) s1, batch, k, heapIdx, heapScore, counts);
+                offer(g, nq, i2, (float) s2, batch, k, heapIdx, heapScore, counts);
+                offer(g, nq, i3, (float) s3, batch, k, heapIdx, heapScore, counts);
+            }
+            for (; j < m; j++) {
                 int i0 = block[j];
                 int x0 = i0 * dim;
                 double s0 = 0;
