@@ -101,12 +101,12 @@ public final class HyperrecConfig {
         d.put(RECS_ON_INTERACTIONS, "true");
         d.put(RECS_POPULAR_CANDIDATES, "20");
         d.put(RECS_SIMILAR_PER_ITEM, "10");
-        d.put(RANK_WEIGHT_PERSONAL, "0.2");
+        d.put(RANK_WEIGHT_PERSONAL, "1.0");
         d.put(RANK_WEIGHT_SIMILAR, "1.0");
         d.put(RECS_NEIGHBOURS_PER_ITEM, "20");
         d.put(RECENT_DECAY, "0.8");
-        d.put(RANK_WEIGHT_BANDIT, "0.02");
-        d.put(RANK_WEIGHT_POPULARITY, "0.5");
+        d.put(RANK_WEIGHT_BANDIT, "0.15");
+        d.put(RANK_WEIGHT_POPULARITY, "0.25");
         d.put(SKETCH_EPSILON, "0.002");
         d.put(SKETCH_DELTA, "0.01");
         d.put(SKETCH_HALF_LIFE_MS, Long.toString(365L * 24 * 3600 * 1000));

@@ -40,7 +40,34 @@ public final class TopicSetup {
         return t;
     }
 
-    /** Creates the missing topics; returns the names it created. */
+    /**
+     * Waits until every partition of {@code topics} has a leader. Producing into a partition whose
+     * leader the broker has not yet taken up fails with NOT_LEADER_OR_FOLLOWER, and an idempotent
+     * producer's retries of the batches behind it were seen to loop on OUT_OF_ORDER_SEQUENCE_NUMBER
+     * (Kafka 4.3, transactions v2), so topic creation finishes only when the partitions are led.
+     */
+    static void awaitLeaders(Admin admin, List<String> topics) throws InterruptedException, ExecutionException {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+        while (true) {
+            boolean led;
+            try {
+                led = admin.describeTopics(topics).allTopicNames().get().values().stream()
+                        .flatMap(d -> d.partitions().stream())
+                        .allMatch(p -> p.leader() != null && p.leader().id() >= 0);
+            } catch (ExecutionException e) {
+                led = false; // not visible in the metadata yet
+            }
+            if (led) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("partitions of " + topics + " have no leader after 60 s");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** Creates the missing topics and waits until their partitions have leaders; returns the names it created. */
     public static Set<String> ensure(Admin admin, String prefix, int partitions, short replication) {
         try {
             Set<String> existing = admin.listTopics().names().get();
@@ -48,6 +75,7 @@ public final class TopicSetup {
                     .filter(t -> !existing.contains(t.name())).toList();
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get();
+                awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
             }
             return Set.copyOf(missing.stream().map(NewTopic::name).toList());
         } catch (InterruptedException e) {

