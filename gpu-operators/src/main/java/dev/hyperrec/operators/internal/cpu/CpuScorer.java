@@ -1,5 +1,7 @@
 package dev.hyperrec.operators.internal.cpu;
 
+import dev.hyperrec.operators.internal.OperatorChecks;
+
 import dev.hyperrec.operators.ItemCatalog;
 import dev.hyperrec.operators.OperatorException;
 import dev.hyperrec.operators.ScoreBatch;
@@ -7,7 +9,6 @@ import dev.hyperrec.operators.Scorer;
 import dev.hyperrec.operators.TopKResult;
 import dev.hyperrec.operators.internal.ResourceOwner;
 import java.util.Arrays;
-import java.util.Objects;
 import java.util.concurrent.locks.Lock;
 
 /**
@@ -43,19 +44,11 @@ final class CpuScorer extends CpuOperator implements Scorer {
     @Override
     public void topK(ItemCatalog items, ScoreBatch batch, int k, TopKResult out) {
         checkOpen();
-        Objects.requireNonNull(items, "items");
-        Objects.requireNonNull(batch, "batch");
-        Objects.requireNonNull(out, "out");
-        int dim = items.dim();
-        if (batch.dim() != dim) {
-            throw new OperatorException("score batch has dimension " + batch.dim() + ", catalog " + dim);
-        }
-        int nq = batch.size();
-        out.reset(nq, k);
+        int nq = OperatorChecks.scoreCall(items, batch, k, out);
         if (nq == 0) {
             return;
         }
-        validate(batch, nq, dim);
+        int dim = items.dim();
         int padded = (nq + GROUP - 1) / GROUP * GROUP;
         long cells = (long) padded * dim;
         if (cells > Integer.MAX_VALUE - 8) {
@@ -106,23 +99,6 @@ final class CpuScorer extends CpuOperator implements Scorer {
         }
     }
 
-    private static void validate(ScoreBatch batch, int nq, int dim) {
-        float[] q = batch.queries();
-        for (int i = 0; i < nq * dim; i++) {
-            if (!Float.isFinite(q[i])) {
-                throw new OperatorException("query " + (i / dim) + " has a non-finite component " + q[i] + " at " + (i % dim));
-            }
-        }
-        for (int r = 0; r < nq; r++) {
-            int[] ex = batch.exclude(r);
-            for (int j = 1; j < ex.length; j++) {
-                if (ex[j] < ex[j - 1]) {
-                    throw new OperatorException("exclude list of query " + r + " is not ascending at position " + j
-                            + ": " + ex[j - 1] + " then " + ex[j]);
-                }
-            }
-        }
-    }
 
     /** Scores queries {@code [g, g+4)} against the {@code m} active items of the current block. */
     private void scoreGroup(float[] x, int dim, int g, int nq, int m, ScoreBatch batch, int k,

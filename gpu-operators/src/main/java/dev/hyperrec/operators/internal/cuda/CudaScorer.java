@@ -1,5 +1,7 @@
 package dev.hyperrec.operators.internal.cuda;
 
+import dev.hyperrec.operators.internal.OperatorChecks;
+
 import dev.hyperrec.operators.ItemCatalog;
 import dev.hyperrec.operators.OperatorException;
 import dev.hyperrec.operators.ScoreBatch;
@@ -10,7 +12,6 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.ShortBuffer;
-import java.util.Objects;
 import java.util.concurrent.locks.Lock;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
@@ -281,19 +282,11 @@ public final class CudaScorer extends CudaOperator implements Scorer {
     @Override
     public void topK(ItemCatalog items, ScoreBatch batch, int k, TopKResult out) {
         checkOpen();
-        Objects.requireNonNull(items, "items");
-        Objects.requireNonNull(batch, "batch");
-        Objects.requireNonNull(out, "out");
-        int dim = items.dim();
-        if (batch.dim() != dim) {
-            throw new OperatorException("score batch has dimension " + batch.dim() + ", catalog " + dim);
-        }
-        int nq = batch.size();
-        out.reset(nq, k);
+        int nq = OperatorChecks.scoreCall(items, batch, k, out);
         if (nq == 0) {
             return;
         }
-        validate(batch, nq, dim);
+        int dim = items.dim();
         enter();
         Lock lock = items.readLock();
         lock.lock();
@@ -544,21 +537,4 @@ public final class CudaScorer extends CudaOperator implements Scorer {
         dOutCount = dOut.at(outCountOff);
     }
 
-    private static void validate(ScoreBatch batch, int nq, int dim) {
-        float[] q = batch.queries();
-        for (int i = 0; i < nq * dim; i++) {
-            if (!Float.isFinite(q[i])) {
-                throw new OperatorException("query " + (i / dim) + " has a non-finite component " + q[i] + " at " + (i % dim));
-            }
-        }
-        for (int r = 0; r < nq; r++) {
-            int[] ex = batch.exclude(r);
-            for (int j = 1; j < ex.length; j++) {
-                if (ex[j] < ex[j - 1]) {
-                    throw new OperatorException("exclude list of query " + r + " is not ascending at position " + j
-                            + ": " + ex[j - 1] + " then " + ex[j]);
-                }
-            }
-        }
-    }
 }
