@@ -49,4 +49,50 @@ public final class OperatorChecks {
             }
         }
     }
+
+    /** {@code n} is non-negative and fits every array of the call. */
+    public static void count(int n, int... lengths) {
+        if (n < 0) {
+            throw new OperatorException("n must be >= 0, was " + n);
+        }
+        for (int len : lengths) {
+            if (n > len) {
+                throw new OperatorException("n = " + n + " exceeds an array of length " + len);
+            }
+        }
+    }
+
+    /**
+     * Checks an {@code EmbeddingUpdater.apply} batch: users in range, items active, weights finite.
+     * Call with the catalog's read lock held ({@code active} and {@code itemCount} are its raw state).
+     */
+    public static void updateEntries(int[] us, int[] is, float[] ws, int n, int userCount, boolean[] active,
+            int itemCount) {
+        for (int e = 0; e < n; e++) {
+            if (us[e] < 0 || us[e] >= userCount) {
+                throw new OperatorException("batch entry " + e + ": user index " + us[e] + " out of range [0, " + userCount + ")");
+            }
+            if (is[e] < 0 || is[e] >= itemCount || !active[is[e]]) {
+                throw new OperatorException("batch entry " + e + ": item index " + is[e] + " is not an active catalog item (catalog size " + itemCount + ")");
+            }
+            if (!Float.isFinite(ws[e])) {
+                throw new OperatorException("batch entry " + e + ": weight " + ws[e] + " is not finite");
+            }
+        }
+    }
+
+    /** Checks a {@code ThompsonSampler.sample} call: arrays present and long enough, Beta parameters finite and > 0. */
+    public static void sampleCall(long[] itemKeys, double[] alpha, double[] beta, int n, float[] out) {
+        Objects.requireNonNull(itemKeys, "itemKeys");
+        Objects.requireNonNull(alpha, "alpha");
+        Objects.requireNonNull(beta, "beta");
+        Objects.requireNonNull(out, "out");
+        count(n, itemKeys.length, alpha.length, beta.length, out.length);
+        for (int i = 0; i < n; i++) {
+            if (!(alpha[i] > 0 && alpha[i] < Double.POSITIVE_INFINITY && beta[i] > 0 && beta[i] < Double.POSITIVE_INFINITY)) {
+                throw new OperatorException("candidate " + i + ": Beta parameters must be finite and > 0, were alpha="
+                        + alpha[i] + ", beta=" + beta[i]);
+            }
+        }
+    }
 }

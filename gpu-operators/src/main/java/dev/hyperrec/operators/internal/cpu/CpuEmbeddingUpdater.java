@@ -1,5 +1,7 @@
 package dev.hyperrec.operators.internal.cpu;
 
+import dev.hyperrec.operators.internal.OperatorChecks;
+
 import dev.hyperrec.operators.EmbeddingUpdateConfig;
 import dev.hyperrec.operators.EmbeddingUpdater;
 import dev.hyperrec.operators.ItemCatalog;
@@ -57,17 +59,7 @@ final class CpuEmbeddingUpdater extends CpuOperator implements EmbeddingUpdater 
             boolean[] active = items.rawActive();
             int itemCount = items.size();
             int userCount = users.size();
-            for (int e = 0; e < n; e++) {
-                if (us[e] < 0 || us[e] >= userCount) {
-                    throw new OperatorException("batch entry " + e + ": user index " + us[e] + " out of range [0, " + userCount + ")");
-                }
-                if (is[e] < 0 || is[e] >= itemCount || !active[is[e]]) {
-                    throw new OperatorException("batch entry " + e + ": item index " + is[e] + " is not an active catalog item (catalog size " + itemCount + ")");
-                }
-                if (!Float.isFinite(ws[e])) {
-                    throw new OperatorException("batch entry " + e + ": weight " + ws[e] + " is not finite");
-                }
-            }
+            OperatorChecks.updateEntries(us, is, ws, n, userCount, active, itemCount);
             float[] u = users.raw();
             float[] x = items.rawEmbeddings();
             for (int e = 0; e < n; e++) {

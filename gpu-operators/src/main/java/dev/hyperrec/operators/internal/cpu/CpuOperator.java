@@ -1,6 +1,7 @@
 package dev.hyperrec.operators.internal.cpu;
 
-import dev.hyperrec.operators.OperatorException;
+import dev.hyperrec.operators.internal.OperatorChecks;
+
 import dev.hyperrec.operators.internal.ResourceOwner;
 
 /**
@@ -24,14 +25,7 @@ abstract class CpuOperator implements AutoCloseable {
     }
 
     static void checkCount(int n, int... lengths) {
-        if (n < 0) {
-            throw new OperatorException("n must be >= 0, was " + n);
-        }
-        for (int len : lengths) {
-            if (n > len) {
-                throw new OperatorException("n = " + n + " exceeds an array of length " + len);
-            }
-        }
+        OperatorChecks.count(n, lengths);
     }
 
     @Override

@@ -1,10 +1,10 @@
 package dev.hyperrec.operators.internal.cpu;
 
-import dev.hyperrec.operators.OperatorException;
+import dev.hyperrec.operators.internal.OperatorChecks;
+
 import dev.hyperrec.operators.ThompsonSampler;
 import dev.hyperrec.operators.internal.ResourceOwner;
 import dev.hyperrec.operators.random.BetaSampler;
-import java.util.Objects;
 
 /**
  * Thompson sampling draws {@code theta ~ Beta(alpha, beta)} by {@link BetaSampler} (Marsaglia &amp;
@@ -23,17 +23,7 @@ final class CpuThompsonSampler extends CpuOperator implements ThompsonSampler {
     @Override
     public void sample(long streamKey, long[] itemKeys, double[] alpha, double[] beta, int n, float[] out) {
         checkOpen();
-        Objects.requireNonNull(itemKeys, "itemKeys");
-        Objects.requireNonNull(alpha, "alpha");
-        Objects.requireNonNull(beta, "beta");
-        Objects.requireNonNull(out, "out");
-        checkCount(n, itemKeys.length, alpha.length, beta.length, out.length);
-        for (int i = 0; i < n; i++) {
-            if (!(alpha[i] > 0 && alpha[i] < Double.POSITIVE_INFINITY && beta[i] > 0 && beta[i] < Double.POSITIVE_INFINITY)) {
-                throw new OperatorException("candidate " + i + ": Beta parameters must be finite and > 0, were alpha="
-                        + alpha[i] + ", beta=" + beta[i]);
-            }
-        }
+        OperatorChecks.sampleCall(itemKeys, alpha, beta, n, out);
         for (int i = 0; i < n; i++) {
             out[i] = BetaSampler.sampleFloat(seed, streamKey, itemKeys[i], alpha[i], beta[i]);
         }

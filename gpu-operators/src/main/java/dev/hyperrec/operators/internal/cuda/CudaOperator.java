@@ -1,5 +1,7 @@
 package dev.hyperrec.operators.internal.cuda;
 
+import dev.hyperrec.operators.internal.OperatorChecks;
+
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 
 import dev.hyperrec.operators.OperatorException;
@@ -51,14 +53,7 @@ abstract class CudaOperator implements AutoCloseable {
     }
 
     static void checkCount(int n, int... lengths) {
-        if (n < 0) {
-            throw new OperatorException("n must be >= 0, was " + n);
-        }
-        for (int len : lengths) {
-            if (n > len) {
-                throw new OperatorException("n = " + n + " exceeds an array of length " + len);
-            }
-        }
+        OperatorChecks.count(n, lengths);
     }
 
     /** {@code cur} if it holds {@code bytes}, else a new device buffer with headroom (the old one is freed). */
