@@ -63,7 +63,7 @@ if [[ $tests -eq 1 ]]; then
 fi
 
 # 2. ours (Java/JCuda), then PyTorch on the same GPU, then the report
-timeout 240 "$java" "${jflags[@]}" -Xmx12g -cp "$cp" dev.hyperrec.operators.internal.cuda.CudaBench "$raw/bench-java.json" $quick \
+timeout 330 "$java" "${jflags[@]}" -Xmx48g -cp "$cp" dev.hyperrec.operators.internal.cuda.CudaBench "$raw/bench-java.json" $quick \
   > "$out/bench.log" 2>&1
 echo "bench-gpu: CudaBench exit $?"
 PYTHONUNBUFFERED=1 timeout 150 python3 scripts/bench_torch.py "$raw/bench-torch.json" >> "$out/bench.log" 2>&1

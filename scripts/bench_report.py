@@ -93,15 +93,33 @@ for m in java["measurements"]:
             lines.append("gpu-bench: op=ema ours=%.0f torch=%.0f ratio=%.3f unit=events/s" % (x, y, x / y))
         else:
             lines.append("gpu-bench: op=%s ours=%.4f torch=%.4f ratio=%.3f unit=ms" % (op, ours, t["device_ms"], t["device_ms"] / ours))
-        info.append("gpu-bench-info: op=%s ours_ms=%.4f torch_ms=%.4f roofline=%.3f" % (op, ours, t["device_ms"], m["roofline_fraction"]))
+        extra = ""
+        if m.get("call_ms") is not None:
+            extra += " call_ms_with_transfers=%.4f" % m["call_ms"]
+        if m.get("inputs_on_device"):
+            extra += " inputs_on_device=true"
+        if op == "ema":
+            extra += " users=%d resident=true" % m.get("users", 0)
+        info.append("gpu-bench-info: op=%s ours_ms=%.4f torch_ms=%.4f roofline=%.3f%s" % (op, ours, t["device_ms"], m["roofline_fraction"], extra))
         rows.append((op, ours, t["device_ms"], t["device_ms"] / ours, m["roofline_fraction"], None, None))
+
+for m in merged:
+    if m["op"] == "resident":
+        info.append("gpu-bench-info: op=resident users=%d dim=%d user_table_device_gib=%.2f catalog_items=%d cache_rows=%d device_free_gib=%.2f device_total_gib=%.2f" % (
+            m["users"], m["dim"], m["user_table_device_bytes"] / 2**30, m["catalog_items"], m["cache_rows"],
+            m["device_free_bytes"] / 2**30, m["device_total_bytes"] / 2**30))
+    elif m["op"] == "ema-check":
+        info.append("gpu-bench-info: op=ema-check sampled_users=%d batches=%d max_abs_diff_vs_cpu=%.3e" % (
+            m["sampled_users"], m["batches"], m["max_abs_diff_vs_cpu"]))
 
 out = {"device": java["device"], "torch_device": torch["device"], "torch": torch["torch"],
        "ceilings": {"copy_gb_per_s": bw / 1e9, "bf16_matmul_tflops": bf16_peak / 1e12},
        "note": "ours = median device time (CUDA events from the batch upload out of pinned memory to the result "
                "download; host staging into pinned memory not included) of the Java operator call; kernel_ms = the "
                "kernels alone; torch = median CUDA-event time of the PyTorch formulation with inputs already on the "
-               "device (EMA: including the batch's host-to-device copy). gpu_ms = the same call with the stream held until "
+               "device (EMA: including the batch's host-to-device copy; ours likewise, with the user table resident on the device). "
+               "thompson and cms-count: ours = the kernel with its inputs already on the device, as PyTorch is timed (call_ms "
+               "adds the transfers). gpu_ms = the same call with the stream held until "
                "everything is queued (spin_gate), i.e. GPU time without host submission gaps. Same run, same GPU.",
        "measurements": merged, "torch_measurements": torch["measurements"]}
 json.dump(out, open(base + ".json", "w"), indent=1)

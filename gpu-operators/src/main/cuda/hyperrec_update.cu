@@ -1,7 +1,10 @@
-// User-embedding EMA update u <- normalise((1 - a) u + a w x), applied in batch order.
-// The host groups the batch's events by user (a stable counting sort), so one thread block owns one
-// user's segment and applies its events sequentially: the result equals event-by-event application
-// even when a user repeats in the batch, and distinct users run in parallel.
+// User-embedding EMA update u <- normalise((1 - a) u + a w x), applied in batch order, in place on the
+// device-resident user table (rows[row * dim ...]). The host groups the batch's events by user (a
+// stable counting sort), so one thread block owns one user's segment and applies its events
+// sequentially: the result equals event-by-event application even when a user repeats in the batch,
+// and distinct users run in parallel. Only the batch (segments, row indices, items, weights) crosses
+// the bus; the table's rows move only when the host reads them (rows_gather) or wrote them
+// (rows_scatter).
 //
 // Arithmetic mirrors CpuEmbeddingUpdater: t_d = (1-a)*u_d + (a*w)*x_d in double with explicit
 // round-to-nearest operations (no fma contraction, so t_d is bit-identical to Java's); the squared
@@ -10,13 +13,13 @@
 #include <stdint.h>
 
 extern "C" __global__ void ema_update(float* __restrict__ rows, int dim, const int* __restrict__ segStart,
-        const int* __restrict__ evItem, const float* __restrict__ evWeight,
+        const int* __restrict__ segRow, const int* __restrict__ evItem, const float* __restrict__ evWeight,
         const float* __restrict__ X, int ld, double alpha) {
     extern __shared__ double sh[];
     double* t = sh;                 // dim
     double* warpSums = sh + dim;    // 32
     int s = blockIdx.x;
-    float* u = rows + (size_t) s * dim;
+    float* u = rows + (size_t) segRow[s] * dim;
     double keep = 1.0 - alpha;
     int lane = threadIdx.x & 31;
     int warp = threadIdx.x >> 5;
@@ -43,4 +46,24 @@ extern "C" __global__ void ema_update(float* __restrict__ rows, int dim, const i
         }
         __syncthreads();
     }
+}
+
+// Host -> device: m staged rows (dense, dim floats each) into their table rows.
+extern "C" __global__ void rows_scatter(float* __restrict__ table, int dim, const int* __restrict__ rowIdx,
+        const float* __restrict__ staged, int m) {
+    long long idx = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (idx >= (long long) m * dim) return;
+    int j = (int) (idx / dim);
+    int d = (int) (idx - (long long) j * dim);
+    table[(size_t) rowIdx[j] * dim + d] = staged[idx];
+}
+
+// Device -> host staging: m table rows gathered densely for one download.
+extern "C" __global__ void rows_gather(const float* __restrict__ table, int dim, const int* __restrict__ rowIdx,
+        float* __restrict__ staged, int m) {
+    long long idx = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (idx >= (long long) m * dim) return;
+    int j = (int) (idx / dim);
+    int d = (int) (idx - (long long) j * dim);
+    staged[idx] = table[(size_t) rowIdx[j] * dim + d];
 }

@@ -179,7 +179,7 @@ public abstract class EmbeddingUpdaterContract {
         ItemCatalog items = TestData.randomCatalog(rnd, 4, 5, 0.0);
         items.remove("i2");
         UserTable table = users(rnd, 3, 5, true);
-        float[] before = Arrays.copyOf(table.raw(), 3 * 5);
+        float[] before = TestData.rows(table, 3);
         try (OperatorBackend backend = openBackend();
              EmbeddingUpdater updater = backend.newEmbeddingUpdater(EmbeddingUpdateConfig.defaults())) {
             UpdateBatch inactive = new UpdateBatch(2);
@@ -204,7 +204,75 @@ public abstract class EmbeddingUpdaterContract {
             assertThatThrownBy(() -> updater.apply(otherDim, items, ok))
                     .isInstanceOf(OperatorException.class).hasMessageContaining("dimension");
         }
-        assertThat(Arrays.copyOf(table.raw(), 15)).containsExactly(before);
+        assertThat(TestData.rows(table, 3)).containsExactly(before);
         assertThat(table.dirtyCount()).isZero();
+    }
+
+    /**
+     * A table used across many batches with host reads, host writes, new users and a catalog change in
+     * between (a device backend keeps the rows resident and must stay coherent with the host side).
+     */
+    @Test
+    public void rowsStayCoherentAcrossBatchesHostWritesNewUsersAndCatalogChanges() {
+        SplittableRandom rnd = new SplittableRandom(77);
+        int dim = 24;
+        ItemCatalog items = TestData.randomCatalog(rnd, 60, dim, 0.0);
+        UserTable table = users(rnd, 300, dim, true);
+        double[][] ref = new double[400][dim];
+        float[] row = new float[dim];
+        for (int u = 0; u < table.size(); u++) {
+            table.copyRow(u, row, 0);
+            for (int d = 0; d < dim; d++) {
+                ref[u][d] = row[d];
+            }
+        }
+        double alpha = EmbeddingUpdateConfig.defaults().alpha();
+        try (OperatorBackend backend = openBackend();
+             EmbeddingUpdater updater = backend.newEmbeddingUpdater(EmbeddingUpdateConfig.defaults())) {
+            for (int step = 0; step < 10; step++) {
+                UpdateBatch batch = new UpdateBatch(64);
+                for (int e = 0; e < 500; e++) {
+                    int u = rnd.nextInt(table.size());
+                    int i = rnd.nextInt(60);
+                    float w = (float) (0.5 + rnd.nextDouble());
+                    batch.add(u, i, w);
+                    float[] x = new float[dim];
+                    items.copyEmbedding(i, x, 0);
+                    double ss = 0;
+                    double[] t = new double[dim];
+                    for (int d = 0; d < dim; d++) {
+                        t[d] = (1 - alpha) * ref[u][d] + alpha * w * x[d];
+                        ss += t[d] * t[d];
+                    }
+                    for (int d = 0; d < dim; d++) {
+                        ref[u][d] = ss > 0 ? (float) (t[d] / Math.sqrt(ss)) : (float) t[d];
+                    }
+                }
+                updater.apply(table, items, batch);
+                if (step % 3 == 0) {
+                    float[] v = TestData.randomVector(rnd, dim);
+                    int u = batch.user(0);
+                    table.setRow(u, v);
+                    for (int d = 0; d < dim; d++) {
+                        ref[u][d] = v[d];
+                    }
+                }
+                if (step % 4 == 1) {
+                    table.indexOrAdd("late" + step);   // a zero row, promoted with the next batch
+                }
+                if (step == 5) {
+                    items.upsert("i7", TestData.randomVector(rnd, dim));
+                }
+                if (step % 2 == 1 || step == 9) {
+                    for (int u = 0; u < table.size(); u++) {
+                        table.copyRow(u, row, 0);
+                        for (int d = 0; d < dim; d++) {
+                            assertThat((double) row[d]).as("step %d user %d dim %d", step, u, d).isCloseTo(ref[u][d], within(2e-5));
+                        }
+                    }
+                }
+            }
+            assertThat(table.dirtyCount()).isPositive();
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.hyperrec.operators.contract;
 
 import dev.hyperrec.operators.ItemCatalog;
+import dev.hyperrec.operators.UserTable;
 import dev.hyperrec.operators.ScoreBatch;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,6 +34,15 @@ public final class TestData {
             int r = i >= 0 ? i : -i - 1;
             return Math.min(r, cdf.length - 1);
         }
+    }
+
+    /** A vector with uniform(-1, 1) components. */
+    public static float[] randomUnit(SplittableRandom rnd, int dim) {
+        float[] v = new float[dim];
+        for (int d = 0; d < dim; d++) {
+            v[d] = (float) (rnd.nextDouble() * 2 - 1);
+        }
+        return v;
     }
 
     /** A catalog of {@code n} items ("i0".."i{n-1}") with uniform(-1, 1) components; some removed. */
@@ -122,5 +132,14 @@ public final class TestData {
         }
         all.sort((a, b) -> a.score() > b.score() ? -1 : a.score() < b.score() ? 1 : Integer.compare(a.index(), b.index()));
         return all;
+    }
+
+    /** Rows {@code [0, n)} of a table, concatenated (read through the table, so device-newer rows are pulled). */
+    public static float[] rows(UserTable table, int n) {
+        float[] out = new float[n * table.dim()];
+        for (int r = 0; r < n; r++) {
+            table.copyRow(r, out, r * table.dim());
+        }
+        return out;
     }
 }

@@ -112,7 +112,7 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         buffer = context.getStateStore(StoreNames.BATCH_BUFFER);
         interactions = runtime.serdes().serde(InteractionEvent.class, false).deserializer();
         requests = runtime.serdes().serde(RecommendationRequest.class, false).deserializer();
-        engine = new RecommenderEngine(config, runtime.backend(), runtime.catalog());
+        engine = new RecommenderEngine(config, runtime.backend(), runtime.catalog(), runtime.metrics());
         restore();
         context.schedule(Duration.ofMillis(config.getLong(HyperrecConfig.BATCH_FLUSH_INTERVAL_MS)),
                 PunctuationType.WALL_CLOCK_TIME, ts -> flush());
@@ -204,6 +204,7 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         }
         buffer.put(event.seq(), event.encode());
         pending.add(event);
+        runtime.metrics().accepted();
         if (pending.size() >= maxBatch) {
             flush();
         }
@@ -316,6 +317,7 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
             headers.add(DeadLetter.HEADER_OFFSET, Long.toString(m.offset()).getBytes(StandardCharsets.UTF_8));
         });
         LOG.debug("dead letter ({}): {}", reason, detail);
+        runtime.metrics().deadLettered(reason);
         context.forward(new Record<Object, Object>(record.key(), record.value(), record.timestamp(), headers), NodeNames.DLQ_SINK);
     }
 
@@ -328,19 +330,24 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         if (pending.isEmpty()) {
             return;
         }
-        RecommenderEngine.Applied applied = engine.apply(pending, out -> context.forward(
-                new Record<Object, Object>(out.event().userId(), out.recommendations(), out.event().recordTimeMs()),
-                NodeNames.RECOMMENDATIONS_SINK));
+        long t0 = System.nanoTime();
+        var metrics = runtime.metrics();
+        RecommenderEngine.Applied applied = engine.apply(pending, out -> {
+            context.forward(new Record<Object, Object>(out.event().userId(), out.recommendations(), out.event().recordTimeMs()),
+                    NodeNames.RECOMMENDATIONS_SINK);
+            metrics.recommendation(out.event().recordTimeMs(), out.recommendations().getGeneratedAt().toEpochMilli());
+        });
         writeBack(applied);
         for (PendingEvent e : pending) {
             buffer.delete(e.seq());
         }
+        metrics.batch(pending.size(), System.nanoTime() - t0);
         pending.clear();
     }
 
     private void writeBack(RecommenderEngine.Applied applied) {
         UserTable users = engine.users();
-        users.forEachDirty(u -> userVectors.put(users.idAt(u), Codecs.floats(users.raw(), u * dim, dim)));
+        users.forEachDirty(u -> userVectors.put(users.idAt(u), Codecs.floats(users.page(u), users.offset(u), dim)));
         users.clearDirty();
         for (int u = persistedUsers; u < users.size(); u++) {
             idDictionary.put(users.idAt(u), u);

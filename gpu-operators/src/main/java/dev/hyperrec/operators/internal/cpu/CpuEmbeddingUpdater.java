@@ -60,10 +60,10 @@ final class CpuEmbeddingUpdater extends CpuOperator implements EmbeddingUpdater 
             int itemCount = items.size();
             int userCount = users.size();
             OperatorChecks.updateEntries(us, is, ws, n, userCount, active, itemCount);
-            float[] u = users.raw();
             float[] x = items.rawEmbeddings();
             for (int e = 0; e < n; e++) {
-                int uo = us[e] * dim;
+                float[] u = users.page(us[e]);
+                int uo = users.offset(us[e]);
                 int xo = is[e] * dim;
                 double aw = alpha * ws[e];
                 double ss = 0.0;

@@ -75,6 +75,15 @@ public final class CudaBackend implements OperatorBackend {
                 : "no usable CUDA device: " + p.reason();
     }
 
+    /** {free, total} bytes of the device's memory (cuMemGetInfo), for reports and metrics. */
+    public long[] memoryInfo() {
+        context.bind();
+        long[] free = new long[1];
+        long[] total = new long[1];
+        Cuda.check(jcuda.driver.JCudaDriver.cuMemGetInfo(free, total), "cuMemGetInfo", "device memory");
+        return new long[] {free[0], total[0]};
+    }
+
     @Override
     public String name() {
         return NAME;

@@ -10,23 +10,29 @@ import dev.hyperrec.operators.UpdateBatch;
 import dev.hyperrec.operators.UserTable;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.locks.Lock;
 import jcuda.driver.CUfunction;
 
 /**
- * The seeds' EMA update on the device. The batch is grouped by user with a stable counting sort on
- * the host (each user's events keep their batch order), the touched rows are staged through pinned
- * memory, and one thread block per user applies that user's events in order (kernel
- * {@code ema_update}); distinct users run in parallel. Items are read from the device catalog mirror
- * (incremental sync). Rows are written back to the {@link UserTable} (the store) only after the device
- * finished, so a fault leaves the table untouched.
+ * The seeds' EMA update on the device, in place on a device-resident copy of the user table
+ * ({@link DeviceUserRows}, attached to the {@link UserTable} as its device tier). Per batch: host-newer
+ * rows (new users, restored rows) are promoted to the device first; the batch is grouped by user with a
+ * stable counting sort on the host (each user's events keep their batch order) and uploaded in one
+ * copy (segments, row indices, items, weights: 16 bytes an event at most); one thread block per user
+ * applies that user's events in order (kernel {@code ema_update}); distinct users run in parallel.
+ * Changed rows are marked device-newer in the table and cross the bus only when the host reads them
+ * (one gather + download for all of them), and dirty, so the owner writes them back to the store once
+ * per commit. Items are read from the device catalog mirror (incremental sync).
  *
  * <p>Results equal event-by-event application on this backend exactly (same kernel, same reduction
  * shape); against the CPU reference, the squared norm is summed in a different order, so rows may
  * differ in the last float bit (the contract's 2e-5 bound against double precision holds).
- * Thread affinity: one thread at a time; binds the context at each call.
+ * Thread affinity: one thread at a time (the tables' thread); binds the context at each call.
  */
 final class CudaEmbeddingUpdater extends CudaOperator implements EmbeddingUpdater {
     /** Shared memory per block holds the row in double: 8 bytes x dim, below the 48 KiB default. */
@@ -35,17 +41,12 @@ final class CudaEmbeddingUpdater extends CudaOperator implements EmbeddingUpdate
     private final double alpha;
     private final CUfunction kernel;
     private final CatalogMirror mirror;
+    private final Map<UserTable, DeviceUserRows> tiers = new IdentityHashMap<>();
     private int[] slotOfUser = new int[0];
     private int[] distinct = new int[0];
     private int[] segCount = new int[0];
-    private PinnedBuffer hRows;
-    private PinnedBuffer hSeg;
-    private PinnedBuffer hItem;
-    private PinnedBuffer hWeight;
-    private DeviceBuffer dRows;
-    private DeviceBuffer dSeg;
-    private DeviceBuffer dItem;
-    private DeviceBuffer dWeight;
+    private PinnedBuffer hBatch;
+    private DeviceBuffer dBatch;
     private final CudaTimer timer = own(new CudaTimer());
     private float lastDeviceMillis;
 
@@ -56,9 +57,29 @@ final class CudaEmbeddingUpdater extends CudaOperator implements EmbeddingUpdate
         this.mirror = new CatalogMirror(this, false);
     }
 
-    /** Device time of the last call (uploads, kernel, download), in ms. */
+    /** Device time of the last call (batch upload and kernel; promotions of host-newer rows not included), in ms. */
     float lastDeviceMillis() {
         return lastDeviceMillis;
+    }
+
+    /** Device bytes held for {@code users}' rows (0 when it has no device tier here). */
+    long deviceBytes(UserTable users) {
+        DeviceUserRows t = tiers.get(users);
+        return t == null ? 0 : t.deviceBytes();
+    }
+
+    void forget(UserTable table, DeviceUserRows tier) {
+        tiers.remove(table, tier);
+    }
+
+    private DeviceUserRows tierFor(UserTable users) {
+        DeviceUserRows t = tiers.get(users);
+        if (t == null || users.tier() != t) {
+            t = new DeviceUserRows(this, users.dim());
+            tiers.put(users, t);
+            users.attach(t);
+        }
+        return t;
     }
 
     @Override
@@ -93,6 +114,8 @@ final class CudaEmbeddingUpdater extends CudaOperator implements EmbeddingUpdate
         } finally {
             lock.unlock();
         }
+        DeviceUserRows tier = tierFor(users);
+        tier.push(users);
         // stable counting sort by user: slot per distinct user in first-appearance order
         if (slotOfUser.length < userCount) {
             int[] grown = new int[Math.max(userCount, (int) Math.min(Integer.MAX_VALUE - 8L, (long) (slotOfUser.length * HEADROOM)))];
@@ -115,57 +138,72 @@ final class CudaEmbeddingUpdater extends CudaOperator implements EmbeddingUpdate
             }
             segCount[s]++;
         }
-        hRows = pinned(hRows, (long) d * dim * 4, "rows");
-        hSeg = pinned(hSeg, (long) (d + 1) * 4, "segments");
-        hItem = pinned(hItem, (long) n * 4, "items");
-        hWeight = pinned(hWeight, (long) n * 4, "weights");
-        IntBuffer seg = hSeg.buffer().asIntBuffer();
+        // one upload: [segStart d+1][segRow d][item n][weight n]
+        long segOff = 0;
+        long rowOff = (long) (d + 1) * 4;
+        long itemOff = rowOff + (long) d * 4;
+        long weightOff = itemOff + (long) n * 4;
+        long bytes = weightOff + (long) n * 4;
+        hBatch = pinned(hBatch, bytes, "batch");
+        IntBuffer all = hBatch.buffer().asIntBuffer();
+        FloatBuffer wb = hBatch.buffer().asFloatBuffer();
+        int segBase = 0;
+        int rowBase = d + 1;
+        int itemBase = rowBase + d;
+        int weightBase = itemBase + n;
         int pos = 0;
         for (int s = 0; s < d; s++) {
-            seg.put(s, pos);
+            all.put(segBase + s, pos);
+            all.put(rowBase + s, distinct[s]);
             int c = segCount[s];
             segCount[s] = pos; // becomes the fill cursor
             pos += c;
         }
-        seg.put(d, pos);
-        IntBuffer ib = hItem.buffer().asIntBuffer();
-        FloatBuffer wb = hWeight.buffer().asFloatBuffer();
+        all.put(segBase + d, pos);
         for (int e = 0; e < n; e++) {
             int s = slotOfUser[us[e]];
             int p = segCount[s]++;
-            ib.put(p, is[e]);
-            wb.put(p, ws[e]);
+            all.put(itemBase + p, is[e]);
+            wb.put(weightBase + p, ws[e]);
         }
-        FloatBuffer rb = hRows.buffer().asFloatBuffer();
-        float[] raw = users.raw();
         for (int s = 0; s < d; s++) {
-            rb.put(s * dim, raw, distinct[s] * dim, dim);
+            slotOfUser[distinct[s]] = -1;
         }
-        try {
-            dRows = device(dRows, (long) d * dim * 4, "rows");
-            dSeg = device(dSeg, (long) (d + 1) * 4, "segments");
-            dItem = device(dItem, (long) n * 4, "items");
-            dWeight = device(dWeight, (long) n * 4, "weights");
-            timer.start(stream);
-            dRows.upload(hRows, 0, 0, (long) d * dim * 4, stream);
-            dSeg.upload(hSeg, 0, 0, (long) (d + 1) * 4, stream);
-            dItem.upload(hItem, 0, 0, (long) n * 4, stream);
-            dWeight.upload(hWeight, 0, 0, (long) n * 4, stream);
-            int block = Math.min(256, Math.max(32, Integer.highestOneBit(Math.max(1, dim - 1)) << 1));
-            launch(kernel, "ema_update", d, 1, block, (dim + 32) * 8, "users " + d + ", events " + n + ", dim " + dim,
-                    dRows, dim, dSeg, dItem, dWeight, mirror.fp32(), mirror.ld(), alpha);
-            dRows.download(hRows, 0, 0, (long) d * dim * 4, stream);
-            timer.stop(stream);
-            stream.synchronize("ema_update of " + n + " events, " + d + " users");
-            lastDeviceMillis = timer.millis();
-        } finally {
-            for (int s = 0; s < d; s++) {
-                slotOfUser[distinct[s]] = -1;
+        dBatch = device(dBatch, bytes, "batch");
+        timer.start(stream);
+        dBatch.upload(hBatch, 0, 0, bytes, stream);
+        int block = Math.min(256, Math.max(32, Integer.highestOneBit(Math.max(1, dim - 1)) << 1));
+        launch(kernel, "ema_update", d, 1, block, (dim + 32) * 8, "users " + d + ", events " + n + ", dim " + dim,
+                tier.rows(), dim, dBatch.at(segOff), dBatch.at(rowOff), dBatch.at(itemOff), dBatch.at(weightOff),
+                mirror.fp32(), mirror.ld(), alpha);
+        timer.stop(stream);
+        stream.synchronize("ema_update of " + n + " events, " + d + " users");
+        lastDeviceMillis = timer.millis();
+        for (int s = 0; s < d; s++) {
+            users.markDeviceNewer(distinct[s]);
+        }
+    }
+
+    /** Tables keep their rows: every device-newer row is pulled back before the device memory goes. */
+    @Override
+    void beforeClose() {
+        RuntimeException failure = null;
+        for (UserTable t : new ArrayList<>(tiers.keySet())) {
+            try {
+                if (t.tier() == tiers.get(t)) {
+                    t.attach(null);   // syncs to the host, then detaches
+                }
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
             }
         }
-        for (int s = 0; s < d; s++) {
-            rb.get(s * dim, raw, distinct[s] * dim, dim);
-            users.markDirty(distinct[s]);
+        tiers.clear();
+        if (failure != null) {
+            throw failure;
         }
     }
 }

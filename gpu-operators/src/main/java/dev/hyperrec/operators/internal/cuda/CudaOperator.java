@@ -138,18 +138,23 @@ abstract class CudaOperator implements AutoCloseable {
         return (int) Math.max(b, 0);
     }
 
+    /** Runs first in {@link #close()}, with the context bound and the operator still open. */
+    void beforeClose() {
+    }
+
     @Override
     public final void close() {
         if (closed) {
             return;
         }
-        closed = true;
         OperatorException failure = null;
         try {
             backend.context().bind();
+            beforeClose();
         } catch (RuntimeException e) {
             failure = new OperatorException("closing cuda " + what + ": " + e.getMessage(), e);
         }
+        closed = true;
         for (int i = resources.size() - 1; i >= 0; i--) {
             try {
                 resources.get(i).close();

@@ -81,14 +81,16 @@ final class CudaPopularitySketch extends CudaOperator implements PopularitySketc
         shift = m.function("cms_shift");
         long cells = (long) width * depth;
         counters = own(new DeviceBuffer(cells * 8, "sketch.counters"));
-        params = own(new DeviceBuffer((long) depth * 16, "sketch.hash"));
-        PinnedBuffer p = pinned(null, (long) depth * 16, "sketch.hash");
+        long paramBytes = (long) depth * 16 + 8;
+        params = own(new DeviceBuffer(paramBytes, "sketch.hash"));
+        PinnedBuffer p = pinned(null, paramBytes, "sketch.hash");
         LongBuffer lb = p.buffer().asLongBuffer();
         for (int r = 0; r < depth; r++) {
             lb.put(2 * r, hash.a(r));
             lb.put(2 * r + 1, hash.b(r));
         }
-        params.upload(p, 0, 0, (long) depth * 16, stream);
+        lb.put(2 * depth, Long.divideUnsigned(-1L, width));  // the kernels' fast-modulo multiplier
+        params.upload(p, 0, 0, paramBytes, stream);
         Cuda.check(jcuda.driver.JCudaDriver.cuMemsetD32Async(counters.ptr(), 0, cells * 2, stream.handle()),
                 "cuMemsetD32Async", "sketch.counters, " + cells + " cells");
         stream.synchronize("sketch initialisation");
@@ -158,10 +160,10 @@ final class CudaPopularitySketch extends CudaOperator implements PopularitySketc
         kb.put(nm, keys, s, m);
         dKeys.upload(hKeys, 0, 0, (long) rows * 8, stream);
         if (nm > 0) {
-            launch(gather, "cms_gather", blocks((long) nm * depth, 256), 1, 256, 0, "members " + nm + ", depth " + depth,
+            launch(gather, "cms_gather", blocks(nm, 256), depth, 256, 0, "members " + nm + ", depth " + depth,
                     counters, width, depth, params, dKeys, nm, dBuckets, dValues);
         }
-        launch(add, "cms_add", blocks((long) m * depth, 256), 1, 256, 0, "events " + m + ", depth " + depth + ", width " + width,
+        launch(add, "cms_add", blocks(m, 256), depth, 256, 0, "events " + m + ", depth " + depth + ", width " + width,
                 counters, width, depth, params, dKeys.at((long) nm * 8), m,
                 dBuckets.at((long) nm * depth * 4), dValues.at((long) nm * depth * 8));
         dBuckets.download(hBuckets, 0, 0, (long) rows * depth * 4, stream);
@@ -243,7 +245,7 @@ final class CudaPopularitySketch extends CudaOperator implements PopularitySketc
         try (CudaTimer t = new CudaTimer()) {
             CUfunction count = backend.sketchModule().function("cms_count");
             t.start(stream);
-            launch(count, "cms_count", blocks((long) n * depth, 256), 1, 256, 0, "events " + n, counters, width, depth, params, dKeys, n);
+            launch(count, "cms_count", blocks(n, 256), depth, 256, 0, "events " + n, counters, width, depth, params, dKeys, n);
             t.stop(stream);
             stream.synchronize("cms_count");
             return t.millis();

@@ -22,7 +22,9 @@ final class CudaThompsonSampler extends CudaOperator implements ThompsonSampler 
     private DeviceBuffer dIn;
     private DeviceBuffer dOut;
     private final CudaTimer timer = own(new CudaTimer());
+    private final CudaTimer kernelTimer = own(new CudaTimer());
     private float lastDeviceMillis;
+    private float lastKernelMillis;
 
     CudaThompsonSampler(CudaBackend backend, long seed) {
         super(backend, "thompson sampler");
@@ -33,6 +35,11 @@ final class CudaThompsonSampler extends CudaOperator implements ThompsonSampler 
     /** Device time of the last call (uploads, kernel, download), in ms. */
     float lastDeviceMillis() {
         return lastDeviceMillis;
+    }
+
+    /** Device time of the last call's kernel alone (inputs already on the device), in ms. */
+    float lastKernelMillis() {
+        return lastKernelMillis;
     }
 
     @Override
@@ -58,12 +65,15 @@ final class CudaThompsonSampler extends CudaOperator implements ThompsonSampler 
         long key = BetaSampler.philoxKey(seed, streamKey);
         timer.start(stream);
         dIn.upload(hIn, 0, 0, bytes, stream);
+        kernelTimer.start(stream);
         launch(kernel, "thompson_beta", blocks(n, 128), 1, 128, 0, "candidates " + n,
                 (int) key, (int) (key >>> 32), dIn, dIn.at((long) n * 8), dIn.at((long) n * 16), n, dOut);
+        kernelTimer.stop(stream);
         dOut.download(hOut, 0, 0, (long) n * 4, stream);
         timer.stop(stream);
         stream.synchronize("thompson_beta of " + n + " candidates");
         lastDeviceMillis = timer.millis();
+        lastKernelMillis = kernelTimer.millis();
         hOut.buffer().asFloatBuffer().get(0, out, 0, n);
     }
 }

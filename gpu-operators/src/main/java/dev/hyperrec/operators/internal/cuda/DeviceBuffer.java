@@ -2,6 +2,7 @@ package dev.hyperrec.operators.internal.cuda;
 
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
 
@@ -49,6 +50,16 @@ public final class DeviceBuffer implements AutoCloseable {
         }
         Cuda.check(cuMemcpyDtoHAsync(dst.pointer(dstOffset, n), ptr().withByteOffset(srcOffset), n, stream.handle()),
                 "cuMemcpyDtoHAsync", what + ", " + n + " bytes");
+    }
+
+    /** Device-to-device copy of {@code n} bytes from the start of {@code src} to the start of this buffer. */
+    void copyFrom(DeviceBuffer src, long n, CudaStream stream) {
+        checkRange(0, n);
+        src.checkRange(0, n);
+        if (n == 0) {
+            return;
+        }
+        Cuda.check(cuMemcpyDtoDAsync(ptr(), src.ptr(), n, stream.handle()), "cuMemcpyDtoDAsync", what + ", " + n + " bytes");
     }
 
     Pointer at(long offset) {

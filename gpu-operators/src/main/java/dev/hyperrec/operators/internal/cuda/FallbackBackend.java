@@ -16,6 +16,9 @@ import dev.hyperrec.operators.UpdateBatch;
 import dev.hyperrec.operators.UserTable;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * host state, and stays on the CPU. Results are unchanged because the CPU backend is the reference the
  * CUDA backend is checked against (floats within the contract's tolerances).
  *
- * <p>Host state a CPU operator resumes from: the user table and catalog are host-side (the CUDA updater
- * writes rows back only after the device finished); the Thompson sampler is stateless; the sketch
+ * <p>Host state a CPU operator resumes from: the catalog is host-side; the user table's host rows plus
+ * a replay log of the batches applied since its device tier last synced (see {@code Updater}); the Thompson sampler is stateless; the sketch
  * keeps a replay log of the events added since its last {@link PopularitySketch#snapshot()} (what the
  * store holds) and rebuilds by restore + replay; the log is folded into a fresh snapshot every
  * {@value #REPLAY_CAP} events so it stays bounded.
@@ -143,9 +146,19 @@ public final class FallbackBackend implements OperatorBackend {
         }
     }
 
+    /**
+     * The updater's safety net. A device updater may keep rows newer than the host's (a device tier,
+     * see {@link UserTable}); so per table it logs the batches applied since the table's host side was
+     * last complete (no device-newer rows at the start of a call) against one catalog version. On a
+     * device fault, in {@code apply} or in a later pull of the rows, the device copy is dropped and the
+     * logged batches are replayed on the CPU for the rows whose host values are stale (EMA rows are
+     * independent per user, so the replay may skip rows a partial pull already brought back). A catalog
+     * change, or a log past {@value #REPLAY_CAP} events, first syncs the table to the host.
+     */
     private final class Updater implements EmbeddingUpdater {
         private final EmbeddingUpdater device;
         private final EmbeddingUpdateConfig config;
+        private final Map<UserTable, Replay> logs = new IdentityHashMap<>();
         private EmbeddingUpdater host;
 
         Updater(EmbeddingUpdater device, EmbeddingUpdateConfig config) {
@@ -156,20 +169,95 @@ public final class FallbackBackend implements OperatorBackend {
         @Override
         public void apply(UserTable users, ItemCatalog items, UpdateBatch batch) {
             if (host == null) {
-                try {
-                    device.apply(users, items, batch);
-                    return;
-                } catch (CudaException e) {
-                    degraded("embedding updater", e);
-                    host = cpu.newEmbeddingUpdater(config);
+                Replay log = logs.computeIfAbsent(users, t -> new Replay());
+                if (log.items != null && (log.items != items || log.version != items.version() || log.events > REPLAY_CAP)) {
+                    users.syncToHost();   // a failure here is handled by pullFailed
+                }
+                if (host == null) {
+                    if (!users.hasDeviceNewerRows()) {
+                        log.clear();
+                    }
+                    try {
+                        device.apply(users, items, batch);
+                        log.add(items, batch);
+                        users.onPullFailure(this::pullFailed);
+                        return;
+                    } catch (CudaException e) {
+                        degraded("embedding updater", e);
+                        recover(users);
+                    }
                 }
             }
             host.apply(users, items, batch);
         }
 
+        private void pullFailed(UserTable users, RuntimeException failure) {
+            if (!(failure instanceof CudaException e)) {
+                throw failure;
+            }
+            if (host == null) {
+                degraded("embedding updater (reading rows back)", e);
+            }
+            recover(users);
+        }
+
+        /** Drops the device copy and recomputes the stale rows from the log on the CPU; the CPU stays. */
+        private void recover(UserTable users) {
+            BitSet stale = users.deviceNewerRows();
+            try {
+                users.discardDeviceCopy();
+            } catch (RuntimeException freeFailed) {
+                LOG.warn("operator backend: releasing the device copy of a user table failed: {}", freeFailed.getMessage());
+            }
+            users.onPullFailure(null);
+            if (host == null) {
+                host = cpu.newEmbeddingUpdater(config);
+            }
+            Replay log = logs.remove(users);
+            if (log != null) {
+                UpdateBatch part = new UpdateBatch(1_024);
+                for (UpdateBatch b : log.batches) {
+                    part.clear();
+                    for (int i = 0; i < b.size(); i++) {
+                        if (stale.get(b.user(i))) {
+                            part.add(b.user(i), b.item(i), b.weight(i));
+                        }
+                    }
+                    host.apply(users, log.items, part);
+                }
+            }
+        }
+
         @Override
         public void close() {
             closeBoth(device, host);
+        }
+    }
+
+    /** Batches applied on the device since a table's host side was last complete. */
+    private static final class Replay {
+        ItemCatalog items;
+        long version;
+        long events;
+        final List<UpdateBatch> batches = new ArrayList<>();
+
+        void clear() {
+            items = null;
+            events = 0;
+            batches.clear();
+        }
+
+        void add(ItemCatalog catalog, UpdateBatch batch) {
+            if (items == null) {
+                items = catalog;
+                version = catalog.version();
+            }
+            UpdateBatch copy = new UpdateBatch(Math.max(1, batch.size()));
+            for (int i = 0; i < batch.size(); i++) {
+                copy.add(batch.user(i), batch.item(i), batch.weight(i));
+            }
+            batches.add(copy);
+            events += batch.size();
         }
     }
 

@@ -1,11 +1,16 @@
 package dev.hyperrec.operators.internal.cuda;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.hyperrec.operators.BackendKind;
 import dev.hyperrec.operators.Backends;
 import dev.hyperrec.operators.CountMinConfig;
 import dev.hyperrec.operators.ItemCatalog;
+import dev.hyperrec.operators.UserTable;
+import dev.hyperrec.operators.UpdateBatch;
+import dev.hyperrec.operators.EmbeddingUpdater;
+import dev.hyperrec.operators.EmbeddingUpdateConfig;
 import dev.hyperrec.operators.OperatorBackend;
 import dev.hyperrec.operators.PopularitySketch;
 import dev.hyperrec.operators.ScoreBatch;
@@ -99,6 +104,43 @@ class CudaFallbackTest {
             assertThat(scorer.catalogRowsUploaded()).isEqualTo(2003);
             rs.topK(items, batch, 20, expected);
             FallbackBackendTest.assertSame(expected, out);
+        }
+    }
+
+    @Test
+    void faultWhileReadingResidentRowsBackReplaysThemOnTheCpu() {
+        SplittableRandom rnd = new SplittableRandom(10);
+        ItemCatalog items = TestData.randomCatalog(rnd, 500, 64, 0.0);
+        int users = 3_000;
+        UserTable got = new UserTable(64, 16);
+        UserTable want = new UserTable(64, 16);
+        for (int u = 0; u < users; u++) {
+            got.indexOrAdd("u" + u);
+            want.indexOrAdd("u" + u);
+        }
+        CudaBackend cuda = new CudaBackend();
+        try (CpuBackend ref = new CpuBackend(); EmbeddingUpdater r = ref.newEmbeddingUpdater(EmbeddingUpdateConfig.defaults());
+             FallbackBackend backend = new FallbackBackend(cuda, new CpuBackend());
+             EmbeddingUpdater u = backend.newEmbeddingUpdater(EmbeddingUpdateConfig.defaults())) {
+            for (int step = 0; step < 4; step++) {
+                UpdateBatch b = new UpdateBatch(8_000);
+                for (int e = 0; e < 8_000; e++) {
+                    b.add(rnd.nextInt(users), rnd.nextInt(500), 1f);
+                }
+                u.apply(got, items, b);
+                r.apply(want, items, b);
+            }
+            assertThat(got.hasDeviceNewerRows()).isTrue();
+            cuda.failNextLaunches(1);   // the rows_gather of the read below
+            float[] row = new float[64];
+            got.copyRow(0, row, 0);
+            assertThat(backend.fallbacks()).isEqualTo(1);
+            assertThat(got.tier()).isNull();
+            float[] a = TestData.rows(got, users);
+            float[] e = TestData.rows(want, users);
+            for (int i = 0; i < a.length; i++) {
+                assertThat(a[i]).isCloseTo(e[i], within(2e-5f));
+            }
         }
     }
 }
