@@ -1,52 +1,172 @@
 package dev.hyperrec.topology;
 
-import java.io.InputStream;
-import java.nio.file.Files;
+import dev.hyperrec.topology.metrics.MetricsServer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Properties;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The application's entry point against an existing cluster: loads config, builds the topology,
- * starts it and closes it on shutdown. {@code java dev.hyperrec.topology.HyperrecApp app.properties}
- * (keys: docs/operations.md; environment variables {@code HYPERREC_*} override the file, e.g.
- * {@code HYPERREC_BOOTSTRAP_SERVERS} → {@code bootstrap.servers}, {@code HYPERREC_BACKEND} → {@code hyperrec.backend}).
+ * starts it with its metrics and health endpoint, and closes everything on shutdown.
+ * {@code java dev.hyperrec.topology.HyperrecApp [app.properties]} (or {@code hyperrec run}); keys:
+ * docs/operations.md; precedence: {@link ConfigSources} (environment {@code HYPERREC_*} over the file,
+ * e.g. {@code HYPERREC_BOOTSTRAP_SERVERS} → {@code bootstrap.servers}, {@code HYPERREC_BACKEND} →
+ * {@code hyperrec.backend}).
  */
 public final class HyperrecApp {
     private static final Logger LOG = LoggerFactory.getLogger(HyperrecApp.class);
+    /** How often Kafka Streams' metrics are re-scanned for meters of new threads and tasks. */
+    static final Duration KAFKA_METRICS_REFRESH = Duration.ofSeconds(10);
 
     private HyperrecApp() {
     }
 
     public static void main(String[] args) throws Exception {
-        Properties props = new Properties();
-        if (args.length > 0) {
-            try (InputStream in = Files.newInputStream(Path.of(args[0]))) {
-                props.load(in);
-            }
-        }
-        System.getenv().forEach((k, v) -> {
-            if (k.startsWith("HYPERREC_") && !k.equals("HYPERREC_REGISTRY_DIR")) {
-                String key = k.substring("HYPERREC_".length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.');
-                props.setProperty(HyperrecConfig.defaults().containsKey("hyperrec." + key) ? "hyperrec." + key : key, v);
-            }
-        });
-        HyperrecConfig config = HyperrecConfig.of(props);
-        if (Boolean.parseBoolean(config.get(HyperrecConfig.TOPICS_CREATE))) {
-            prepare(config);
-        }
-        HyperrecRuntime runtime = HyperrecRuntime.create(config);
-        KafkaStreams streams = start(runtime);
+        ConfigSources.Resolved resolved = ConfigSources.resolve(Map.of(), args.length > 0 ? Path.of(args[0]) : null,
+                System.getenv(), Map.of());
+        runUntilShutdown(resolved.config());
+    }
+
+    /** Launches the app and blocks until the JVM shuts down (the shutdown hook closes it). */
+    public static void runUntilShutdown(HyperrecConfig config) throws Exception {
+        Running app = launch(config);
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            streams.close();
-            runtime.close();
+            app.close();
             done.countDown();
         }, "hyperrec-shutdown"));
         done.await();
+    }
+
+    /**
+     * A started app: the Streams instance, its runtime, the meter registry and the HTTP endpoint
+     * (null when {@code hyperrec.metrics.port} is -1). {@link #close()} stops them in reverse order
+     * and is idempotent; the health endpoint answers 503 while Streams shuts down.
+     */
+    public static final class Running implements AutoCloseable {
+        private final KafkaStreams streams;
+        private final HyperrecRuntime runtime;
+        private final PrometheusMeterRegistry registry;
+        private final KafkaStreamsMetrics kafkaMetrics;
+        private final ScheduledExecutorService kafkaMetricsRefresh;
+        private final JvmGcMetrics gcMetrics;
+        private final MetricsServer server;
+        private boolean closed;
+
+        private Running(KafkaStreams streams, HyperrecRuntime runtime, PrometheusMeterRegistry registry,
+                KafkaStreamsMetrics kafkaMetrics, ScheduledExecutorService kafkaMetricsRefresh, JvmGcMetrics gcMetrics,
+                MetricsServer server) {
+            this.streams = streams;
+            this.runtime = runtime;
+            this.registry = registry;
+            this.kafkaMetrics = kafkaMetrics;
+            this.kafkaMetricsRefresh = kafkaMetricsRefresh;
+            this.gcMetrics = gcMetrics;
+            this.server = server;
+        }
+
+        public KafkaStreams streams() {
+            return streams;
+        }
+
+        public HyperrecRuntime runtime() {
+            return runtime;
+        }
+
+        public PrometheusMeterRegistry registry() {
+            return registry;
+        }
+
+        /** The metrics and health endpoint, or null when turned off. */
+        public MetricsServer server() {
+            return server;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                streams.close();
+            } finally {
+                kafkaMetrics.close();
+                kafkaMetricsRefresh.shutdownNow();
+                gcMetrics.close();
+                runtime.close();
+                if (server != null) {
+                    server.close();
+                }
+                registry.close();
+            }
+        }
+    }
+
+    /**
+     * Prepares topics and schemas when {@code hyperrec.topics.create} is set, starts the topology and
+     * the metrics and health endpoint ({@code hyperrec.metrics.host}/{@code .port}).
+     */
+    public static Running launch(HyperrecConfig config) throws IOException {
+        if (Boolean.parseBoolean(config.get(HyperrecConfig.TOPICS_CREATE))) {
+            prepare(config);
+        }
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        HyperrecRuntime runtime = HyperrecRuntime.create(config, registry);
+        KafkaStreams streams = create(runtime);
+        ScheduledExecutorService refresh = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "hyperrec-kafka-metrics");
+            t.setDaemon(true);
+            return t;
+        });
+        KafkaStreamsMetrics kafkaMetrics = new KafkaStreamsMetrics(streams, List.of(), refresh, KAFKA_METRICS_REFRESH);
+        kafkaMetrics.bindTo(registry);
+        MetricsServer server = null;
+        int port = config.getInt(HyperrecConfig.METRICS_PORT);
+        try {
+            if (port >= 0) {
+                server = MetricsServer.start(config.get(HyperrecConfig.METRICS_HOST).trim(), port, registry,
+                        () -> new MetricsServer.Health(streams.state(), runtime.backend().name(), runtime.backendFallbacks(),
+                                runtime.threadFailures()));
+            }
+            start(streams, runtime);
+        } catch (IOException | RuntimeException e) {
+            if (server != null) {
+                server.close();
+            }
+            streams.close();
+            kafkaMetrics.close();
+            refresh.shutdownNow();
+            gc.close();
+            runtime.close();
+            registry.close();
+            throw e;
+        }
+        return new Running(streams, runtime, registry, kafkaMetrics, refresh, gc, server);
     }
 
     /** Creates the missing topics and registers the value schemas with BACKWARD compatibility. */
@@ -66,15 +186,24 @@ public final class HyperrecApp {
 
     /** Builds and starts the topology; the caller closes the returned instance, then the runtime. */
     public static KafkaStreams start(HyperrecRuntime runtime) {
+        KafkaStreams streams = create(runtime);
+        start(streams, runtime);
+        return streams;
+    }
+
+    private static KafkaStreams create(HyperrecRuntime runtime) {
         KafkaStreams streams = new KafkaStreams(HyperrecTopology.build(runtime), runtime.config().streamsProperties());
         streams.setUncaughtExceptionHandler(e -> {
             runtime.recordThreadFailure();
             LOG.error("stream thread failed; replacing it", e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
+        return streams;
+    }
+
+    private static void start(KafkaStreams streams, HyperrecRuntime runtime) {
         LOG.info("hyperrec starting: backend={} application.id={} config={}", runtime.backend().name(),
                 runtime.config().streamsProperties().getProperty("application.id"), runtime.config().redacted());
         streams.start();
-        return streams;
     }
 }

@@ -70,6 +70,20 @@ public final class HyperrecConfig {
     public static final String MODEL_VERSION = "hyperrec.model.version";
     public static final String CATALOG_INITIAL_CAPACITY = "hyperrec.catalog.initial.capacity";
     public static final String USERS_INITIAL_CAPACITY = "hyperrec.users.initial.capacity";
+    /**
+     * Address the metrics and health endpoint binds to; loopback by default, so nothing outside the
+     * host can scrape it unless an operator opens it (e.g. {@code 0.0.0.0} in a container).
+     */
+    public static final String METRICS_HOST = "hyperrec.metrics.host";
+    /** Port of the metrics and health endpoint; 0 picks a free port, -1 turns the endpoint off. */
+    public static final String METRICS_PORT = "hyperrec.metrics.port";
+
+    /**
+     * {@code hyperrec.*} keys without a default that the Serdes read; listed so that the environment
+     * mapping ({@link ConfigSources}) knows them.
+     */
+    public static final Set<String> OPTIONAL_KEYS = Set.of(dev.hyperrec.schemas.RegistrySerdeConfig.SERDE_CLASS,
+            dev.hyperrec.schemas.RegistrySerdeConfig.MAX_PAYLOAD_BYTES);
 
     private static final Map<String, String> DEFAULTS;
 
@@ -122,6 +136,8 @@ public final class HyperrecConfig {
         d.put(MODEL_VERSION, "hyperrec-0.1.0/ema");
         d.put(CATALOG_INITIAL_CAPACITY, "16384");
         d.put(USERS_INITIAL_CAPACITY, "4096");
+        d.put(METRICS_HOST, "127.0.0.1");
+        d.put(METRICS_PORT, "9464");
         DEFAULTS = Collections.unmodifiableMap(d);
     }
 
@@ -329,6 +345,10 @@ public final class HyperrecConfig {
         range(TOPICS_REPLICATION, 1, 32);
         if (!Set.of("true", "false").contains(values.get(TOPICS_CREATE).trim().toLowerCase(Locale.ROOT))) {
             throw new IllegalArgumentException(TOPICS_CREATE + " must be true or false, was '" + values.get(TOPICS_CREATE) + "'");
+        }
+        range(METRICS_PORT, -1, 65_535);
+        if (values.get(METRICS_HOST) == null || values.get(METRICS_HOST).isBlank()) {
+            throw new IllegalArgumentException(METRICS_HOST + " must be a host name or address, was '" + values.get(METRICS_HOST) + "'");
         }
         double share = getDouble(ROCKSDB_MEMTABLE_SHARE);
         if (!(share > 0 && share < 1)) {

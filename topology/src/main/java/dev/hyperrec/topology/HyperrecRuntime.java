@@ -4,7 +4,10 @@ import dev.hyperrec.operators.Backends;
 import dev.hyperrec.operators.ItemCatalog;
 import dev.hyperrec.operators.OperatorBackend;
 import dev.hyperrec.schemas.AvroSerdes;
+import dev.hyperrec.operators.internal.cuda.FallbackBackend;
 import dev.hyperrec.schemas.registry.SchemaRegistryClient;
+import dev.hyperrec.topology.metrics.PipelineMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
@@ -20,12 +23,29 @@ public final class HyperrecRuntime implements AutoCloseable {
     private final ItemCatalog catalog;
     private final SerdeFactory serdes;
     private final java.util.concurrent.atomic.AtomicLong threadFailures = new java.util.concurrent.atomic.AtomicLong();
+    private final PipelineMetrics metrics;
 
     public HyperrecRuntime(HyperrecConfig config, OperatorBackend backend, SerdeFactory serdes) {
+        this(config, backend, serdes, PipelineMetrics.disabled());
+    }
+
+    /**
+     * A runtime whose tasks report to {@code metrics}; binds the backend gauges (active backend,
+     * CPU fallbacks, device memory on CUDA) and the stream-thread failure counter to it.
+     */
+    public HyperrecRuntime(HyperrecConfig config, OperatorBackend backend, SerdeFactory serdes, PipelineMetrics metrics) {
         this.config = config;
         this.backend = backend;
         this.serdes = serdes;
+        this.metrics = java.util.Objects.requireNonNull(metrics, "metrics");
         this.catalog = new ItemCatalog(config.dim(), config.getInt(HyperrecConfig.CATALOG_INITIAL_CAPACITY));
+        metrics.bindBackend(backend, config.backend().id(), HyperrecRuntime::fallbacks);
+        metrics.bindThreadFailures(this, HyperrecRuntime::threadFailures);
+    }
+
+    /** CPU fallbacks of a CUDA backend ({@link FallbackBackend}); 0 for any other backend. */
+    static double fallbacks(OperatorBackend backend) {
+        return backend instanceof FallbackBackend f ? f.fallbacks() : 0;
     }
 
     /** Opens the configured backend; Serdes talk to the registry named in the config. */
@@ -37,6 +57,17 @@ public final class HyperrecRuntime implements AutoCloseable {
                 return AvroSerdes.forClass(type, serdeConfig, isKey);
             }
         });
+    }
+
+    /** Opens the configured backend; Serdes talk to the registry named in the config; tasks report to {@code registry}. */
+    public static HyperrecRuntime create(HyperrecConfig config, MeterRegistry registry) {
+        Map<String, Object> serdeConfig = config.serdeConfig();
+        return new HyperrecRuntime(config, Backends.open(config.backend()), new SerdeFactory() {
+            @Override
+            public <T extends SpecificRecord> Serde<T> serde(Class<T> type, boolean isKey) {
+                return AvroSerdes.forClass(type, serdeConfig, isKey);
+            }
+        }, PipelineMetrics.of(registry));
     }
 
     /** Opens the configured backend; Serdes use the given registry client (tests, the in-process demo). */
@@ -66,6 +97,16 @@ public final class HyperrecRuntime implements AutoCloseable {
         return serdes;
     }
 
+    /** Where tasks report ({@link PipelineMetrics#disabled()} unless given one). */
+    public PipelineMetrics metrics() {
+        return metrics;
+    }
+
+    /** CPU fallbacks of the backend's operators after CUDA faults (0 on the CPU backend). */
+    public long backendFallbacks() {
+        return (long) fallbacks(backend);
+    }
+
     /** Stream threads that died with an exception (each was replaced). */
     public long threadFailures() {
         return threadFailures.get();
@@ -77,6 +118,10 @@ public final class HyperrecRuntime implements AutoCloseable {
 
     @Override
     public void close() {
-        backend.close();
+        try {
+            metrics.close();
+        } finally {
+            backend.close();
+        }
     }
 }

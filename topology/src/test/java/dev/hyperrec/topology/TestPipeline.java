@@ -8,6 +8,7 @@ import dev.hyperrec.operators.Backends;
 import dev.hyperrec.operators.BackendKind;
 import dev.hyperrec.schemas.AvroSerdes;
 import dev.hyperrec.schemas.registry.InMemorySchemaRegistryClient;
+import dev.hyperrec.topology.metrics.PipelineMetrics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,6 +52,15 @@ public final class TestPipeline implements AutoCloseable {
     }
 
     public TestPipeline(Map<String, ?> overrides, InMemorySchemaRegistryClient registry) {
+        this(overrides, registry, PipelineMetrics.disabled());
+    }
+
+    /** A pipeline whose tasks report to {@code metrics}. */
+    public TestPipeline(Map<String, ?> overrides, PipelineMetrics metrics) {
+        this(overrides, new InMemorySchemaRegistryClient(), metrics);
+    }
+
+    public TestPipeline(Map<String, ?> overrides, InMemorySchemaRegistryClient registry, PipelineMetrics metrics) {
         this.registry = registry;
         Map<String, Object> cfg = new TreeMap<>();
         cfg.put("bootstrap.servers", "unused:9092");
@@ -72,7 +82,7 @@ public final class TestPipeline implements AutoCloseable {
             public <T extends SpecificRecord> Serde<T> serde(Class<T> type, boolean isKey) {
                 return AvroSerdes.forClass(type, registry, serdeCfg, isKey);
             }
-        });
+        }, metrics);
         driver = new TopologyTestDriver(HyperrecTopology.build(runtime), config.streamsProperties());
         events = runtime.serdes().serde(InteractionEvent.class, false);
         catalogSerde = runtime.serdes().serde(CatalogItem.class, false);

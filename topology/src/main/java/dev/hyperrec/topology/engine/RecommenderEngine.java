@@ -19,6 +19,8 @@ import dev.hyperrec.operators.UpdateBatch;
 import dev.hyperrec.operators.UserTable;
 import dev.hyperrec.operators.Vectors;
 import dev.hyperrec.topology.HyperrecConfig;
+import dev.hyperrec.topology.metrics.PipelineMetrics;
+import dev.hyperrec.topology.metrics.PipelineMetrics.Operator;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -43,6 +45,10 @@ import java.util.function.Consumer;
  *       popular-cache drift checks, then each triggering event's final ranking with Thompson draws
  *       keyed by its event id, and the impressions of the list it emits.</li>
  * </ol>
+ *
+ * <p><b>Metrics.</b> With an enabled {@link PipelineMetrics}, each {@link #apply} records the time
+ * it spent in each operator (summed over the flush's calls; each cache rebuild on its own), the
+ * popular-item cache's lookups and rebuilds, and how much the heavy-hitter set changed.
  *
  * <p>Thread affinity: one thread (the owning task's).
  */
@@ -92,7 +98,22 @@ public final class RecommenderEngine implements AutoCloseable {
     private final float[] row;
     private long[] hotBuffer = new long[0];
 
+    private final PipelineMetrics metrics;
+    /** Nanoseconds spent in the sketch and the sampler during the current {@link #apply}. */
+    private long sketchNanos;
+    private long thompsonNanos;
+    private long reportedHits;
+    private long reportedMisses;
+    private long reportedRebuilds;
+    private long[] lastHot;
+
     public RecommenderEngine(HyperrecConfig config, OperatorBackend backend, ItemCatalog catalog) {
+        this(config, backend, catalog, PipelineMetrics.disabled());
+    }
+
+    /** An engine that reports to {@code metrics} (see the class comment). */
+    public RecommenderEngine(HyperrecConfig config, OperatorBackend backend, ItemCatalog catalog, PipelineMetrics metrics) {
+        this.metrics = java.util.Objects.requireNonNull(metrics, "metrics");
         this.catalog = catalog;
         this.weights = new EventWeights(config);
         this.dim = config.dim();
@@ -236,6 +257,12 @@ public final class RecommenderEngine implements AutoCloseable {
         }
 
         Capture[] captures = new Capture[n];
+        long updateNanos = 0;
+        long scoreNanos = 0;
+        boolean updated = false;
+        boolean scoredAny = false;
+        sketchNanos = 0;
+        thompsonNanos = 0;
         for (int r = 0; r <= maxRound; r++) {
             updateBatch.clear();
             for (int i : byRound[r]) {
@@ -248,7 +275,10 @@ public final class RecommenderEngine implements AutoCloseable {
                 }
             }
             if (updateBatch.size() > 0) {
+                long t0 = System.nanoTime();
                 updater.apply(users, catalog, updateBatch);
+                updateNanos += System.nanoTime() - t0;
+                updated = true;
             }
             scoreBatch.clear();
             List<Capture> scored = new ArrayList<>();
@@ -274,7 +304,10 @@ public final class RecommenderEngine implements AutoCloseable {
                 }
             }
             if (scoreBatch.size() > 0) {
+                long t0 = System.nanoTime();
                 scorer.topK(catalog, scoreBatch, candidates, topK);
+                scoreNanos += System.nanoTime() - t0;
+                scoredAny = true;
                 for (int q = 0; q < scored.size(); q++) {
                     Capture c = scored.get(q);
                     int cnt = topK.count(q);
@@ -297,19 +330,61 @@ public final class RecommenderEngine implements AutoCloseable {
                 long key = ItemKeys.hash64(e.itemId());
                 one[0] = key;
                 time[0] = e.eventTimeMs();
+                long t0 = System.nanoTime();
                 sketch.add(one, time, 1);
+                sketchNanos += System.nanoTime() - t0;
                 if (e.recommendationId() != null && EventWeights.rewards(InteractionType.values()[e.type()])) {
                     bandit.recordClick(e.segment(), key);
                 }
             }
             if (e.seq() % cacheCheckEvery == 0) {
-                cacheRebuilt |= cache.maybeRebuild(catalog, hotKeys(sketch.config().heavyHitters()), e.eventTimeMs());
+                long[] hot = hotKeys(sketch.config().heavyHitters());
+                long t0 = System.nanoTime();
+                boolean rebuilt = cache.maybeRebuild(catalog, hot, e.eventTimeMs());
+                if (rebuilt) {
+                    metrics.operator(Operator.CACHE_REBUILD, System.nanoTime() - t0);
+                }
+                cacheRebuilt |= rebuilt;
             }
             if (captures[i] != null) {
                 sink.accept(new Emitted(e, emit(e, captures[i], catalog)));
             }
         }
+        if (metrics.enabled()) {
+            if (updated) {
+                metrics.operator(Operator.EMBEDDING_UPDATE, updateNanos);
+            }
+            if (scoredAny) {
+                metrics.operator(Operator.SCORING, scoreNanos);
+            }
+            metrics.operator(Operator.SKETCH, sketchNanos);
+            if (thompsonNanos > 0) {
+                metrics.operator(Operator.THOMPSON, thompsonNanos);
+            }
+            reportCacheAndChurn();
+        }
         return new Applied(touched, cacheRebuilt);
+    }
+
+    /** Reports the cache's counters since the last report and the hot set's change since the last flush. */
+    private void reportCacheAndChurn() {
+        metrics.cache(cache.hits() - reportedHits, cache.misses() - reportedMisses, cache.rebuilds() - reportedRebuilds);
+        reportedHits = cache.hits();
+        reportedMisses = cache.misses();
+        reportedRebuilds = cache.rebuilds();
+        long[] hot = hotKeys(sketch.config().heavyHitters());
+        Arrays.sort(hot);
+        if (lastHot != null) {
+            long entered = 0;
+            for (long k : hot) {
+                if (Arrays.binarySearch(lastHot, k) < 0) {
+                    entered++;
+                }
+            }
+            metrics.hotSet(entered, PopularItemCache.jaccardDistance(lastHot, hot));
+        }
+        // the first flush of a task (fresh or restored) only sets the baseline
+        lastHot = hot;
     }
 
     private Capture capture(PendingEvent e, int u, UserHistory h, ItemCatalog catalog) {
@@ -349,7 +424,9 @@ public final class RecommenderEngine implements AutoCloseable {
         if (hotBuffer.length < limit) {
             hotBuffer = new long[limit];
         }
+        long t0 = System.nanoTime();
         int n = sketch.hotKeys(limit, hotBuffer);
+        sketchNanos += System.nanoTime() - t0;
         return Arrays.copyOf(hotBuffer, n);
     }
 
@@ -412,13 +489,17 @@ public final class RecommenderEngine implements AutoCloseable {
             }
         }
         long[] est = new long[nc];
+        long t0 = System.nanoTime();
         sketch.estimate(keys, nc, est);
+        sketchNanos += System.nanoTime() - t0;
         double logN = Math.log1p(Math.max(1, sketch.total()));
         double[] alpha = new double[nc];
         double[] beta = new double[nc];
         bandit.fill(e.segment(), keys, nc, alpha, beta);
         float[] theta = new float[nc];
+        long t1 = System.nanoTime();
         sampler.sample(ItemKeys.hash64(e.eventId()), keys, alpha, beta, nc, theta);
+        thompsonNanos += Math.max(1, System.nanoTime() - t1);
 
         Integer[] order = new Integer[nc];
         float[] total = new float[nc];
