@@ -63,6 +63,20 @@ extern "C" __global__ void cms_count(unsigned long long* __restrict__ counters, 
     atomicAdd(&counters[(size_t) r * width + bucket(ab, r, reduce61(keys[i]), width, ab[2 * depth])], 1ull);
 }
 
+// Counting, four events per thread (more independent reductions in flight per thread).
+extern "C" __global__ void cms_count_x4(unsigned long long* __restrict__ counters, int width, int depth,
+        const unsigned long long* __restrict__ ab, const unsigned long long* __restrict__ keys, int n) {
+    int base = (blockIdx.x * blockDim.x) * 4 + threadIdx.x;
+    int r = blockIdx.y;
+    unsigned long long magic = ab[2 * depth];
+    unsigned long long* row = counters + (size_t) r * width;
+#pragma unroll
+    for (int j = 0; j < 4; j++) {
+        int i = base + j * blockDim.x;
+        if (i < n) atomicAdd(&row[bucket(ab, r, reduce61(keys[i]), width, magic)], 1ull);
+    }
+}
+
 // Per-row counter values of each key (for the heavy-hitter members' baselines).
 extern "C" __global__ void cms_gather(const unsigned long long* __restrict__ counters, int width, int depth,
         const unsigned long long* __restrict__ ab, const unsigned long long* __restrict__ keys, int n,

@@ -237,15 +237,21 @@ final class CudaPopularitySketch extends CudaOperator implements PopularitySketc
      * the counters changed and the host state (total, hot set) stale: use a throw-away sketch.
      */
     float benchCountOnly(long[] keys, int n) {
+        return benchCountOnly(keys, n, false);
+    }
+
+    /** As {@link #benchCountOnly(long[], int)}, with kernel {@code cms_count_x4} (four events a thread) when {@code x4}. */
+    float benchCountOnly(long[] keys, int n, boolean x4) {
         enter();
         hKeys = pinned(hKeys, (long) n * 8, "keys");
         dKeys = device(dKeys, (long) n * 8, "keys");
         hKeys.buffer().asLongBuffer().put(0, keys, 0, n);
         dKeys.upload(hKeys, 0, 0, (long) n * 8, stream);
         try (CudaTimer t = new CudaTimer()) {
-            CUfunction count = backend.sketchModule().function("cms_count");
+            CUfunction count = backend.sketchModule().function(x4 ? "cms_count_x4" : "cms_count");
             t.start(stream);
-            launch(count, "cms_count", blocks(n, 256), depth, 256, 0, "events " + n, counters, width, depth, params, dKeys, n);
+            launch(count, x4 ? "cms_count_x4" : "cms_count", blocks(n, x4 ? 1024 : 256), depth, 256, 0, "events " + n,
+                    counters, width, depth, params, dKeys, n);
             t.stop(stream);
             stream.synchronize("cms_count");
             return t.millis();

@@ -17,6 +17,8 @@ import jcuda.driver.CUfunction;
 final class CudaThompsonSampler extends CudaOperator implements ThompsonSampler {
     private final long seed;
     private final CUfunction kernel;
+    private final CUfunction pairKernel;
+    private boolean pairs = true;
     private PinnedBuffer hIn;
     private PinnedBuffer hOut;
     private DeviceBuffer dIn;
@@ -30,11 +32,20 @@ final class CudaThompsonSampler extends CudaOperator implements ThompsonSampler 
         super(backend, "thompson sampler");
         this.seed = seed;
         this.kernel = backend.thompsonModule().function("thompson_beta");
+        this.pairKernel = backend.thompsonModule().function("thompson_beta_pair");
     }
 
     /** Device time of the last call (uploads, kernel, download), in ms. */
     float lastDeviceMillis() {
         return lastDeviceMillis;
+    }
+
+    /**
+     * Kernel choice: {@code thompson_beta_pair} (two lanes a candidate, the default) or
+     * {@code thompson_beta} (one thread a candidate); both give the same draws bit for bit.
+     */
+    void pairs(boolean on) {
+        this.pairs = on;
     }
 
     /** Device time of the last call's kernel alone (inputs already on the device), in ms. */
@@ -66,8 +77,13 @@ final class CudaThompsonSampler extends CudaOperator implements ThompsonSampler 
         timer.start(stream);
         dIn.upload(hIn, 0, 0, bytes, stream);
         kernelTimer.start(stream);
-        launch(kernel, "thompson_beta", blocks(n, 128), 1, 128, 0, "candidates " + n,
-                (int) key, (int) (key >>> 32), dIn, dIn.at((long) n * 8), dIn.at((long) n * 16), n, dOut);
+        if (pairs) {
+            launch(pairKernel, "thompson_beta_pair", blocks(2L * n, 256), 1, 256, 0, "candidates " + n,
+                    (int) key, (int) (key >>> 32), dIn, dIn.at((long) n * 8), dIn.at((long) n * 16), n, dOut);
+        } else {
+            launch(kernel, "thompson_beta", blocks(n, 128), 1, 128, 0, "candidates " + n,
+                    (int) key, (int) (key >>> 32), dIn, dIn.at((long) n * 8), dIn.at((long) n * 16), n, dOut);
+        }
         kernelTimer.stop(stream);
         dOut.download(hOut, 0, 0, (long) n * 4, stream);
         timer.stop(stream);
