@@ -170,11 +170,8 @@ public final class HyperrecApp {
     }
 
     /** Creates the missing topics and registers the value schemas with BACKWARD compatibility. */
-    static void prepare(HyperrecConfig config) throws java.io.IOException {
-        java.util.Map<String, Object> admin = new java.util.HashMap<>();
-        config.streamsProperties().forEach((k, v) -> admin.put((String) k, v));
-        admin.keySet().removeIf(k -> !org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(k));
-        try (org.apache.kafka.clients.admin.Admin a = org.apache.kafka.clients.admin.Admin.create(admin)) {
+    public static void prepare(HyperrecConfig config) throws java.io.IOException {
+        try (org.apache.kafka.clients.admin.Admin a = org.apache.kafka.clients.admin.Admin.create(config.adminConfig())) {
             var created = TopicSetup.ensure(a, config.get(HyperrecConfig.TOPIC_PREFIX), config.getInt(HyperrecConfig.TOPICS_PARTITIONS),
                     (short) config.getInt(HyperrecConfig.TOPICS_REPLICATION));
             LOG.info("topics created: {}", created);

@@ -208,6 +208,17 @@ public final class HyperrecConfig {
         return p;
     }
 
+    /** The pass-through keys an {@link org.apache.kafka.clients.admin.Admin} client understands (bootstrap, security). */
+    public Map<String, Object> adminConfig() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        streamsProperties().forEach((k, v) -> {
+            if (org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains((String) k)) {
+                m.put((String) k, v);
+            }
+        });
+        return m;
+    }
+
     /** The pass-through keys (registry URL, credentials, serde class) for the Serdes. */
     public Map<String, Object> serdeConfig() {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -67,6 +67,78 @@ public final class TopicSetup {
         }
     }
 
+    /**
+     * Checks existing topics against {@link #topics}: each exists; the catalog has one partition; the
+     * user-keyed topics (interactions, requests, recommendations, DLQ) have {@code partitions}
+     * partitions, so they stay co-partitioned; every partition has {@code replication} replicas;
+     * {@code cleanup.policy} is as created (compact for the catalog and recommendations); and
+     * {@code max.message.bytes} is at least what was created. Retention and other settings are the
+     * operator's to change.
+     *
+     * @return one line per problem, naming the topic, the setting, the expected and the found value;
+     *         empty when everything is right
+     */
+    public static List<String> verify(Admin admin, String prefix, int partitions, short replication) {
+        List<NewTopic> expected = topics(prefix, partitions, replication);
+        List<String> problems = new ArrayList<>();
+        try {
+            Set<String> existing = admin.listTopics().names().get();
+            List<String> present = expected.stream().map(NewTopic::name).filter(existing::contains).toList();
+            for (NewTopic t : expected) {
+                if (!existing.contains(t.name())) {
+                    problems.add(t.name() + ": missing");
+                }
+            }
+            if (present.isEmpty()) {
+                return problems;
+            }
+            Map<String, org.apache.kafka.clients.admin.TopicDescription> described = admin.describeTopics(present).allTopicNames().get();
+            List<org.apache.kafka.common.config.ConfigResource> resources = present.stream()
+                    .map(n -> new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, n))
+                    .toList();
+            Map<org.apache.kafka.common.config.ConfigResource, org.apache.kafka.clients.admin.Config> configs =
+                    admin.describeConfigs(resources).all().get();
+            for (NewTopic t : expected) {
+                var d = described.get(t.name());
+                if (d == null) {
+                    continue;
+                }
+                if (d.partitions().size() != t.numPartitions()) {
+                    problems.add(t.name() + ": partitions expected " + t.numPartitions() + ", found " + d.partitions().size()
+                            + (t.numPartitions() == 1 ? " (every instance must see catalog items in one order)"
+                                    : " (user-keyed topics must be co-partitioned)"));
+                }
+                for (var p : d.partitions()) {
+                    if (p.replicas().size() != t.replicationFactor()) {
+                        problems.add(t.name() + ": partition " + p.partition() + " replication expected " + t.replicationFactor()
+                                + ", found " + p.replicas().size());
+                        break;
+                    }
+                }
+                var cfg = configs.get(new org.apache.kafka.common.config.ConfigResource(
+                        org.apache.kafka.common.config.ConfigResource.Type.TOPIC, t.name()));
+                String policy = t.configs().getOrDefault(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+                var found = cfg.get(TopicConfig.CLEANUP_POLICY_CONFIG);
+                if (found == null || !policy.equals(found.value())) {
+                    problems.add(t.name() + ": " + TopicConfig.CLEANUP_POLICY_CONFIG + " expected " + policy + ", found "
+                            + (found == null ? "(unset)" : found.value()));
+                }
+                String minBytes = t.configs().get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+                var bytes = cfg.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+                if (minBytes != null && (bytes == null || Long.parseLong(bytes.value()) < Long.parseLong(minBytes))) {
+                    problems.add(t.name() + ": " + TopicConfig.MAX_MESSAGE_BYTES_CONFIG + " expected at least " + minBytes
+                            + ", found " + (bytes == null ? "(unset)" : bytes.value()));
+                }
+            }
+            return problems;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while verifying topics", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("verifying topics failed: " + e.getCause(), e.getCause());
+        }
+    }
+
     /** Creates the missing topics and waits until their partitions have leaders; returns the names it created. */
     public static Set<String> ensure(Admin admin, String prefix, int partitions, short replication) {
         try {

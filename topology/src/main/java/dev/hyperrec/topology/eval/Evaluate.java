@@ -5,7 +5,6 @@ import dev.hyperrec.operators.Backends;
 import dev.hyperrec.operators.OperatorBackend;
 import dev.hyperrec.topology.HyperrecConfig;
 import dev.hyperrec.topology.demo.MovieLens;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.function.IntConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -45,7 +43,8 @@ public final class Evaluate implements Callable<Integer> {
     @Option(names = "--methods", split = ",", description = "methods to run (default: all of ${DEFAULT-VALUE})",
             defaultValue = "random,popular,item-knn,seed-ema,isgd,hyperrec")
     List<String> methods;
-    @Option(names = "--backend", defaultValue = "cpu", description = "operator backend: cpu, cuda or auto (default: ${DEFAULT-VALUE})")
+    @Option(names = "--backend", description = "operator backend: cpu, cuda or auto (default: hyperrec.backend from the environment"
+            + " or --config, else cpu)")
     String backend;
     @Option(names = "--seed", defaultValue = "42", description = "seed of every random choice (default: ${DEFAULT-VALUE})")
     long seed;
@@ -56,7 +55,8 @@ public final class Evaluate implements Callable<Integer> {
     List<Double> halfLivesDays;
     @Option(names = "--obd", paramLabel = "DIR", description = "Open Bandit Dataset folder (default: obd/ next to the ratings' folder, if present)")
     Path obd;
-    @Option(names = "--config", paramLabel = "FILE", description = "properties with hyperrec.* overrides for the hyperrec method (default: the pipeline's defaults)")
+    @Option(names = "--config", paramLabel = "FILE", description = "properties with hyperrec.* overrides for the hyperrec method"
+            + " (default: $HYPERREC_CONFIG; precedence: flags > HYPERREC_* environment > file > the evaluation profile > defaults)")
     Path configFile;
     @Option(names = "--window", defaultValue = "2000", description = "test events per point of the moving-window plot (default: ${DEFAULT-VALUE})")
     int window;
@@ -67,8 +67,17 @@ public final class Evaluate implements Callable<Integer> {
     @Option(names = "--no-progress", description = "no progress bar")
     boolean noProgress;
 
+    /** The environment read for {@code HYPERREC_*} keys and {@code HYPERREC_CONFIG}; tests and the CLI pass their own. */
+    private java.util.Map<String, String> env = System.getenv();
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new Evaluate()).execute(args));
+    }
+
+    /** Reads configuration from {@code environment} instead of the process environment. */
+    public Evaluate environment(java.util.Map<String, String> environment) {
+        this.env = java.util.Map.copyOf(environment);
+        return this;
     }
 
     @Override
@@ -96,7 +105,7 @@ public final class Evaluate implements Callable<Integer> {
             runs += m.equals("popular") ? halfLivesDays.size() : 1;
         }
         long total = (long) runs * data.events().size();
-        BackendKind kind = BackendKind.parse(backend.toLowerCase(Locale.ROOT));
+        BackendKind kind = hyperrec.backend();
         // Methods are independent replays of the same read-only data: run them on up to --threads
         // threads, each with its own operator backend (operators are confined to one thread). The
         // results do not depend on the thread count.
@@ -231,7 +240,7 @@ public final class Evaluate implements Callable<Integer> {
         if (!methods.equals(ALL_METHODS)) {
             sb.append(" --methods ").append(String.join(",", methods));
         }
-        sb.append(" --backend ").append(backend).append(" --seed ").append(seed);
+        sb.append(" --backend ").append(hyperrecConfig().backend().id()).append(" --seed ").append(seed);
         return sb.toString();
     }
 
@@ -245,19 +254,17 @@ public final class Evaluate implements Callable<Integer> {
         return Prequential.run(data, method, progress);
     }
 
-    private HyperrecConfig hyperrecConfig() throws Exception {
-        Properties props = new Properties();
-        if (configFile != null) {
-            try (InputStream in = Files.newInputStream(configFile)) {
-                props.load(in);
-            }
+    private HyperrecConfig hyperrecConfig() {
+        // the evaluation profile (command defaults): the CPU backend and weights tuned with this harness
+        // for a pipeline that has an item-to-item model attached (the streaming app has none yet, so its
+        // defaults weigh the personal score higher); a --config file, HYPERREC_* and flags override them
+        java.util.Map<String, String> command = new java.util.LinkedHashMap<>(EVALUATION_PROFILE);
+        command.put(HyperrecConfig.BACKEND, "cpu");
+        java.util.Map<String, Object> flags = new java.util.HashMap<>();
+        if (backend != null) {
+            flags.put(HyperrecConfig.BACKEND, backend);
         }
-        props.setProperty(HyperrecConfig.BACKEND, backend);
-        // the evaluation profile: weights tuned with this harness for a pipeline that has an
-        // item-to-item model attached (the streaming app has none yet, so its defaults weigh the
-        // personal score higher); a --config file overrides them
-        EVALUATION_PROFILE.forEach(props::putIfAbsent);
-        return HyperrecConfig.of(props);
+        return dev.hyperrec.topology.ConfigSources.resolve(command, configFile, env, flags).config();
     }
 
     /** Ranking weights of the evaluated {@code hyperrec} method (docs/evaluation.md). */

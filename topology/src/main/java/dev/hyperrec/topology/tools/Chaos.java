@@ -74,6 +74,8 @@ public final class Chaos implements Callable<Integer> {
     String registryUrl;
     @Option(names = "--work-dir", description = "where the broker and app state live (default: a temp dir)")
     Path workDir;
+    @Option(names = "--no-progress", description = "no progress bars (on stderr)")
+    boolean noProgress;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new Chaos()).execute(args));
@@ -101,7 +103,12 @@ public final class Chaos implements Callable<Integer> {
 
             long t0 = System.nanoTime();
             AppProcess refApp = AppProcess.start(ref, dir.resolve("ref"));
-            awaitLists(broker, ref, triggering, null);
+            var refBar = Progress.bar("reference run", triggering, "lists", !noProgress);
+            try {
+                awaitLists(broker, ref, triggering, count -> Progress.set(refBar, count));
+            } finally {
+                Progress.close(refBar);
+            }
             refApp.stop();
             System.out.printf("chaos: reference run done in %.0f s%n", (System.nanoTime() - t0) / 1e9);
 
@@ -114,14 +121,21 @@ public final class Chaos implements Callable<Integer> {
             AppProcess[] app = {AppProcess.start(chaos, dir.resolve("chaos"))};
             int[] killed = {0};
             long t1 = System.nanoTime();
-            Map<String, Integer> seen = awaitLists(broker, chaos, triggering, count -> {
-                while (killed[0] < at.length && count >= at[killed[0]] * triggering) {
-                    app[0].kill();
-                    killed[0]++;
-                    System.out.printf("chaos: SIGKILL %d at %d/%d lists; restarting%n", killed[0], count, triggering);
-                    app[0] = AppProcess.start(chaos, dir.resolve("chaos"));
-                }
-            });
+            var chaosBar = Progress.bar("interrupted run", triggering, "lists", !noProgress);
+            Map<String, Integer> seen;
+            try {
+                seen = awaitLists(broker, chaos, triggering, count -> {
+                    Progress.set(chaosBar, Math.min(count, triggering));
+                    while (killed[0] < at.length && count >= at[killed[0]] * triggering) {
+                        app[0].kill();
+                        killed[0]++;
+                        System.out.printf("chaos: SIGKILL %d at %d/%d lists; restarting%n", killed[0], count, triggering);
+                        app[0] = AppProcess.start(chaos, dir.resolve("chaos"));
+                    }
+                });
+            } finally {
+                Progress.close(chaosBar);
+            }
             Thread.sleep(2000);
             app[0].stop();
             System.out.printf("chaos: interrupted run done in %.0f s%n", (System.nanoTime() - t1) / 1e9);

@@ -60,6 +60,8 @@ public final class Soak implements Callable<Integer> {
     Path out;
     @Option(names = "--users", defaultValue = "10000", description = "users (default: ${DEFAULT-VALUE})")
     int users;
+    @Option(names = "--no-progress", description = "no progress bar (on stderr)")
+    boolean noProgress;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new Soak()).execute(args));
@@ -125,29 +127,35 @@ public final class Soak implements Callable<Integer> {
                 long sent = 0;
                 long eventTime = data.events().get(data.events().size() - 1).getTimestamp().toEpochMilli();
                 java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
-                while (System.nanoTime() < end) {
-                    long due = soakStart + (long) (sent / offered * 1e9);
-                    long wait = due - System.nanoTime();
-                    if (wait > 0) {
-                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                    }
-                    InteractionEvent e = InteractionEvent.newBuilder(data.events().get((int) (sent % probeEvents)))
-                            .setEventId("soak-" + sent).setTimestamp(Instant.ofEpochMilli(eventTime += 1 + rnd.nextInt(50)))
-                            .build();
-                    producer.send(new ProducerRecord<>(topic, e.getUserId(), e));
-                    sent++;
-                    if (System.nanoTime() >= nextSample) {
-                        nextSample += sampleSeconds * 1_000_000_000L;
-                        double t = (System.nanoTime() - soakStart) / 60e9;
-                        double heap = liveHeapMb(app.pid());
-                        double rss = rssMb(app.pid());
-                        long lag = lag(admin, c);
-                        samples.add(new double[] {t, heap, rss, lag});
-                        System.out.printf(Locale.ROOT, "soak: t=%.1f min heap_live=%.1f MB rss=%.1f MB lag=%d%n", t, heap, rss, lag);
-                        if (!app.isAlive()) {
-                            throw new IllegalStateException("the app process died");
+                var bar = Progress.bar("soak", Math.round(minutes * 60), "s", !noProgress);
+                try {
+                    while (System.nanoTime() < end) {
+                        Progress.set(bar, (System.nanoTime() - soakStart) / 1_000_000_000L);
+                        long due = soakStart + (long) (sent / offered * 1e9);
+                        long wait = due - System.nanoTime();
+                        if (wait > 0) {
+                            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                        }
+                        InteractionEvent e = InteractionEvent.newBuilder(data.events().get((int) (sent % probeEvents)))
+                                .setEventId("soak-" + sent).setTimestamp(Instant.ofEpochMilli(eventTime += 1 + rnd.nextInt(50)))
+                                .build();
+                        producer.send(new ProducerRecord<>(topic, e.getUserId(), e));
+                        sent++;
+                        if (System.nanoTime() >= nextSample) {
+                            nextSample += sampleSeconds * 1_000_000_000L;
+                            double t = (System.nanoTime() - soakStart) / 60e9;
+                            double heap = liveHeapMb(app.pid());
+                            double rss = rssMb(app.pid());
+                            long lag = lag(admin, c);
+                            samples.add(new double[] {t, heap, rss, lag});
+                            System.out.printf(Locale.ROOT, "soak: t=%.1f min heap_live=%.1f MB rss=%.1f MB lag=%d%n", t, heap, rss, lag);
+                            if (!app.isAlive()) {
+                                throw new IllegalStateException("the app process died");
+                            }
                         }
                     }
+                } finally {
+                    Progress.close(bar);
                 }
                 producer.close();
                 app.stop();
