@@ -26,6 +26,11 @@ run_java() {
   if [ "${major:-17}" -ge 24 ]; then
     flags+=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
   fi
+  if [ -n "${HYPERREC_JAVA_OPTS:-}" ]; then
+    local extra
+    read -r -a extra <<<"$HYPERREC_JAVA_OPTS"
+    flags+=("${extra[@]}")
+  fi
   local classes="$root/topology/target/classes"
   local cp
   cp=$(cat "$root/topology/target/classpath.txt")
