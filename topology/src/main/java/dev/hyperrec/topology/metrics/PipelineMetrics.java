@@ -97,7 +97,7 @@ public final class PipelineMetrics implements AutoCloseable {
         flush = new Latency(registry, BATCH_FLUSH, "time of one batch flush: operators, ranking and state write-back",
                 Tags.empty(), Duration.ofNanos(10_000), Duration.ofSeconds(30));
         accepted = Counter.builder(EVENTS_ACCEPTED).description("interactions and requests accepted into a batch")
-                .baseUnit("events").register(registry);
+                .register(registry);
         recommendations = Counter.builder(RECOMMENDATIONS).description("recommendation lists emitted").register(registry);
         freshness = new Latency(registry, FRESHNESS,
                 "from the triggering record's timestamp to the creation of its list (before the transaction commits)",

@@ -64,7 +64,7 @@ class MetricsIT {
             long sinceFirstSendMs = System.currentTimeMillis() - firstSend;
 
             // events and lists: every click was accepted and yielded one list with one freshness sample
-            assertThat(m.get("hyperrec_events_accepted_events_total")).isEqualTo(EVENTS);
+            assertThat(m.get("hyperrec_events_accepted_total")).isEqualTo(EVENTS);
             assertThat(m.get("hyperrec_batch_size_events_sum")).isEqualTo(EVENTS);
             assertThat(m.get("hyperrec_batch_size_events_max")).isBetween(1.0, 32.0);
             assertThat(m.get("hyperrec_freshness_seconds_count")).isEqualTo(EVENTS);
