@@ -77,6 +77,24 @@ extern "C" __global__ void cms_count_x4(unsigned long long* __restrict__ counter
     }
 }
 
+// Measurement of a two-level layout (not used by the sketch): 32-bit reductions into per-cell deltas
+// (28 MB at 7 x 2^20, small enough to stay in L2 whole), folded into the 64-bit counters later.
+extern "C" __global__ void cms_count_delta32(unsigned int* __restrict__ delta, int width, int depth,
+        const unsigned long long* __restrict__ ab, const unsigned long long* __restrict__ keys, int n) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    int r = blockIdx.y;
+    if (i >= n) return;
+    atomicAdd(&delta[(size_t) r * width + bucket(ab, r, reduce61(keys[i]), width, ab[2 * depth])], 1u);
+}
+
+extern "C" __global__ void cms_fold(unsigned long long* __restrict__ counters, unsigned int* __restrict__ delta, long long cells) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < cells) {
+        counters[i] += delta[i];
+        delta[i] = 0u;
+    }
+}
+
 // Per-row counter values of each key (for the heavy-hitter members' baselines).
 extern "C" __global__ void cms_gather(const unsigned long long* __restrict__ counters, int width, int depth,
         const unsigned long long* __restrict__ ab, const unsigned long long* __restrict__ keys, int n,

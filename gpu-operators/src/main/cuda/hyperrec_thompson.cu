@@ -38,7 +38,8 @@ __device__ __forceinline__ double uniform01(uint32_t hi, uint32_t lo) {
     return __dmul_rn(__dadd_rn(m, 0.5), 0x1p-52);
 }
 
-__device__ double gamma_draw(double shape, uint32_t k0, uint32_t k1, uint32_t domain, unsigned long long itemKey) {
+// Marsaglia-Tsang from attempt j0 on (attempts before j0 were rejected): the Java reference's loop.
+__device__ double gamma_from(double shape, int j0, uint32_t k0, uint32_t k1, uint32_t domain, unsigned long long itemKey) {
     bool boost = shape < 1.0;
     double a = boost ? __dadd_rn(shape, 1.0) : shape;
     double d = __dsub_rn(a, 1.0 / 3.0);
@@ -47,7 +48,7 @@ __device__ double gamma_draw(double shape, uint32_t k0, uint32_t k1, uint32_t do
     uint32_t c3 = (uint32_t) (itemKey >> 32);
     uint32_t w[4];
     double u4 = 0.5;
-    for (int j = 0; j < MAX_ATTEMPTS; j++) {
+    for (int j = j0; j < MAX_ATTEMPTS; j++) {
         philox((uint32_t) (2 * j), domain, c2, c3, k0, k1, w);
         double u1 = uniform01(w[0], w[1]);
         double u2 = uniform01(w[2], w[3]);
@@ -67,30 +68,87 @@ __device__ double gamma_draw(double shape, uint32_t k0, uint32_t k1, uint32_t do
     return boost ? __dmul_rn(d, exp(__ddiv_rn(log(u4), shape))) : d;
 }
 
-// Two lanes per candidate: the even lane draws X ~ Gamma(alpha), the odd lane Y ~ Gamma(beta), in
-// parallel (the draws are independent streams: domain 0 and 1), then the even lane combines them.
-// Twice the threads of thompson_beta with half the serial work each: the double-precision chains are
-// latency-bound, so this hides more of their latency. Same draws as thompson_beta, bit for bit.
-extern "C" __global__ void __launch_bounds__(256) thompson_beta_pair(uint32_t k0, uint32_t k1,
+__device__ __forceinline__ double gamma_draw(double shape, uint32_t k0, uint32_t k1, uint32_t domain, unsigned long long itemKey) {
+    return gamma_from(shape, 0, k0, k1, domain, itemKey);
+}
+
+// Attempt 0 up to the squeeze test only (no log of u3, no retry): returns -1 when the draw is d v^3
+// (written to *g), else the attempt the full loop must resume at (0: squeeze failed, recheck attempt 0
+// with the log test; 1: attempt 0 rejected outright). Same operations as gamma_from's first attempt.
+__device__ __forceinline__ int gamma_fast(double shape, uint32_t k0, uint32_t k1, uint32_t domain,
+        unsigned long long itemKey, double* g) {
+    if (shape < 1.0) return 0;
+    double d = __dsub_rn(shape, 1.0 / 3.0);
+    double c = __ddiv_rn(1.0, sqrt(__dmul_rn(9.0, d)));
+    uint32_t c2 = (uint32_t) itemKey;
+    uint32_t c3 = (uint32_t) (itemKey >> 32);
+    uint32_t w[4];
+    philox(0u, domain, c2, c3, k0, k1, w);
+    double u1 = uniform01(w[0], w[1]);
+    double u2 = uniform01(w[2], w[3]);
+    philox(1u, domain, c2, c3, k0, k1, w);
+    double u3 = uniform01(w[0], w[1]);
+    double x = __dmul_rn(sqrt(__dmul_rn(-2.0, log(u1))), cos(__dmul_rn(TWO_PI, u2)));
+    double v = __dadd_rn(1.0, __dmul_rn(c, x));
+    if (v <= 0.0) return 1;
+    v = __dmul_rn(__dmul_rn(v, v), v);
+    double x2 = __dmul_rn(x, x);
+    if (u3 < __dsub_rn(1.0, __dmul_rn(0.0331, __dmul_rn(x2, x2)))) {
+        *g = __dmul_rn(d, v);
+        return -1;
+    }
+    return 0;
+}
+
+__device__ __forceinline__ float beta_of(double x, double y) {
+    double s = __dadd_rn(x, y);
+    double r = s > 0.0 ? __ddiv_rn(x, s) : 0.5;
+    float f = (float) r;
+    const float lo = 0x1p-24f;
+    const float hi = 1.0f - 0x1p-24f;
+    return f < lo ? lo : (f > hi ? hi : f);
+}
+
+// Two lanes per candidate (even: X ~ Gamma(alpha), domain 0; odd: Y ~ Gamma(beta), domain 1), and the
+// rare slow cases taken out of the SIMT lockstep: every lane runs attempt 0 up to the squeeze test
+// (about 90% of draws end there); the rest (squeeze failed, or attempt 0 rejected) go to a queue in
+// shared memory that the block's first lanes then work through densely with the full loop. In
+// lockstep, one slow lane in 32 made its whole warp pay for the log test and the retries, which almost
+// every warp has. Same draws as thompson_beta, bit for bit.
+#define TB_BLOCK 256
+extern "C" __global__ void __launch_bounds__(TB_BLOCK) thompson_beta_deferred(uint32_t k0, uint32_t k1,
         const unsigned long long* __restrict__ itemKeys, const double* __restrict__ alpha,
         const double* __restrict__ beta, int n, float* __restrict__ out) {
-    long long t = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    __shared__ double g[TB_BLOCK];
+    __shared__ int queue[TB_BLOCK];
+    __shared__ int queued;
+    if (threadIdx.x == 0) queued = 0;
+    __syncthreads();
+    long long t = (long long) blockIdx.x * TB_BLOCK + threadIdx.x;
     int i = (int) (t >> 1);
-    int which = (int) (t & 1);
-    bool live = i < n;
-    double g = 0.0;
-    if (live) {
-        unsigned long long key = itemKeys[i];
-        g = gamma_draw(which == 0 ? alpha[i] : beta[i], k0, k1, (uint32_t) which, key);
+    uint32_t which = (uint32_t) (t & 1);
+    if (i < n) {
+        double shape = which == 0 ? alpha[i] : beta[i];
+        double v;
+        int resume = gamma_fast(shape, k0, k1, which, itemKeys[i], &v);
+        if (resume < 0) {
+            g[threadIdx.x] = v;
+        } else {
+            queue[atomicAdd(&queued, 1)] = threadIdx.x | (resume << 16);
+        }
     }
-    double other = __shfl_xor_sync(0xffffffffu, g, 1);
-    if (live && which == 0) {
-        double s = __dadd_rn(g, other);
-        double r = s > 0.0 ? __ddiv_rn(g, s) : 0.5;
-        float f = (float) r;
-        const float lo = 0x1p-24f;
-        const float hi = 1.0f - 0x1p-24f;
-        out[i] = f < lo ? lo : (f > hi ? hi : f);
+    __syncthreads();
+    for (int q = threadIdx.x; q < queued; q += TB_BLOCK) {
+        int lane = queue[q] & 0xffff;
+        int resume = queue[q] >> 16;
+        long long tt = (long long) blockIdx.x * TB_BLOCK + lane;
+        int ii = (int) (tt >> 1);
+        uint32_t ww = (uint32_t) (tt & 1);
+        g[lane] = gamma_from(ww == 0 ? alpha[ii] : beta[ii], resume, k0, k1, ww, itemKeys[ii]);
+    }
+    __syncthreads();
+    if (i < n && which == 0) {
+        out[i] = beta_of(g[threadIdx.x], g[threadIdx.x + 1]);
     }
 }
 
@@ -101,10 +159,5 @@ extern "C" __global__ void thompson_beta(uint32_t k0, uint32_t k1, const unsigne
     unsigned long long key = itemKeys[i];
     double x = gamma_draw(alpha[i], k0, k1, 0u, key);
     double y = gamma_draw(beta[i], k0, k1, 1u, key);
-    double s = __dadd_rn(x, y);
-    double r = s > 0.0 ? __ddiv_rn(x, s) : 0.5;
-    float f = (float) r;
-    const float lo = 0x1p-24f;
-    const float hi = 1.0f - 0x1p-24f;
-    out[i] = f < lo ? lo : (f > hi ? hi : f);
+    out[i] = beta_of(x, y);
 }

@@ -47,6 +47,15 @@ public interface SchemaRegistryClient extends Closeable {
     throw new UnsupportedOperationException(getClass().getName() + " does not manage compatibility levels");
   }
 
+  /**
+   * The client a Serde configuration names: {@code schema.registry.url} = {@code mock://<scope>} gives
+   * the JVM-wide in-process registry of that scope (its close is the interface's no-op), an http(s) URL a
+   * {@link HttpSchemaRegistryClient} with the configuration's auth and TLS settings.
+   */
+  static SchemaRegistryClient fromConfig(java.util.Map<String, ?> config) {
+    return dev.hyperrec.schemas.internal.RegistryClients.fromConfig(config).client();
+  }
+
   /** Releases connections; caches are dropped. Idempotent. */
   @Override
   default void close() {

@@ -72,7 +72,7 @@ public final class PipelineRun {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             TopicSetup.ensure(admin, appConfig.get(HyperrecConfig.TOPIC_PREFIX), partitions, (short) 1);
         }
-        try (var registry = dev.hyperrec.schemas.registry.HttpSchemaRegistryClient.fromConfig(serdeConfig)) {
+        try (var registry = dev.hyperrec.schemas.registry.SchemaRegistryClient.fromConfig(serdeConfig)) {
             dev.hyperrec.topology.SchemaSetup.ensure(registry, appConfig);
         }
         Serde<CatalogItem> catalogSerde = AvroSerdes.forClass(CatalogItem.class, serdeConfig, false);

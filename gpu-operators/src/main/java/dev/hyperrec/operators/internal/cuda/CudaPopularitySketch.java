@@ -240,6 +240,33 @@ final class CudaPopularitySketch extends CudaOperator implements PopularitySketc
         return benchCountOnly(keys, n, false);
     }
 
+    /**
+     * Measures a two-level counter layout for the benchmark (the sketch does not use it): 32-bit
+     * reductions of the keys into a zeroed per-cell delta buffer, then the fold into the 64-bit
+     * counters. Returns {count ms, fold ms}. Changes the counters: use a throw-away sketch.
+     */
+    float[] benchDelta32(long[] keys, int n) {
+        enter();
+        long cells = (long) width * depth;
+        hKeys = pinned(hKeys, (long) n * 8, "keys");
+        dKeys = device(dKeys, (long) n * 8, "keys");
+        hKeys.buffer().asLongBuffer().put(0, keys, 0, n);
+        dKeys.upload(hKeys, 0, 0, (long) n * 8, stream);
+        try (DeviceBuffer delta = new DeviceBuffer(cells * 4, "sketch.delta32"); CudaTimer t = new CudaTimer(); CudaTimer f = new CudaTimer()) {
+            Cuda.check(jcuda.driver.JCudaDriver.cuMemsetD32Async(delta.ptr(), 0, cells, stream.handle()), "cuMemsetD32Async", "delta");
+            t.start(stream);
+            launch(backend.sketchModule().function("cms_count_delta32"), "cms_count_delta32", blocks(n, 256), depth, 256, 0,
+                    "events " + n, delta, width, depth, params, dKeys, n);
+            t.stop(stream);
+            f.start(stream);
+            launch(backend.sketchModule().function("cms_fold"), "cms_fold", blocks(cells, 256), 1, 256, 0, "cells " + cells,
+                    counters, delta, cells);
+            f.stop(stream);
+            stream.synchronize("cms_count_delta32");
+            return new float[] {t.millis(), f.millis()};
+        }
+    }
+
     /** As {@link #benchCountOnly(long[], int)}, with kernel {@code cms_count_x4} (four events a thread) when {@code x4}. */
     float benchCountOnly(long[] keys, int n, boolean x4) {
         enter();

@@ -236,17 +236,17 @@ public final class CudaBench {
             // device_ms: the kernel with alpha/beta/keys on the device and the draws left there, as
             // PyTorch's Beta(a, b).sample() is timed; call_ms adds the 24 MB upload and 4 MB download
             record("thompson", "fp64", n, 0, median(kern), median(wall), String.format(Locale.ROOT,
-                    "\"shape\": \"1000x1000\", \"inputs_on_device\": true, \"call_ms\": %.4f, \"kernel\": \"thompson_beta_pair\"", median(dev)));
+                    "\"shape\": \"1000x1000\", \"inputs_on_device\": true, \"call_ms\": %.4f, \"kernel\": \"thompson_beta_deferred\"", median(dev)));
             float[] single = new float[n];
-            s.pairs(false);
+            s.deferred(false);
             for (int r = 0; r < 10; r++) {
                 s.sample(r, keys, a, b, n, single);
                 kern[r] = s.lastKernelMillis();
             }
-            s.pairs(true);
+            s.deferred(true);
             s.sample(9, keys, a, b, n, out);
             record("thompson-variant", "fp64", n, 0, median(kern), Double.NaN, String.format(Locale.ROOT,
-                    "\"kernel\": \"thompson_beta\", \"same_draws_as_pair\": %b", Arrays.equals(single, out)));
+                    "\"kernel\": \"thompson_beta\", \"same_draws_as_deferred\": %b", Arrays.equals(single, out)));
         }
     }
 
@@ -274,6 +274,14 @@ public final class CudaBench {
                 dev[r] = s.benchCountOnly(keys, n, true);
             }
             record("cms-count-variant", "int64", n, 0, median(dev), Double.NaN, "\"kernel\": \"cms_count_x4\"");
+            double[] fold = new double[10];
+            for (int r = 0; r < 10; r++) {
+                float[] t = s.benchDelta32(keys, n);
+                dev[r] = t[0];
+                fold[r] = t[1];
+            }
+            record("cms-count-variant", "int32-delta", n, 0, median(dev), Double.NaN, String.format(Locale.ROOT,
+                    "\"kernel\": \"cms_count_delta32\", \"fold_ms\": %.4f", median(fold)));
             CudaPopularitySketch full = (CudaPopularitySketch) cuda.newPopularitySketch(config);
             double[] wall = new double[3];
             for (int r = 0; r < 3; r++) {
