@@ -138,6 +138,9 @@ public final class HyperrecApp {
         new UptimeMetrics().bindTo(registry);
         HyperrecRuntime runtime = HyperrecRuntime.create(config, registry);
         KafkaStreams streams = create(runtime);
+        // when the current state began: a REBALANCING that lasts (e.g. no broker reachable) shows in /health
+        java.util.concurrent.atomic.AtomicLong stateSince = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+        streams.setStateListener((next, previous) -> stateSince.set(System.nanoTime()));
         ScheduledExecutorService refresh = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "hyperrec-kafka-metrics");
             t.setDaemon(true);
@@ -150,8 +153,8 @@ public final class HyperrecApp {
         try {
             if (port >= 0) {
                 server = MetricsServer.start(config.get(HyperrecConfig.METRICS_HOST).trim(), port, registry,
-                        () -> new MetricsServer.Health(streams.state(), runtime.backend().name(), runtime.backendFallbacks(),
-                                runtime.threadFailures()));
+                        () -> new MetricsServer.Health(streams.state(), (System.nanoTime() - stateSince.get()) / 1_000_000,
+                                runtime.backend().name(), runtime.backendFallbacks(), runtime.threadFailures()));
             }
             start(streams, runtime);
         } catch (IOException | RuntimeException e) {

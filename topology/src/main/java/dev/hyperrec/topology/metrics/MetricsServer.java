@@ -35,8 +35,12 @@ public final class MetricsServer implements AutoCloseable {
     static final String TEXT_004 = "text/plain; version=0.0.4; charset=utf-8";
     static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-    /** What {@code /health} reports. */
-    public record Health(KafkaStreams.State state, String backend, long fallbacks, long threadFailures) {
+    /**
+     * What {@code /health} reports: the Streams state and for how long it has held ({@code stateForMs}:
+     * a REBALANCING that does not end, e.g. because no broker answers, shows here), the backend, its
+     * CPU fallbacks and the replaced stream threads.
+     */
+    public record Health(KafkaStreams.State state, long stateForMs, String backend, long fallbacks, long threadFailures) {
         public Health {
             Objects.requireNonNull(state, "state");
         }
@@ -48,7 +52,7 @@ public final class MetricsServer implements AutoCloseable {
 
         public String json() {
             return "{\"status\":\"" + (healthy() ? "UP" : "DOWN") + "\",\"state\":\"" + state.name()
-                    + "\",\"backend\":\"" + backend + "\",\"fallbacks\":" + fallbacks
+                    + "\",\"stateForMs\":" + stateForMs + ",\"backend\":\"" + backend + "\",\"fallbacks\":" + fallbacks
                     + ",\"threadFailures\":" + threadFailures + "}";
         }
     }

@@ -117,7 +117,7 @@ class MetricsIT {
             HttpResponse<String> health = get(server, MetricsServer.HEALTH_PATH);
             assertThat(health.statusCode()).isEqualTo(200);
             assertThat(health.body()).contains("\"status\":\"UP\"").contains("\"state\":\"RUNNING\"")
-                    .contains("\"backend\":\"cpu\"");
+                    .contains("\"backend\":\"cpu\"").containsPattern("\"stateForMs\":\\d+,");
         }
     }
 

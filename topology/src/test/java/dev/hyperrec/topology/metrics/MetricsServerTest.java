@@ -30,7 +30,7 @@ class MetricsServerTest {
         registry.counter("hyperrec.test.counter").increment(3);
         AtomicReference<KafkaStreams.State> state = new AtomicReference<>(KafkaStreams.State.CREATED);
         try (MetricsServer s = MetricsServer.start("127.0.0.1", 0, registry,
-                () -> new MetricsServer.Health(state.get(), "cpu", 0, 2))) {
+                () -> new MetricsServer.Health(state.get(), 1234, "cpu", 0, 2))) {
             assertThat(s.address().getAddress().isLoopbackAddress()).isTrue();
             assertThat(s.address().getPort()).isPositive();
 
@@ -41,7 +41,7 @@ class MetricsServerTest {
                 assertThat(r.statusCode()).as(st.name()).isEqualTo(up ? 200 : 503);
                 assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
                 assertThat(r.body().strip()).isEqualTo("{\"status\":\"" + (up ? "UP" : "DOWN") + "\",\"state\":\"" + st.name()
-                        + "\",\"backend\":\"cpu\",\"fallbacks\":0,\"threadFailures\":2}");
+                        + "\",\"stateForMs\":1234,\"backend\":\"cpu\",\"fallbacks\":0,\"threadFailures\":2}");
             }
 
             HttpResponse<String> m = get(s, MetricsServer.METRICS_PATH, null);
@@ -64,17 +64,17 @@ class MetricsServerTest {
     void closeReleasesThePortAndIsIdempotent() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         MetricsServer s = MetricsServer.start("127.0.0.1", 0, registry,
-                () -> new MetricsServer.Health(KafkaStreams.State.RUNNING, "cpu", 0, 0));
+                () -> new MetricsServer.Health(KafkaStreams.State.RUNNING, 5, "cpu", 0, 0));
         int port = s.address().getPort();
         s.close();
         s.close();
         // the port can be bound again
         try (MetricsServer again = MetricsServer.start("127.0.0.1", port, registry,
-                () -> new MetricsServer.Health(KafkaStreams.State.RUNNING, "cpu", 0, 0))) {
+                () -> new MetricsServer.Health(KafkaStreams.State.RUNNING, 5, "cpu", 0, 0))) {
             assertThat(get(again, MetricsServer.HEALTH_PATH, null).statusCode()).isEqualTo(200);
         }
         assertThatThrownBy(() -> MetricsServer.start("127.0.0.1", 70_000, registry,
-                () -> new MetricsServer.Health(KafkaStreams.State.RUNNING, "cpu", 0, 0)))
+                () -> new MetricsServer.Health(KafkaStreams.State.RUNNING, 5, "cpu", 0, 0)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("70000");
     }
 }
