@@ -38,6 +38,8 @@ final class AppProcess {
         Path props = dir.resolve("app.properties");
         Properties p = new Properties();
         config.asMap().forEach(p::setProperty);
+        // the endpoint still runs, on a free port: harness apps (and apps of parallel runs) must not collide on 9464
+        p.setProperty(HyperrecConfig.METRICS_PORT, "0");
         try (var w = Files.newBufferedWriter(props)) {
             p.store(w, "hyperrec chaos harness");
         }
