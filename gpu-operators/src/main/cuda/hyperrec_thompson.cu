@@ -3,12 +3,13 @@
 // (dev.hyperrec.operators.random.{Philox4x32, GammaSampler, BetaSampler}): same counter layout
 // (attempt j uses counters (2j, domain, lo(itemKey), hi(itemKey)) and (2j+1, ...)), same uniform
 // mapping, same operation order with explicit round-to-nearest double operations (no fma
-// contraction). log/cos/exp are CUDA's (within 2 ulp of fdlibm's), so draws agree with the Java
-// reference to about 1e-15 relative except with vanishing probability at an accept boundary.
+// contraction). log/exp are CUDA's (within 2 ulp of fdlibm's); cos(2 pi u) is cospi(2u) and
+// 1/sqrt(9d) is rsqrt(9d) (each within 2 ulp, fewer instructions: the kernel is issue-bound), so
+// draws agree with the Java reference to about 1e-15 relative except with vanishing probability at
+// an accept boundary (the contract's tolerance is 1e-5).
 #include <stdint.h>
 
 #define MAX_ATTEMPTS 32
-#define TWO_PI 6.283185307179586
 
 __device__ __forceinline__ void philox(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3,
                                        uint32_t k0, uint32_t k1, uint32_t out[4]) {
@@ -29,13 +30,13 @@ __device__ __forceinline__ void philox(uint32_t c0, uint32_t c1, uint32_t c2, ui
     out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
 }
 
-// (m + 0.5) * 2^-52 for the 52-bit integer m = hi:lo >> 12. (double) m is formed exactly from its bits
-// (2^52 + m has m as its mantissa) instead of a 64-bit integer conversion: same value, cheaper.
+// (m + 0.5) * 2^-52 for the 52-bit integer m = hi:lo >> 12, as the Java reference computes it, in one
+// exact subtraction: 1 + m 2^-52 is formed from its bits, and (1 + m 2^-52) - (1 - 2^-53) =
+// (2m + 1) 2^-53 is representable, so the rounded difference is that value.
 __device__ __forceinline__ double uniform01(uint32_t hi, uint32_t lo) {
-    uint32_t mhi = (hi >> 12) | 0x43300000u;
+    uint32_t mhi = (hi >> 12) | 0x3FF00000u;
     uint32_t mlo = (hi << 20) | (lo >> 12);
-    double m = __dsub_rn(__hiloint2double((int) mhi, (int) mlo), 4503599627370496.0);
-    return __dmul_rn(__dadd_rn(m, 0.5), 0x1p-52);
+    return __dsub_rn(__hiloint2double((int) mhi, (int) mlo), 0x1.fffffffffffffp-1);
 }
 
 // Marsaglia-Tsang from attempt j0 on (attempts before j0 were rejected): the Java reference's loop.
@@ -43,7 +44,7 @@ __device__ double gamma_from(double shape, int j0, uint32_t k0, uint32_t k1, uin
     bool boost = shape < 1.0;
     double a = boost ? __dadd_rn(shape, 1.0) : shape;
     double d = __dsub_rn(a, 1.0 / 3.0);
-    double c = __ddiv_rn(1.0, sqrt(__dmul_rn(9.0, d)));
+    double c = rsqrt(__dmul_rn(9.0, d));
     uint32_t c2 = (uint32_t) itemKey;
     uint32_t c3 = (uint32_t) (itemKey >> 32);
     uint32_t w[4];
@@ -55,7 +56,7 @@ __device__ double gamma_from(double shape, int j0, uint32_t k0, uint32_t k1, uin
         philox((uint32_t) (2 * j + 1), domain, c2, c3, k0, k1, w);
         double u3 = uniform01(w[0], w[1]);
         u4 = uniform01(w[2], w[3]);
-        double x = __dmul_rn(sqrt(__dmul_rn(-2.0, log(u1))), cos(__dmul_rn(TWO_PI, u2)));
+        double x = __dmul_rn(sqrt(__dmul_rn(-2.0, log(u1))), cospi(__dmul_rn(2.0, u2)));
         double v = __dadd_rn(1.0, __dmul_rn(c, x));
         if (v <= 0.0) continue;
         v = __dmul_rn(__dmul_rn(v, v), v);
@@ -72,34 +73,6 @@ __device__ __forceinline__ double gamma_draw(double shape, uint32_t k0, uint32_t
     return gamma_from(shape, 0, k0, k1, domain, itemKey);
 }
 
-// Attempt 0 up to the squeeze test only (no log of u3, no retry): returns -1 when the draw is d v^3
-// (written to *g), else the attempt the full loop must resume at (0: squeeze failed, recheck attempt 0
-// with the log test; 1: attempt 0 rejected outright). Same operations as gamma_from's first attempt.
-__device__ __forceinline__ int gamma_fast(double shape, uint32_t k0, uint32_t k1, uint32_t domain,
-        unsigned long long itemKey, double* g) {
-    if (shape < 1.0) return 0;
-    double d = __dsub_rn(shape, 1.0 / 3.0);
-    double c = __ddiv_rn(1.0, sqrt(__dmul_rn(9.0, d)));
-    uint32_t c2 = (uint32_t) itemKey;
-    uint32_t c3 = (uint32_t) (itemKey >> 32);
-    uint32_t w[4];
-    philox(0u, domain, c2, c3, k0, k1, w);
-    double u1 = uniform01(w[0], w[1]);
-    double u2 = uniform01(w[2], w[3]);
-    philox(1u, domain, c2, c3, k0, k1, w);
-    double u3 = uniform01(w[0], w[1]);
-    double x = __dmul_rn(sqrt(__dmul_rn(-2.0, log(u1))), cos(__dmul_rn(TWO_PI, u2)));
-    double v = __dadd_rn(1.0, __dmul_rn(c, x));
-    if (v <= 0.0) return 1;
-    v = __dmul_rn(__dmul_rn(v, v), v);
-    double x2 = __dmul_rn(x, x);
-    if (u3 < __dsub_rn(1.0, __dmul_rn(0.0331, __dmul_rn(x2, x2)))) {
-        *g = __dmul_rn(d, v);
-        return -1;
-    }
-    return 0;
-}
-
 __device__ __forceinline__ float beta_of(double x, double y) {
     double s = __dadd_rn(x, y);
     double r = s > 0.0 ? __ddiv_rn(x, s) : 0.5;
@@ -107,49 +80,6 @@ __device__ __forceinline__ float beta_of(double x, double y) {
     const float lo = 0x1p-24f;
     const float hi = 1.0f - 0x1p-24f;
     return f < lo ? lo : (f > hi ? hi : f);
-}
-
-// Two lanes per candidate (even: X ~ Gamma(alpha), domain 0; odd: Y ~ Gamma(beta), domain 1), and the
-// rare slow cases taken out of the SIMT lockstep: every lane runs attempt 0 up to the squeeze test
-// (about 90% of draws end there); the rest (squeeze failed, or attempt 0 rejected) go to a queue in
-// shared memory that the block's first lanes then work through densely with the full loop. In
-// lockstep, one slow lane in 32 made its whole warp pay for the log test and the retries, which almost
-// every warp has. Same draws as thompson_beta, bit for bit.
-#define TB_BLOCK 256
-extern "C" __global__ void __launch_bounds__(TB_BLOCK) thompson_beta_deferred(uint32_t k0, uint32_t k1,
-        const unsigned long long* __restrict__ itemKeys, const double* __restrict__ alpha,
-        const double* __restrict__ beta, int n, float* __restrict__ out) {
-    __shared__ double g[TB_BLOCK];
-    __shared__ int queue[TB_BLOCK];
-    __shared__ int queued;
-    if (threadIdx.x == 0) queued = 0;
-    __syncthreads();
-    long long t = (long long) blockIdx.x * TB_BLOCK + threadIdx.x;
-    int i = (int) (t >> 1);
-    uint32_t which = (uint32_t) (t & 1);
-    if (i < n) {
-        double shape = which == 0 ? alpha[i] : beta[i];
-        double v;
-        int resume = gamma_fast(shape, k0, k1, which, itemKeys[i], &v);
-        if (resume < 0) {
-            g[threadIdx.x] = v;
-        } else {
-            queue[atomicAdd(&queued, 1)] = threadIdx.x | (resume << 16);
-        }
-    }
-    __syncthreads();
-    for (int q = threadIdx.x; q < queued; q += TB_BLOCK) {
-        int lane = queue[q] & 0xffff;
-        int resume = queue[q] >> 16;
-        long long tt = (long long) blockIdx.x * TB_BLOCK + lane;
-        int ii = (int) (tt >> 1);
-        uint32_t ww = (uint32_t) (tt & 1);
-        g[lane] = gamma_from(ww == 0 ? alpha[ii] : beta[ii], resume, k0, k1, ww, itemKeys[ii]);
-    }
-    __syncthreads();
-    if (i < n && which == 0) {
-        out[i] = beta_of(g[threadIdx.x], g[threadIdx.x + 1]);
-    }
 }
 
 extern "C" __global__ void thompson_beta(uint32_t k0, uint32_t k1, const unsigned long long* __restrict__ itemKeys,

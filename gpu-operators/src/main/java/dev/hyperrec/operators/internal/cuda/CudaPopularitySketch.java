@@ -19,8 +19,13 @@ import jcuda.driver.CUfunction;
  * The time-decayed Count-Min sketch of {@code CpuPopularitySketch} (Cormode &amp; Muthukrishnan 2005;
  * same hashes, decay and admission rule) with its counters on the device: bit-identical state.
  *
- * <p><b>Counting.</b> Events are split at half-life epoch changes (a decay kernel shifts every counter
- * between segments). Kernel {@code cms_add} increments each event's {@code depth} counters with atomics
+ * <p><b>Counters</b> are two-level on the device: a 64-bit base and a 32-bit delta per cell (value =
+ * base + delta). Increments go to the deltas (28 MB at 7 × 2^20: they stay in L2, and a 32-bit
+ * reduction is cheaper than a 64-bit one); {@code cms_fold} adds them into the bases before a decay
+ * shift, before a snapshot, and before 2^32 − 1 events since the last fold could overflow a delta.
+ *
+ * <p><b>Counting.</b> Events are split at half-life epoch changes (the fold shifts every cell between
+ * segments). Kernel {@code cms_add} increments each event's {@code depth} cells with atomics
  * and records, per (event, row), the bucket and the counter's value before its increment; the smallest
  * recorded value of a cell is the cell's value before the segment. The heavy-hitter set stays on the
  * host: its admission rule needs each event's estimate right after that event and, when the set is
@@ -41,11 +46,13 @@ final class CudaPopularitySketch extends CudaOperator implements PopularitySketc
     private final CountMinHash hash;
     private final HeavyHitterSet hot;
     private final DeviceBuffer counters;
+    private final DeviceBuffer delta;
     private final DeviceBuffer params;
     private final CUfunction add;
     private final CUfunction gather;
     private final CUfunction estimateK;
-    private final CUfunction shift;
+    private final CUfunction fold;
+    private final CUfunction count;
     private final LongLongMap overlay = new LongLongMap(1024);
     private final LongLongMap memberEst = new LongLongMap(64);
     private final LongUnaryOperator overlayEstimator = this::overlayEstimate;
@@ -65,6 +72,9 @@ final class CudaPopularitySketch extends CudaOperator implements PopularitySketc
     private DeviceBuffer dValues;
     private long total;
     private long epoch;
+    /** Events counted into the deltas since the last fold (bounds every delta). */
+    private long sinceFold;
+    private float lastFoldMillis;
 
     CudaPopularitySketch(CudaBackend backend, CountMinConfig config) {
         super(backend, "popularity sketch");
@@ -78,9 +88,11 @@ final class CudaPopularitySketch extends CudaOperator implements PopularitySketc
         add = m.function("cms_add");
         gather = m.function("cms_gather");
         estimateK = m.function("cms_estimate");
-        shift = m.function("cms_shift");
+        fold = m.function("cms_fold");
+        count = m.function("cms_count");
         long cells = (long) width * depth;
         counters = own(new DeviceBuffer(cells * 8, "sketch.counters"));
+        delta = own(new DeviceBuffer(cells * 4, "sketch.deltas"));
         long paramBytes = (long) depth * 16 + 8;
         params = own(new DeviceBuffer(paramBytes, "sketch.hash"));
         PinnedBuffer p = pinned(null, paramBytes, "sketch.hash");
@@ -93,6 +105,8 @@ final class CudaPopularitySketch extends CudaOperator implements PopularitySketc
         params.upload(p, 0, 0, paramBytes, stream);
         Cuda.check(jcuda.driver.JCudaDriver.cuMemsetD32Async(counters.ptr(), 0, cells * 2, stream.handle()),
                 "cuMemsetD32Async", "sketch.counters, " + cells + " cells");
+        Cuda.check(jcuda.driver.JCudaDriver.cuMemsetD32Async(delta.ptr(), 0, cells, stream.handle()),
+                "cuMemsetD32Async", "sketch.deltas, " + cells + " cells");
         stream.synchronize("sketch initialisation");
         drop(p);
     }
@@ -136,16 +150,31 @@ final class CudaPopularitySketch extends CudaOperator implements PopularitySketc
         if (total == 0) {
             return;
         }
-        long cells = (long) width * depth;
-        launch(shift, "cms_shift", blocks(cells, 256), 1, 256, 0, "cells " + cells + ", shift " + sh, counters, cells, sh);
+        foldDeltas(sh);
         total >>>= sh;
         long[] members = hot.sortedKeys();
         prepareMemberEstimates(members);
         hot.refreshAll(deviceEstimator);
     }
 
+    /** Folds the deltas into the bases and shifts every cell right by {@code shift} (0: fold only). */
+    private void foldDeltas(int shift) {
+        long cells = (long) width * depth;
+        launch(fold, "cms_fold", blocks(cells, 256), 1, 256, 0, "cells " + cells + ", shift " + shift, counters, delta, cells, shift);
+        sinceFold = 0;
+    }
+
+    /** Makes room for {@code m} more events in the 32-bit deltas. */
+    private void reserve(int m) {
+        if (sinceFold + m > 0xFFFF_FFFFL) {
+            foldDeltas(0);
+        }
+        sinceFold += m;
+    }
+
     private void countSegment(long[] keys, int s, int end) {
         int m = end - s;
+        reserve(m);
         long[] members = hot.sortedKeys();
         int nm = members.length;
         int rows = m + nm;
@@ -161,10 +190,10 @@ final class CudaPopularitySketch extends CudaOperator implements PopularitySketc
         dKeys.upload(hKeys, 0, 0, (long) rows * 8, stream);
         if (nm > 0) {
             launch(gather, "cms_gather", blocks(nm, 256), depth, 256, 0, "members " + nm + ", depth " + depth,
-                    counters, width, depth, params, dKeys, nm, dBuckets, dValues);
+                    counters, delta, width, depth, params, dKeys, nm, dBuckets, dValues);
         }
         launch(add, "cms_add", blocks(m, 256), depth, 256, 0, "events " + m + ", depth " + depth + ", width " + width,
-                counters, width, depth, params, dKeys.at((long) nm * 8), m,
+                counters, delta, width, depth, params, dKeys.at((long) nm * 8), m,
                 dBuckets.at((long) nm * depth * 4), dValues.at((long) nm * depth * 8));
         dBuckets.download(hBuckets, 0, 0, (long) rows * depth * 4, stream);
         dValues.download(hValues, 0, 0, (long) rows * depth * 8, stream);
@@ -216,7 +245,7 @@ final class CudaPopularitySketch extends CudaOperator implements PopularitySketc
         hKeys.buffer().asLongBuffer().put(0, keys, 0, n);
         dKeys.upload(hKeys, 0, 0, (long) n * 8, stream);
         launch(estimateK, "cms_estimate", blocks(n, 256), 1, 256, 0, "keys " + n + ", depth " + depth,
-                counters, width, depth, params, dKeys, n, dValues);
+                counters, delta, width, depth, params, dKeys, n, dValues);
         dValues.download(hValues, 0, 0, (long) n * 8, stream);
         stream.synchronize("cms_estimate of " + n + " keys");
         hValues.buffer().asLongBuffer().get(0, out, 0, n);
@@ -237,52 +266,28 @@ final class CudaPopularitySketch extends CudaOperator implements PopularitySketc
      * the counters changed and the host state (total, hot set) stale: use a throw-away sketch.
      */
     float benchCountOnly(long[] keys, int n) {
-        return benchCountOnly(keys, n, false);
-    }
-
-    /**
-     * Measures a two-level counter layout for the benchmark (the sketch does not use it): 32-bit
-     * reductions of the keys into a zeroed per-cell delta buffer, then the fold into the 64-bit
-     * counters. Returns {count ms, fold ms}. Changes the counters: use a throw-away sketch.
-     */
-    float[] benchDelta32(long[] keys, int n) {
         enter();
-        long cells = (long) width * depth;
+        reserve(n);
         hKeys = pinned(hKeys, (long) n * 8, "keys");
         dKeys = device(dKeys, (long) n * 8, "keys");
         hKeys.buffer().asLongBuffer().put(0, keys, 0, n);
         dKeys.upload(hKeys, 0, 0, (long) n * 8, stream);
-        try (DeviceBuffer delta = new DeviceBuffer(cells * 4, "sketch.delta32"); CudaTimer t = new CudaTimer(); CudaTimer f = new CudaTimer()) {
-            Cuda.check(jcuda.driver.JCudaDriver.cuMemsetD32Async(delta.ptr(), 0, cells, stream.handle()), "cuMemsetD32Async", "delta");
+        try (CudaTimer t = new CudaTimer(); CudaTimer f = new CudaTimer()) {
             t.start(stream);
-            launch(backend.sketchModule().function("cms_count_delta32"), "cms_count_delta32", blocks(n, 256), depth, 256, 0,
-                    "events " + n, delta, width, depth, params, dKeys, n);
+            launch(count, "cms_count", blocks(n, 256), depth, 256, 0, "events " + n, delta, width, depth, params, dKeys, n);
             t.stop(stream);
             f.start(stream);
-            launch(backend.sketchModule().function("cms_fold"), "cms_fold", blocks(cells, 256), 1, 256, 0, "cells " + cells,
-                    counters, delta, cells);
+            foldDeltas(0);
             f.stop(stream);
-            stream.synchronize("cms_count_delta32");
-            return new float[] {t.millis(), f.millis()};
+            stream.synchronize("cms_count");
+            lastFoldMillis = f.millis();
+            return t.millis();
         }
     }
 
-    /** As {@link #benchCountOnly(long[], int)}, with kernel {@code cms_count_x4} (four events a thread) when {@code x4}. */
-    float benchCountOnly(long[] keys, int n, boolean x4) {
-        enter();
-        hKeys = pinned(hKeys, (long) n * 8, "keys");
-        dKeys = device(dKeys, (long) n * 8, "keys");
-        hKeys.buffer().asLongBuffer().put(0, keys, 0, n);
-        dKeys.upload(hKeys, 0, 0, (long) n * 8, stream);
-        try (CudaTimer t = new CudaTimer()) {
-            CUfunction count = backend.sketchModule().function(x4 ? "cms_count_x4" : "cms_count");
-            t.start(stream);
-            launch(count, x4 ? "cms_count_x4" : "cms_count", blocks(n, x4 ? 1024 : 256), depth, 256, 0, "events " + n,
-                    counters, width, depth, params, dKeys, n);
-            t.stop(stream);
-            stream.synchronize("cms_count");
-            return t.millis();
-        }
+    /** Device time of the fold that followed the last {@link #benchCountOnly} (paid once per decay step or snapshot). */
+    float lastFoldMillis() {
+        return lastFoldMillis;
     }
 
     @Override
@@ -331,6 +336,9 @@ final class CudaPopularitySketch extends CudaOperator implements PopularitySketc
         checkOpen();
         enter();
         long cells = (long) width * depth;
+        if (sinceFold > 0) {
+            foldDeltas(0);
+        }
         hCounters = pinned(hCounters, cells * 8, "counters");
         counters.download(hCounters, 0, 0, cells * 8, stream);
         stream.synchronize("sketch snapshot");
@@ -376,6 +384,9 @@ final class CudaPopularitySketch extends CudaOperator implements PopularitySketc
         hCounters = pinned(hCounters, cells * 8, "counters");
         hCounters.buffer().asLongBuffer().put(0, c, 0, c.length);
         counters.upload(hCounters, 0, 0, cells * 8, stream);
+        Cuda.check(jcuda.driver.JCudaDriver.cuMemsetD32Async(delta.ptr(), 0, cells, stream.handle()),
+                "cuMemsetD32Async", "sketch.deltas, " + cells + " cells");
+        sinceFold = 0;
         stream.synchronize("sketch restore");
         total = state.total();
         epoch = state.epoch();

@@ -8,7 +8,7 @@ import java.nio.ByteBuffer;
 import jcuda.driver.CUfunction;
 
 /**
- * Thompson sampling on the device: two lanes per candidate run the CUDA port of
+ * Thompson sampling on the device: one thread per candidate runs the CUDA port of
  * {@link BetaSampler} (Beta through two Marsaglia–Tsang Gamma draws over Philox4x32-10, same counter
  * layout), so the same {@code (seed, streamKey, itemKey, alpha, beta)} gives the CPU reference's draw
  * within 1e-5 (in practice to the last float bit except at vanishingly rare accept boundaries).
@@ -17,8 +17,6 @@ import jcuda.driver.CUfunction;
 final class CudaThompsonSampler extends CudaOperator implements ThompsonSampler {
     private final long seed;
     private final CUfunction kernel;
-    private final CUfunction deferredKernel;
-    private boolean deferred = true;
     private PinnedBuffer hIn;
     private PinnedBuffer hOut;
     private DeviceBuffer dIn;
@@ -32,21 +30,11 @@ final class CudaThompsonSampler extends CudaOperator implements ThompsonSampler 
         super(backend, "thompson sampler");
         this.seed = seed;
         this.kernel = backend.thompsonModule().function("thompson_beta");
-        this.deferredKernel = backend.thompsonModule().function("thompson_beta_deferred");
     }
 
     /** Device time of the last call (uploads, kernel, download), in ms. */
     float lastDeviceMillis() {
         return lastDeviceMillis;
-    }
-
-    /**
-     * Kernel choice: {@code thompson_beta_deferred} (two lanes a candidate, slow cases queued and
-     * finished densely; the default) or {@code thompson_beta} (one thread a candidate, everything in
-     * lockstep); both give the same draws bit for bit.
-     */
-    void deferred(boolean on) {
-        this.deferred = on;
     }
 
     /** Device time of the last call's kernel alone (inputs already on the device), in ms. */
@@ -78,13 +66,8 @@ final class CudaThompsonSampler extends CudaOperator implements ThompsonSampler 
         timer.start(stream);
         dIn.upload(hIn, 0, 0, bytes, stream);
         kernelTimer.start(stream);
-        if (deferred) {
-            launch(deferredKernel, "thompson_beta_deferred", blocks(2L * n, 256), 1, 256, 0, "candidates " + n,
-                    (int) key, (int) (key >>> 32), dIn, dIn.at((long) n * 8), dIn.at((long) n * 16), n, dOut);
-        } else {
-            launch(kernel, "thompson_beta", blocks(n, 128), 1, 128, 0, "candidates " + n,
-                    (int) key, (int) (key >>> 32), dIn, dIn.at((long) n * 8), dIn.at((long) n * 16), n, dOut);
-        }
+        launch(kernel, "thompson_beta", blocks(n, 128), 1, 128, 0, "candidates " + n,
+                (int) key, (int) (key >>> 32), dIn, dIn.at((long) n * 8), dIn.at((long) n * 16), n, dOut);
         kernelTimer.stop(stream);
         dOut.download(hOut, 0, 0, (long) n * 4, stream);
         timer.stop(stream);
