@@ -55,10 +55,25 @@ if [[ "${1:-}" == "--prepare" ]]; then
   exit 0
 fi
 
+if [[ "${1:-}" == "--overlay" ]]; then
+  set -e
+  shift
+  mkdir -p "$g/overlay"
+  for m in "$@"; do
+    ./mvnw -q -o -pl "$m" install -DskipTests -Dhyperrec.registry.unpack.skip=true
+    cp "$m"/target/hyperrec-"$m"-*-SNAPSHOT.jar "$g/overlay/"
+  done
+  ls -la "$g/overlay"
+  exit 0
+fi
+
 out="${OUT:-$root/out}"
 mkdir -p "$out"
 base=/tmp/hyperrec-demo
 rm -rf "$base" && mkdir -p "$base" && xz -dc "$g/demo.tar.xz" | tar -C "$base" -xf -
+# a newer build of single modules can ride along in .gpu-demo/overlay/ (same jar names) without
+# repacking the whole runtime: scripts/gpu-demo.sh --overlay MODULE... here
+if [[ -d "$g/overlay" ]]; then cp "$g"/overlay/*.jar "$base/lib/"; fi
 java="$base/jre25/bin/java"
 chmod +x "$base"/jre25/bin/* "$base"/jre25/lib/jspawnhelper 2>/dev/null
 cp="$(ls -d "$base"/lib/* | tr '\n' ':')"
