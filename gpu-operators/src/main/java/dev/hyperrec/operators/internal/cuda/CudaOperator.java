@@ -96,7 +96,7 @@ abstract class CudaOperator implements AutoCloseable {
     /**
      * Launches {@code kernel} on this operator's stream. Arguments: {@link DeviceBuffer} (its base
      * address), {@link Pointer} (a device address), {@code null} (a null device pointer), Integer,
-     * Long, Float, Double, float[] (a by-value struct parameter of that many floats).
+     * Long, Float, Double, float[] / int[] (a by-value struct parameter of that many floats / ints).
      */
     final void launch(CUfunction kernel, String name, int gridX, int gridY, int block, int sharedBytes, String sizes, Object... args) {
         backend.maybeInjectFault(name, sizes);
@@ -122,6 +122,8 @@ abstract class CudaOperator implements AutoCloseable {
                 params[i] = Pointer.to(new double[] {v});
             } else if (a instanceof float[] v) {
                 params[i] = Pointer.to(v);   // a by-value struct of floats (its size is the kernel's)
+            } else if (a instanceof int[] v) {
+                params[i] = Pointer.to(v);   // a by-value struct of 32-bit integers
             } else {
                 throw new IllegalArgumentException("unsupported kernel argument " + a.getClass());
             }

@@ -67,7 +67,7 @@ final class CudaThompsonSampler extends CudaOperator implements ThompsonSampler 
         dIn.upload(hIn, 0, 0, bytes, stream);
         kernelTimer.start(stream);
         launch(kernel, "thompson_beta", blocks(n, 128), 1, 128, 0, "candidates " + n,
-                (int) key, (int) (key >>> 32), dIn, dIn.at((long) n * 8), dIn.at((long) n * 16), n, dOut);
+                roundKeys(key), dIn, dIn.at((long) n * 8), dIn.at((long) n * 16), n, dOut);
         kernelTimer.stop(stream);
         dOut.download(hOut, 0, 0, (long) n * 4, stream);
         timer.stop(stream);
@@ -75,5 +75,19 @@ final class CudaThompsonSampler extends CudaOperator implements ThompsonSampler 
         lastDeviceMillis = timer.millis();
         lastKernelMillis = kernelTimer.millis();
         hOut.buffer().asFloatBuffer().get(0, out, 0, n);
+    }
+
+    /** Philox4x32-10's round keys for a 64-bit key (kernel struct RoundKeys: k0[10], then k1[10]). */
+    static int[] roundKeys(long key) {
+        int[] rk = new int[20];
+        int k0 = (int) key;
+        int k1 = (int) (key >>> 32);
+        for (int r = 0; r < 10; r++) {
+            rk[r] = k0;
+            rk[10 + r] = k1;
+            k0 += 0x9E3779B9;
+            k1 += 0xBB67AE85;
+        }
+        return rk;
     }
 }

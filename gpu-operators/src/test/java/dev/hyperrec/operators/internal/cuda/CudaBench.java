@@ -28,7 +28,7 @@ import java.util.SplittableRandom;
  * median device time (CUDA events around the operator's uploads, kernels and downloads) and median
  * wall time of the Java call, over {@code reps} runs after warm-up. Seeded random unit vectors.
  *
- * <p>Usage: {@code CudaBench <out.json> [quick]}
+ * <p>Usage: {@code CudaBench <out.json> [quick | thompson]}
  */
 public final class CudaBench {
     private static final int N = 62_423;
@@ -39,6 +39,12 @@ public final class CudaBench {
     public static void main(String[] args) throws IOException {
         Path out = Path.of(args.length > 0 ? args[0] : "gpu-bench-java.json");
         boolean quick = args.length > 1 && args[1].equals("quick");
+        if (args.length > 1 && args[1].equals("thompson")) {   // one operator, e.g. under a profiler
+            CudaBench t = new CudaBench();
+            t.thompson();
+            Files.writeString(out, "{\"measurements\": [" + String.join(",", t.rows) + "]}\n");
+            return;
+        }
         CudaBench b = new CudaBench();
         String device = CudaBackend.describeDevice();
         System.out.println("cuda-bench: device " + device);
