@@ -179,7 +179,7 @@ public final class HyperrecApp {
                     (short) config.getInt(HyperrecConfig.TOPICS_REPLICATION));
             LOG.info("topics created: {}", created);
         }
-        try (var registry = dev.hyperrec.schemas.registry.HttpSchemaRegistryClient.fromConfig(config.serdeConfig())) {
+        try (var registry = dev.hyperrec.schemas.registry.SchemaRegistryClient.fromConfig(config.serdeConfig())) {
             SchemaSetup.ensure(registry, config);
         }
     }
