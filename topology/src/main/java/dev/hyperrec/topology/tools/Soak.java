@@ -42,7 +42,7 @@ import picocli.CommandLine.Option;
 
 /**
  * Soak test: measures the app's maximum sustained throughput (own JVM, broker in its own JVM), then
- * offers half of it for {@code --minutes} and samples the app's live heap (after a full GC), RSS and
+ * offers half of it for {@code --minutes} and samples the app's live heap (reachable objects, from a class histogram after a full GC), RSS and
  * consumer lag. After a warm-up (the first fifth), heap and RSS must stay within ±10% of their
  * median and lag must stay bounded. Writes JSON and a PNG. Last line:
  * {@code soak: minutes=… rate_eps=… heap_drift_pct=… rss_drift_pct=… max_lag=… final_lag=…}.
@@ -244,13 +244,22 @@ public final class Soak implements Callable<Integer> {
         }
     }
 
-    /** Live heap of a JVM: a full GC through jcmd, then the used heap it reports. */
+    /**
+     * Live heap of a JVM: the bytes of reachable objects, from one {@code jcmd GC.class_histogram}
+     * (a full GC, then a census of the live objects; its "Total" line). An earlier version ran
+     * {@code GC.run} and then read {@code GC.heap_info}'s "used", which also counted what the app
+     * allocated between the two jcmd attaches (a few hundred ms at hundreds of events/s): the spikes
+     * of the first soak run were that, not retained memory.
+     */
     static double liveHeapMb(long pid) throws IOException, InterruptedException {
         String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-        run(jcmd, Long.toString(pid), "GC.run");
-        String info = run(jcmd, Long.toString(pid), "GC.heap_info");
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(info);
-        return m.find() ? Long.parseLong(m.group(1)) / 1024.0 : Double.NaN;
+        return histogramTotalMb(run(jcmd, Long.toString(pid), "GC.class_histogram"));
+    }
+
+    /** The live bytes of a class histogram's "Total" line, in MB (NaN when absent). */
+    static double histogramTotalMb(String histogram) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)\\s*$").matcher(histogram);
+        return m.find() ? Long.parseLong(m.group(1)) / (1024.0 * 1024.0) : Double.NaN;
     }
 
     static double rssMb(long pid) throws IOException {
