@@ -1,7 +1,8 @@
 // Thompson sampling: theta ~ Beta(alpha, beta) = X / (X + Y), X ~ Gamma(alpha), Y ~ Gamma(beta) by
 // Marsaglia & Tsang (2000) over Philox4x32-10 (Salmon et al. 2011). A port of the Java reference
 // (dev.hyperrec.operators.random.{Philox4x32, GammaSampler, BetaSampler}): same counter layout
-// (attempt j uses counters (2j, domain, lo(itemKey), hi(itemKey)) and (2j+1, ...)), same uniform
+// (attempt j uses the block (j, domain, lo(itemKey), hi(itemKey)): u1 from words 0-1, u2 and u3 from
+// words 2 and 3; the boosting uniform of shape < 1 from the block (j | 2^31, domain, ...)), same uniform
 // mapping (bit-exact), same operation order. The kernel is bound by instruction issue (Nsight Compute
 // on an H200: 68% of issue slots busy, the FP64 pipe 41%), so it trades the last bits for
 // instructions: the acceptance arithmetic may contract to fused multiply-adds, cos(2 pi u) is
@@ -38,6 +39,10 @@ __device__ __forceinline__ void philox(uint32_t c0, uint32_t c1, uint32_t c2, ui
 // (m + 0.5) * 2^-52 for the 52-bit integer m = hi:lo >> 12, as the Java reference computes it, in one
 // exact subtraction: 1 + m 2^-52 is formed from its bits, and (1 + m 2^-52) - (1 - 2^-53) =
 // (2m + 1) 2^-53 is representable, so the rounded difference is that value.
+__device__ __forceinline__ double uniform32(uint32_t w) {
+    return ((double) w + 0.5) * 0x1p-32;   // exact
+}
+
 __device__ __forceinline__ double uniform01(uint32_t hi, uint32_t lo) {
     uint32_t mhi = (hi >> 12) | 0x3FF00000u;
     uint32_t mlo = (hi << 20) | (lo >> 12);
@@ -56,26 +61,33 @@ __device__ __forceinline__ bool gamma_attempts(double shape, int j0, int j1, con
     uint32_t c2 = (uint32_t) itemKey;
     uint32_t c3 = (uint32_t) (itemKey >> 32);
     uint32_t w[4];
-    double u4 = 0.5;
     for (int j = j0; j < j1; j++) {
-        philox((uint32_t) (2 * j), domain, c2, c3, rk, w);
+        philox((uint32_t) j, domain, c2, c3, rk, w);
         double u1 = uniform01(w[0], w[1]);
-        double u2 = uniform01(w[2], w[3]);
-        philox((uint32_t) (2 * j + 1), domain, c2, c3, rk, w);
-        double u3 = uniform01(w[0], w[1]);
-        u4 = uniform01(w[2], w[3]);
+        double u2 = uniform32(w[2]);
+        double u3 = uniform32(w[3]);
         double x = sqrt(-2.0 * log(u1)) * cospi(2.0 * u2);
         double v = 1.0 + c * x;
         if (v <= 0.0) continue;
         v = v * v * v;
         double x2 = x * x;
         if (u3 < 1.0 - 0.0331 * (x2 * x2) || log(u3) < 0.5 * x2 + d * (1.0 - v + log(v))) {
-            *g = boost ? d * v * exp(log(u4) / shape) : d * v;
+            if (boost) {
+                philox((uint32_t) j | 0x80000000u, domain, c2, c3, rk, w);
+                *g = d * v * exp(log(uniform01(w[0], w[1])) / shape);
+            } else {
+                *g = d * v;
+            }
             return true;
         }
     }
     if (j1 < MAX_ATTEMPTS) return false;
-    *g = boost ? d * exp(log(u4) / shape) : d;
+    if (boost) {
+        philox((uint32_t) (MAX_ATTEMPTS - 1) | 0x80000000u, domain, c2, c3, rk, w);
+        *g = d * exp(log(uniform01(w[0], w[1])) / shape);
+    } else {
+        *g = d;
+    }
     return true;
 }
 

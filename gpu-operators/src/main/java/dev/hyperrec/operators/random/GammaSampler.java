@@ -13,15 +13,18 @@ import dev.hyperrec.operators.OperatorException;
  * 95% for every shape &ge; 1. <b>Shape &lt; 1</b> uses the boosting identity of the same paper:
  * {@code Gamma(a) = Gamma(a + 1) * U^(1/a)}, with {@code U^(1/a)} computed as {@code exp(log(U) / a)}.
  *
- * <p><b>Stream layout</b> (what a CUDA kernel must reproduce). Attempt {@code j = 0, 1, ...} uses the
- * two Philox blocks with counters {@code (2j, domain, lo32(itemKey), hi32(itemKey))} and
- * {@code (2j + 1, domain, lo32(itemKey), hi32(itemKey))} under the 64-bit key {@code (lo32(key),
- * hi32(key))}; their eight words {@code w0..w7} give {@code u1 = U(w0, w1)}, {@code u2 = U(w2, w3)},
- * {@code u3 = U(w4, w5)}, {@code u4 = U(w6, w7)} with {@code U} = {@link Philox4x32#uniform}. The
- * normal is Box–Muller's first output, {@code x = sqrt(-2 log u1) * cos(2 pi u2)} with
- * {@code 2 pi = 6.283185307179586}; {@code u4} of the accepted attempt is the boosting uniform.
- * After {@value #MAX_ATTEMPTS} rejected attempts (probability below 10^-40) the sampler returns
- * {@code d} (boosted as above with {@code u4} of the last attempt) so that a GPU loop is bounded.
+ * <p><b>Stream layout</b> (what a CUDA kernel must reproduce). Attempt {@code j = 0, 1, ...} uses one
+ * Philox block, counter {@code (j, domain, lo32(itemKey), hi32(itemKey))} under the 64-bit key
+ * {@code (lo32(key), hi32(key))}; its four words give {@code u1 = U(w0, w1)} (52 bits: the normal's
+ * tail comes from {@code log u1}), {@code u2 = U32(w2)} and {@code u3 = U32(w3)} (32 bits are plenty
+ * for an angle and an acceptance test), with {@code U} = {@link Philox4x32#uniform} and
+ * {@code U32} = {@link Philox4x32#uniform32}. The normal is Box–Muller's first output,
+ * {@code x = sqrt(-2 log u1) * cos(2 pi u2)} with {@code 2 pi = 6.283185307179586}. The boosting
+ * uniform (shape &lt; 1 only) is {@code U(w0, w1)} of the block with counter
+ * {@code (j | 2^31, domain, ...)} for the accepted attempt {@code j}. After {@value #MAX_ATTEMPTS}
+ * rejected attempts (probability below 10^-40) the sampler returns {@code d} (boosted with the
+ * uniform of {@code j = MAX_ATTEMPTS - 1}) so that a GPU loop is bounded. (One block an attempt, not
+ * two: the GPU kernel is bound by instruction issue, and Philox is a third of its instructions.)
  *
  * <p><b>Portability.</b> The double operations are {@code + - * /}, {@code sqrt} (correctly rounded
  * in Java and CUDA) and {@code log}, {@code cos}, {@code exp}. This class uses {@link StrictMath}
@@ -31,7 +34,7 @@ import dev.hyperrec.operators.OperatorException;
  * boundary.
  */
 public final class GammaSampler {
-    /** Bound on Marsaglia–Tsang attempts (two Philox blocks each). */
+    /** Bound on Marsaglia–Tsang attempts (one Philox block each). */
     public static final int MAX_ATTEMPTS = 32;
     static final double TWO_PI = 6.283185307179586;
 
@@ -59,14 +62,11 @@ public final class GammaSampler {
         int c2 = (int) itemKey;
         int c3 = (int) (itemKey >>> 32);
         int[] w = new int[4];
-        double u4 = 0.5;
         for (int j = 0; j < MAX_ATTEMPTS; j++) {
-            Philox4x32.block(2 * j, domain, c2, c3, k0, k1, w);
+            Philox4x32.block(j, domain, c2, c3, k0, k1, w);
             double u1 = Philox4x32.uniform(w[0], w[1]);
-            double u2 = Philox4x32.uniform(w[2], w[3]);
-            Philox4x32.block(2 * j + 1, domain, c2, c3, k0, k1, w);
-            double u3 = Philox4x32.uniform(w[0], w[1]);
-            u4 = Philox4x32.uniform(w[2], w[3]);
+            double u2 = Philox4x32.uniform32(w[2]);
+            double u3 = Philox4x32.uniform32(w[3]);
             double x = StrictMath.sqrt(-2.0 * StrictMath.log(u1)) * StrictMath.cos(TWO_PI * u2);
             double v = 1.0 + c * x;
             if (v <= 0.0) {
@@ -76,9 +76,15 @@ public final class GammaSampler {
             double x2 = x * x;
             if (u3 < 1.0 - 0.0331 * (x2 * x2)
                     || StrictMath.log(u3) < 0.5 * x2 + d * (1.0 - v + StrictMath.log(v))) {
-                return boost ? d * v * StrictMath.exp(StrictMath.log(u4) / shape) : d * v;
+                return boost ? d * v * boostFactor(shape, j, domain, c2, c3, k0, k1, w) : d * v;
             }
         }
-        return boost ? d * StrictMath.exp(StrictMath.log(u4) / shape) : d;
+        return boost ? d * boostFactor(shape, MAX_ATTEMPTS - 1, domain, c2, c3, k0, k1, w) : d;
+    }
+
+    /** {@code U^(1/shape)} with U from the block {@code (j | 2^31, domain, c2, c3)}. */
+    private static double boostFactor(double shape, int j, int domain, int c2, int c3, int k0, int k1, int[] w) {
+        Philox4x32.block(j | 0x8000_0000, domain, c2, c3, k0, k1, w);
+        return StrictMath.exp(StrictMath.log(Philox4x32.uniform(w[0], w[1])) / shape);
     }
 }

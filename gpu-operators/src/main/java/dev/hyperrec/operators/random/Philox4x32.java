@@ -69,4 +69,12 @@ public final class Philox4x32 {
         long m = ((hi & MASK) << 20) | ((lo & MASK) >>> 12);
         return ((double) m + 0.5) * 0x1p-52;
     }
+
+    /**
+     * A uniform double in the open interval (0, 1) from one 32-bit word {@code w}:
+     * {@code (w + 0.5) * 2^-32}, exact in IEEE double; in {@code [2^-33, 1 - 2^-33]}.
+     */
+    public static double uniform32(int w) {
+        return ((double) (w & MASK) + 0.5) * 0x1p-32;
+    }
 }

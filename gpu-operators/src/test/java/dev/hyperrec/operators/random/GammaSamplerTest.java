@@ -45,9 +45,11 @@ class GammaSamplerTest {
     void knownValueGuardsAgainstStreamLayoutChanges() {
         // Pinned output: any change of key derivation, counter layout or arithmetic changes this value,
         // which would silently change every persisted experiment's draws (and break CUDA parity).
+        // Re-pinned once, deliberately, when attempts went from two Philox blocks to one (u2, u3 from
+        // single 32-bit words; see GammaSampler's stream layout).
         double v = BetaSampler.sample(1, 2, 3, 2.0, 3.0);
         assertThat(v).isEqualTo(BetaSampler.sample(1, 2, 3, 2.0, 3.0)).isStrictlyBetween(0.0, 1.0);
-        assertThat(Double.doubleToLongBits(v)).isEqualTo(0x3fd169a24fa1c90aL);
+        assertThat(Double.doubleToLongBits(v)).isEqualTo(0x3fd169a24fb49fa0L);
     }
 
     @Test
