@@ -18,6 +18,8 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The user table's device-tier protocol and {@link FallbackBackend}'s replay of device-newer rows, on
@@ -175,11 +177,15 @@ class DeviceTierFallbackTest {
         }
     }
 
-    @Test
-    void aFailedPullReplaysTheLoggedBatchesForTheRowsStillStale() {
-        // more device-newer rows than one pull chunk, so the second chunk fails after the first landed
+    /**
+     * More device-newer rows than one pull chunk; the pull fails on its first chunk (nothing landed, every
+     * row is replayed) or on its second (the first chunk landed and must not be replayed a second time).
+     */
+    @ParameterizedTest(name = "pull fails after {0} chunk(s)")
+    @ValueSource(ints = {0, 1})
+    void aFailedPullReplaysTheLoggedBatchesForTheRowsStillStale(int chunksThatLand) {
         int users = UserTable.PULL_CHUNK + 3_000;
-        SplittableRandom rnd = new SplittableRandom(2);
+        SplittableRandom rnd = new SplittableRandom(2 + chunksThatLand);
         ItemCatalog items = TestData.randomCatalog(rnd, 40, DIM, 0);
         UserTable got = table(users);
         UserTable want = table(users);
@@ -194,10 +200,10 @@ class DeviceTierFallbackTest {
             }
             assertThat(got.deviceNewerCount()).isGreaterThan(UserTable.PULL_CHUNK);
             device.pulledRows = 0;
-            device.pullsBeforeFailure = 0;
-            // the first chunk fails: nothing landed, every row is replayed
+            device.pullsBeforeFailure = chunksThatLand;
             float[] row = new float[DIM];
             got.copyRow(0, row, 0);
+            assertThat(device.pulledRows).isEqualTo((long) chunksThatLand * UserTable.PULL_CHUNK);
             assertThat(backend.fallbacks()).isEqualTo(1);
             assertThat(got.tier()).isNull();
             assertThat(TestData.rows(got, users)).containsExactly(TestData.rows(want, users));
@@ -205,35 +211,6 @@ class DeviceTierFallbackTest {
             UpdateBatch b = batch(rnd, 500, users, 40);
             u.apply(got, items, b);
             r.apply(want, items, b);
-            assertThat(TestData.rows(got, users)).containsExactly(TestData.rows(want, users));
-        }
-    }
-
-    @Test
-    void aPullThatFailsHalfWayReplaysOnlyTheRowsThatDidNotLand() {
-        int users = UserTable.PULL_CHUNK + 3_000;
-        SplittableRandom rnd = new SplittableRandom(3);
-        ItemCatalog items = TestData.randomCatalog(rnd, 40, DIM, 0);
-        UserTable got = table(users);
-        UserTable want = table(users);
-        ShadowBackend device = new ShadowBackend();
-        try (CpuBackend ref = new CpuBackend(); EmbeddingUpdater r = ref.newEmbeddingUpdater(EmbeddingUpdateConfig.defaults());
-             FallbackBackend backend = new FallbackBackend(device, new CpuBackend());
-             EmbeddingUpdater u = backend.newEmbeddingUpdater(EmbeddingUpdateConfig.defaults())) {
-            for (int step = 0; step < 3; step++) {
-                UpdateBatch b = batch(rnd, 3 * users, users, 40);
-                u.apply(got, items, b);
-                r.apply(want, items, b);
-            }
-            assertThat(got.deviceNewerCount()).isGreaterThan(UserTable.PULL_CHUNK);
-            device.pulledRows = 0;
-            device.pullsBeforeFailure = 1;   // the first chunk lands, the second fails
-            float[] row = new float[DIM];
-            got.copyRow(0, row, 0);
-            assertThat(device.pulledRows).isEqualTo(UserTable.PULL_CHUNK);
-            assertThat(backend.fallbacks()).isEqualTo(1);
-            assertThat(got.tier()).isNull();
-            // rows of the first chunk were not replayed a second time; the rest were recomputed
             assertThat(TestData.rows(got, users)).containsExactly(TestData.rows(want, users));
         }
     }
