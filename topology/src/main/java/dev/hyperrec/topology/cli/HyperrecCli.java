@@ -4,6 +4,7 @@ import dev.hyperrec.topology.demo.Demo;
 import dev.hyperrec.topology.eval.Evaluate;
 import dev.hyperrec.topology.tools.Chaos;
 import dev.hyperrec.topology.tools.FuzzInput;
+import dev.hyperrec.topology.tools.PipelineBench;
 import dev.hyperrec.topology.tools.Soak;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -15,8 +16,8 @@ import picocli.CommandLine.Spec;
 /**
  * The {@code hyperrec} command (scripts/hyperrec): one entry point for the app and its tools.
  * Subcommands wrap the existing entry points: {@code run} → {@link dev.hyperrec.topology.HyperrecApp},
- * {@code replay} → {@link Demo}, {@code evaluate} → {@link Evaluate}, {@code bench soak|chaos|fuzz-input}
- * → {@link Soak}, {@link Chaos}, {@link FuzzInput}; {@code topics create|verify} uses
+ * {@code replay} → {@link Demo}, {@code evaluate} → {@link Evaluate}, {@code bench soak|chaos|fuzz-input|pipeline}
+ * → {@link Soak}, {@link Chaos}, {@link FuzzInput}, {@link PipelineBench}; {@code topics create|verify} uses
  * {@link dev.hyperrec.topology.TopicSetup}. Configuration precedence: {@link ConfigOptions}.
  */
 @Command(name = "hyperrec", mixinStandardHelpOptions = true, versionProvider = HyperrecCli.Version.class,
@@ -50,7 +51,8 @@ public final class HyperrecCli implements Callable<Integer> {
         cl.addSubcommand("bench", new CommandLine(new Bench())
                 .addSubcommand("soak", new Soak())
                 .addSubcommand("chaos", new Chaos())
-                .addSubcommand("fuzz-input", new FuzzInput()));
+                .addSubcommand("fuzz-input", new FuzzInput())
+                .addSubcommand("pipeline", new PipelineBench()));
         cl.setUsageHelpWidth(110);
         return cl;
     }
@@ -66,11 +68,12 @@ public final class HyperrecCli implements Callable<Integer> {
 
     /** {@code hyperrec bench}: the harnesses. */
     @Command(name = "bench", mixinStandardHelpOptions = true,
-            description = {"Harnesses (soak, chaos, fuzz-input) on real components.",
+            description = {"Harnesses (soak, chaos, fuzz-input, pipeline) on real components.",
                     "Each loads the pipeline and ends with one summary line:",
                     "  soak        half the measured maximum throughput for --minutes; heap, RSS, lag (docs/benchmarks/soak.*)",
                     "  chaos       SIGKILLs the app during a replay; compares its state with an uninterrupted run",
                     "  fuzz-input  malformed records between good ones; every bad one dead-lettered, every good one processed",
+                    "  pipeline    events in -> recommendations out vs a passthrough Streams app: events/s, latency (docs/benchmarks/pipeline-*)",
                     "The GPU operator benchmark runs on a GPU machine: scripts/bench-gpu.sh (docs/benchmarks.md)."})
     static final class Bench implements Callable<Integer> {
         @Spec
@@ -78,7 +81,7 @@ public final class HyperrecCli implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand (soak, chaos or fuzz-input)");
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand (soak, chaos, fuzz-input or pipeline)");
         }
     }
 

@@ -33,7 +33,8 @@ class HyperrecCliTest {
         assertThat(root[1]).contains("run").contains("replay").contains("evaluate").contains("bench").contains("topics")
                 .contains("flags > environment (HYPERREC_*) > --config file");
         for (List<String> cmd : List.of(List.of("run"), List.of("replay"), List.of("evaluate"), List.of("bench"),
-                List.of("bench", "soak"), List.of("bench", "chaos"), List.of("bench", "fuzz-input"), List.of("topics"),
+                List.of("bench", "soak"), List.of("bench", "chaos"), List.of("bench", "fuzz-input"),
+                List.of("bench", "pipeline"), List.of("topics"),
                 List.of("topics", "create"), List.of("topics", "verify"))) {
             String[] args = new String[cmd.size() + 1];
             cmd.toArray(args);

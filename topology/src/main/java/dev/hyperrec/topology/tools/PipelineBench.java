@@ -1,0 +1,1265 @@
+package dev.hyperrec.topology.tools;
+
+import dev.hyperrec.avro.CatalogItem;
+import dev.hyperrec.avro.EventContext;
+import dev.hyperrec.avro.InteractionEvent;
+import dev.hyperrec.avro.InteractionType;
+import dev.hyperrec.avro.SocialSetting;
+import dev.hyperrec.schemas.AvroSerdes;
+import dev.hyperrec.schemas.registry.SchemaRegistryClient;
+import dev.hyperrec.topology.HyperrecApp;
+import dev.hyperrec.topology.HyperrecConfig;
+import dev.hyperrec.topology.SchemaSetup;
+import dev.hyperrec.topology.TopicSetup;
+import dev.hyperrec.topology.Topics;
+import dev.hyperrec.topology.demo.DemoData;
+import dev.hyperrec.topology.demo.SyntheticData;
+import dev.hyperrec.topology.embedded.BrokerProcess;
+import dev.hyperrec.topology.engine.EventWeights;
+import dev.hyperrec.topology.metrics.PipelineMetrics;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordedStackTrace;
+import jdk.jfr.consumer.RecordedThread;
+import jdk.jfr.consumer.RecordingFile;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The whole-pipeline benchmark of issue 7 (item 1): events in → recommendations out, against the
+ * best the same broker and Kafka Streams do on the same machine and input.
+ *
+ * <ol>
+ *   <li>A broker in its own JVM on loopback ({@link BrokerProcess}); one seeded input of N events over
+ *       U users (Zipf-skewed activity, {@link ZipfSampler}) and a catalog of items with planted
+ *       clusters, serialized once (Avro, Confluent wire format) and pre-loaded into the interactions
+ *       topic.</li>
+ *   <li>(a) The ceiling: a passthrough Kafka Streams topology (byte-array Serdes) with the app's own
+ *       Streams properties (exactly_once_v2, commit interval, one stream thread) copies the
+ *       pre-loaded events to an output topic of the same partition count; events/s = events / (time
+ *       from the instance reaching RUNNING until a read_committed consumer has seen them all). Run
+ *       {@code --ceiling-runs} times (a fresh application id each), the best run is the ceiling (runs get faster
+ *       as the JITs of this JVM and the broker's warm up). It drains the N events repeated to at least
+ *       {@code --ceiling-events}, so that its rate is sustained, not its start-up.</li>
+ *   <li>(b) The app ({@link HyperrecApp#launch}, in this JVM, the configured backend) drains the same
+ *       pre-loaded events; events/s = N / (time from RUNNING until the read_committed consumer has seen
+ *       the list of every triggering event).</li>
+ *   <li>(c) The same running app is then offered new events at fixed rates, each for
+ *       {@code --rate-seconds}; latency = from the producer's {@code send} of a triggering event to
+ *       the arrival of its list at the read_committed consumer (both clocks in this JVM), as
+ *       {@code PipelineRun} measures it. Each phase waits until its lists have arrived before the next
+ *       begins.</li>
+ * </ol>
+ *
+ * <p>Writes {@code pipeline-<backend>.json} and {@code .png} under {@code --out}. Last line:
+ * {@code pipeline: ceiling_eps=<a> hyperrec_eps=<b> ratio=<b/a> p99_ms_at_20k=<x> backend=<…>}.
+ * Time from {@code start()} to RUNNING (rebalance, the global catalog's restore) is recorded apart
+ * ({@code *_incl_startup}); the headline rates exclude it, since it does not scale with N.
+ */
+@Command(name = "pipeline", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Events in -> recommendations out vs a passthrough Kafka Streams app on the same broker and input (issue 7).")
+public final class PipelineBench implements Callable<Integer> {
+    static final String PREFIX = "bench.";
+    static final String EVENT_ID_PREFIX = "pb-";
+    /** {@code recommendationId} of a list an interaction triggered: {@code evt:<eventId>} (RecommenderEngine). */
+    static final byte[] LIST_ID_PREFIX = ("evt:" + EVENT_ID_PREFIX).getBytes(StandardCharsets.US_ASCII);
+    private static final String[] DEVICES = {"mobile", "desktop", "tv"};
+
+    @Spec
+    CommandSpec spec;
+    @Option(names = "--events", defaultValue = "40000", description = "N: pre-loaded events; (b) drains them, (a) drains them repeated (default: ${DEFAULT-VALUE})")
+    int events;
+    @Option(names = "--users", defaultValue = "10000", description = "U: users (default: ${DEFAULT-VALUE})")
+    int users;
+    @Option(names = "--user-zipf", defaultValue = "1.0", description = "Zipf exponent of user activity; 0 = uniform (default: ${DEFAULT-VALUE})")
+    double userZipf;
+    @Option(names = "--items", defaultValue = "10000", description = "catalog items (default: ${DEFAULT-VALUE})")
+    int items;
+    @Option(names = "--dim", defaultValue = "64", description = "embedding dimension (default: ${DEFAULT-VALUE})")
+    int dim;
+    @Option(names = "--clusters", defaultValue = "16", description = "planted taste clusters (default: ${DEFAULT-VALUE})")
+    int clusters;
+    @Option(names = "--partitions", defaultValue = "4", description = "partitions of the input and output topics (default: ${DEFAULT-VALUE})")
+    int partitions;
+    @Option(names = "--rates", split = ",", defaultValue = "250,1000,5000,20000",
+            description = "offered events/s of the latency phases (default: ${DEFAULT-VALUE})")
+    double[] rates;
+    @Option(names = "--rate-seconds", defaultValue = "2", description = "how long each rate is offered (default: ${DEFAULT-VALUE})")
+    double rateSeconds;
+    @Option(names = "--ceiling-events", defaultValue = "1000000",
+            description = "events the passthrough drains: the N events repeated until at least this many, so that its rate is a"
+                    + " sustained one and not its start-up (default: ${DEFAULT-VALUE})")
+    int ceilingEvents;
+    @Option(names = "--ceiling-runs", defaultValue = "5",
+            description = "passthrough runs, each with a fresh application id; the best is the ceiling (default: ${DEFAULT-VALUE})")
+    int ceilingRuns;
+    @Option(names = "--backend", defaultValue = "cpu", description = "operator backend: cpu, cuda, auto (default: ${DEFAULT-VALUE})")
+    String backend;
+    @Option(names = "--seed", defaultValue = "7", description = "seed of the input (default: ${DEFAULT-VALUE})")
+    long seed;
+    @Option(names = "--timeout-seconds", defaultValue = "1800", description = "limit of each drain and each phase's wait (default: ${DEFAULT-VALUE})")
+    int timeoutSeconds;
+    @Option(names = "--jfr", description = "record the app's drain (b) with JFR (Java and native samples every 10 ms) and summarise its stream thread's profile")
+    boolean jfr;
+    @Option(names = "--out", defaultValue = "docs/benchmarks", description = "where pipeline-<backend>.json/.png go (default: ${DEFAULT-VALUE})")
+    Path out;
+    @Option(names = "--work-dir", description = "broker and state directories (default: a temp dir)")
+    Path workDir;
+    @Option(names = "--no-progress", description = "no progress bars (on stderr)")
+    boolean noProgress;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new PipelineBench()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        validate();
+        Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("hyperrec-pipeline-bench-");
+        log("work dir %s; %d events over %d users (zipf %.2f), catalog %d x %d, %d partitions, backend %s", dir, events,
+                users, userZipf, items, dim, partitions, backend);
+        String line;
+        try (BrokerProcess broker = BrokerProcess.create(dir.resolve("broker"), Map.of())) {
+            HyperrecConfig c = config(broker.bootstrapServers(), dir);
+            List<String> ceilingTopics = new ArrayList<>();
+            try (Admin admin = Admin.create(c.adminConfig())) {
+                TopicSetup.ensure(admin, PREFIX, partitions, (short) 1);
+                List<NewTopic> outs = new ArrayList<>();
+                outs.add(new NewTopic(PREFIX + "ceiling-in", partitions, (short) 1));
+                for (int r = 1; r <= ceilingRuns; r++) {
+                    ceilingTopics.add(PREFIX + "ceiling-out-" + r);
+                    outs.add(new NewTopic(PREFIX + "ceiling-out-" + r, partitions, (short) 1));
+                }
+                admin.createTopics(outs).all().get();
+                awaitLeaders(admin, outs.stream().map(NewTopic::name).toList());
+            }
+            try (SchemaRegistryClient registry = SchemaRegistryClient.fromConfig(c.serdeConfig())) {
+                SchemaSetup.ensure(registry, c);
+            }
+            Serde<InteractionEvent> eventSerde = AvroSerdes.forClass(InteractionEvent.class, c.serdeConfig(), false);
+            long tGen = System.nanoTime();
+            int[] phaseEvents = new int[rates.length];
+            for (int i = 0; i < rates.length; i++) {
+                phaseEvents[i] = (int) Math.round(rates[i] * rateSeconds);
+            }
+            Input in = Input.generate(events, phaseEvents, users, userZipf, items, dim, clusters, seed,
+                    eventSerde.serializer(), c.topic(Topics.INTERACTIONS));
+            log("generated and serialized %d events (%d pre-loaded, %d triggering) in %.1f s", in.total(), events,
+                    in.triggering(0, events), (System.nanoTime() - tGen) / 1e9);
+            publishCatalog(c, in.catalog());
+            double preloadEps = preload(c.topic(Topics.INTERACTIONS), 1, c, in);
+            log("pre-loaded %d events into %s at %.0f events/s", events, c.topic(Topics.INTERACTIONS), preloadEps);
+            int repeats = (int) Math.max(1, (ceilingEvents + (long) events - 1) / events);
+            long ceilingN = (long) repeats * events;
+            preload(PREFIX + "ceiling-in", repeats, c, in);
+            log("pre-loaded the same %d events %d times (%d) into %sceiling-in", events, repeats, ceilingN, PREFIX);
+
+            List<Drain> ceilings = new ArrayList<>();
+            for (int r = 1; r <= ceilingRuns; r++) {
+                Drain d = passthrough(c, r, ceilingTopics.get(r - 1), ceilingN, dir);
+                ceilings.add(d);
+                log("ceiling run %d: %.0f events/s (%.0f incl. startup; RUNNING after %.2f s)", r, d.eps(), d.epsInclStartup(),
+                        d.startupSeconds());
+            }
+            AppRun app = hyperrec(c, in);
+            log("hyperrec drain: %.0f events/s (%.0f incl. startup; RUNNING after %.2f s; %d lists)", app.drain().eps(),
+                    app.drain().epsInclStartup(), app.drain().startupSeconds(), app.drain().outputs());
+            line = report(c, in, preloadEps, repeats, ceilings, app);
+        }
+        // after the broker is down: nothing the shutdown logs can follow it on stdout
+        System.out.println(line);
+        return 0;
+    }
+
+    private void validate() {
+        requireAtLeast("--events", events, 1);
+        requireAtLeast("--users", users, 1);
+        requireAtLeast("--clusters", clusters, 1);
+        requireAtLeast("--items", items, clusters);
+        requireAtLeast("--dim", dim, 1);
+        requireAtLeast("--partitions", partitions, 1);
+        requireAtLeast("--ceiling-runs", ceilingRuns, 1);
+        if (!(userZipf >= 0) || !(rateSeconds > 0)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--user-zipf must be >= 0 and --rate-seconds > 0; got "
+                    + userZipf + " and " + rateSeconds);
+        }
+        long total = events;
+        for (double r : rates) {
+            if (!(r > 0)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--rates must be > 0, got " + r);
+            }
+            total += Math.round(r * rateSeconds);
+        }
+        if (total > Integer.MAX_VALUE - 8) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "events plus rate phases come to " + total
+                    + ", more than " + (Integer.MAX_VALUE - 8));
+        }
+    }
+
+    private void requireAtLeast(String name, long value, long min) {
+        if (value < min) {
+            throw new CommandLine.ParameterException(spec.commandLine(), name + " must be >= " + min + ", was " + value);
+        }
+    }
+
+    private HyperrecConfig config(String bootstrap, Path dir) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("bootstrap.servers", bootstrap);
+        // in-process registry: the app runs in this JVM, and a registry's own JVM would compete for the two cores;
+        // the Serdes cache schema ids, so the wire format and the per-record work are those of a real registry
+        m.put("schema.registry.url", "mock://pipeline-bench-" + ProcessHandle.current().pid());
+        m.put("application.id", "pipeline-bench-hyperrec");
+        m.put("state.dir", dir.resolve("state").toString());
+        m.put(HyperrecConfig.TOPIC_PREFIX, PREFIX);
+        m.put(HyperrecConfig.TOPICS_PARTITIONS, partitions);
+        m.put(HyperrecConfig.EMBEDDING_DIM, dim);
+        m.put(HyperrecConfig.BACKEND, backend);
+        m.put(HyperrecConfig.METRICS_PORT, -1);
+        m.put(HyperrecConfig.CATALOG_INITIAL_CAPACITY, Math.max(16384, items));
+        return HyperrecConfig.of(m);
+    }
+
+    // ---------------------------------------------------------------- input
+
+    /**
+     * The seeded input, serialized once: {@code values[i]} is event i in the wire format, {@code keys[i]}
+     * its userId (UTF-8, shared per user). Events {@code [0, preloaded)} are the pre-loaded backlog; then
+     * one range per rate phase. Event i has id {@code pb-<i>}; its list (if it triggers one) has id
+     * {@code evt:pb-<i>}.
+     */
+    record Input(List<CatalogItem> catalog, byte[][] keys, byte[][] values, BitSet triggers, int preloaded, int[] phaseStart,
+            int[] phaseEvents) {
+
+        int total() {
+            return values.length;
+        }
+
+        int triggering(int from, int to) {
+            return triggers.get(from, to).cardinality();
+        }
+
+        static Input generate(int preloaded, int[] phaseEvents, int users, double userZipf, int items, int dim, int clusters,
+                long seed, Serializer<InteractionEvent> serializer, String topic) {
+            // the catalog and each user's taste cluster from the demo's generator; user activity and events here
+            DemoData base = SyntheticData.generate(users, items, 1, clusters, dim, 0.85, seed, "pb");
+            List<List<String>> pools = new ArrayList<>();
+            for (int k = 0; k < clusters; k++) {
+                pools.add(new ArrayList<>());
+            }
+            for (CatalogItem item : base.catalog()) {
+                pools.get(base.clusterOf().get(item.getItemId())).add(item.getItemId());
+            }
+            Map<Integer, ZipfSampler> poolSamplers = new HashMap<>();
+            for (List<String> pool : pools) {
+                poolSamplers.computeIfAbsent(pool.size(), n -> new ZipfSampler(n, 0.8));
+            }
+            ZipfSampler activity = new ZipfSampler(users, userZipf);
+            int total = preloaded;
+            int[] phaseStart = new int[phaseEvents.length];
+            for (int i = 0; i < phaseEvents.length; i++) {
+                phaseStart[i] = total;
+                total += phaseEvents[i];
+            }
+            byte[][] userKeys = new byte[users][];
+            byte[][] keys = new byte[total][];
+            byte[][] values = new byte[total][];
+            BitSet triggers = new BitSet(total);
+            SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 1);
+            long t = Instant.parse("2024-06-01T00:00:00Z").toEpochMilli();
+            for (int e = 0; e < total; e++) {
+                int u = activity.sample(rnd);
+                String userId = "user-" + u;
+                int c = base.userCluster().get(userId);
+                String itemId;
+                boolean inCluster = rnd.nextDouble() < 0.85;
+                if (inCluster) {
+                    List<String> pool = pools.get(c);
+                    itemId = pool.get(poolSamplers.get(pool.size()).sample(rnd));
+                } else {
+                    itemId = "item-" + rnd.nextInt(items);
+                    inCluster = base.clusterOf().get(itemId) == c;
+                }
+                double p = rnd.nextDouble();
+                InteractionType type = p < 0.25 ? InteractionType.VIEW : p < 0.65 ? InteractionType.CLICK
+                        : p < 0.9 ? InteractionType.RATING : InteractionType.PURCHASE;
+                float value = type == InteractionType.RATING
+                        ? (inCluster ? 4f : 1f) + (float) rnd.nextInt(3) * 0.5f : 1f;
+                t += rnd.nextInt(3);
+                EventContext ctx = EventContext.newBuilder().setDevice(DEVICES[u % DEVICES.length])
+                        .setSessionId("s-" + u).setSocial(u % 4 == 0 ? SocialSetting.GROUP : SocialSetting.SOLO).build();
+                InteractionEvent ev = InteractionEvent.newBuilder().setEventId(EVENT_ID_PREFIX + e).setUserId(userId)
+                        .setItemId(itemId).setType(type).setValue(value).setTimestamp(Instant.ofEpochMilli(t)).setContext(ctx)
+                        .setRecommendationId(null).build();
+                if (userKeys[u] == null) {
+                    userKeys[u] = userId.getBytes(StandardCharsets.UTF_8);
+                }
+                keys[e] = userKeys[u];
+                values[e] = serializer.serialize(topic, ev);
+                if (EventWeights.triggers(type)) {
+                    triggers.set(e);
+                }
+            }
+            return new Input(base.catalog(), keys, values, triggers, preloaded, phaseStart, phaseEvents);
+        }
+    }
+
+    private static void publishCatalog(HyperrecConfig c, List<CatalogItem> catalog) {
+        Properties pp = new Properties();
+        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, c.get("bootstrap.servers"));
+        pp.put(ProducerConfig.LINGER_MS_CONFIG, "10");
+        try (KafkaProducer<String, CatalogItem> p = new KafkaProducer<>(pp, new StringSerializer(),
+                AvroSerdes.forClass(CatalogItem.class, c.serdeConfig(), false).serializer())) {
+            catalog.forEach(i -> p.send(new ProducerRecord<>(c.topic(Topics.CATALOG), i.getItemId(), i)));
+            p.flush();
+        }
+    }
+
+    /** Sends events [0, N) {@code repeats} times to {@code topic} as fast as the producer goes; returns events/s. */
+    private double preload(String topic, int repeats, HyperrecConfig c, Input in) throws InterruptedException {
+        Properties pp = producerProps(c);
+        pp.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+        pp.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(512 * 1024));
+        long t0 = System.nanoTime();
+        long total = (long) repeats * in.preloaded();
+        var bar = Progress.bar("pre-load " + topic, total, "events", !noProgress);
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer())) {
+            long sent = 0;
+            for (int r = 0; r < repeats; r++) {
+                for (int i = 0; i < in.preloaded(); i++, sent++) {
+                    p.send(new ProducerRecord<>(topic, in.keys()[i], in.values()[i]));
+                    if ((sent & 4095) == 0) {
+                        Progress.set(bar, sent);
+                    }
+                }
+            }
+            p.flush();
+        } finally {
+            Progress.close(bar);
+        }
+        return total / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static Properties producerProps(HyperrecConfig c) {
+        Properties pp = new Properties();
+        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, c.get("bootstrap.servers"));
+        pp.put(ProducerConfig.ACKS_CONFIG, "all");
+        pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        return pp;
+    }
+
+    // ---------------------------------------------------------------- (a) the ceiling
+
+    /**
+     * One drain: when the instance was started, reached RUNNING and the consumer saw the last expected
+     * output (all System.nanoTime), the outputs, and the CPU time spent meanwhile.
+     */
+    record Drain(long events, long outputs, long startNs, long runningNs, long doneNs, double jvmCpuS, double brokerCpuS,
+            double streamThreadCpuS, List<double[]> progress, long duplicates, Map<String, Double> jvmThreadsCpuS) {
+
+        double seconds() {
+            return (doneNs - runningNs) / 1e9;
+        }
+
+        double startupSeconds() {
+            return (runningNs - startNs) / 1e9;
+        }
+
+        double eps() {
+            return throughput(events, runningNs, doneNs);
+        }
+
+        double epsInclStartup() {
+            return throughput(events, startNs, doneNs);
+        }
+    }
+
+    private Drain passthrough(HyperrecConfig c, int run, String outTopic, long n, Path dir) throws Exception {
+        Properties p = c.streamsProperties();
+        String appId = "pipeline-bench-ceiling-" + run;
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("ceiling-state-" + run).toString());
+        StreamsBuilder b = new StreamsBuilder();
+        b.stream(PREFIX + "ceiling-in", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+                .to(outTopic, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
+        try (OutputReader reader = new OutputReader(c.get("bootstrap.servers"), outTopic, null)) {
+            reader.target(n);
+            Map<String, double[]> threadsBefore = threadCpu();
+            Cpu before = Cpu.now();
+            long start = System.nanoTime();
+            KafkaStreams streams = new KafkaStreams(b.build(), p);
+            try {
+                streams.start();
+                long running = awaitRunning(streams, Duration.ofSeconds(120));
+                List<double[]> progress = new ArrayList<>();
+                long done = await(reader, n, running, progress, "ceiling " + run);
+                Cpu after = Cpu.now();
+                double thread = streamThreadCpuSeconds(appId);
+                return new Drain(n, reader.count(), start, running, done, after.jvmS() - before.jvmS(),
+                        after.brokerS() - before.brokerS(), thread, progress, reader.duplicates(),
+                        threadCpuDelta(threadsBefore, threadCpu()));
+            } finally {
+                streams.close(Duration.ofSeconds(60));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- (b) and (c): the app
+
+    /** One rate phase of (c). */
+    record Phase(double offeredEps, int events, int lists, double sentEps, double sendSeconds, int arrived, long duplicates,
+            double p50Ms, double p99Ms, double maxMs, double outputEps, double handledEps, double drainAfterSendS,
+            boolean censored) {
+    }
+
+    record AppRun(Drain drain, String backendName, Map<String, Object> stages, Map<String, Object> profile, List<Phase> phases) {
+    }
+
+    private AppRun hyperrec(HyperrecConfig c, Input in) throws Exception {
+        long[] sentAt = new long[in.total()];
+        try (OutputReader reader = new OutputReader(c.get("bootstrap.servers"), c.topic(Topics.RECOMMENDATIONS), in.triggers())) {
+            int expected = in.triggering(0, in.preloaded());
+            reader.target(expected);
+            Path jfrFile = jfr ? Files.createTempFile("pipeline-bench-", ".jfr") : null;
+            Recording recording = jfr ? startRecording(jfrFile) : null;
+            Map<String, double[]> threadsBefore = threadCpu();
+            Cpu before = Cpu.now();
+            long start = System.nanoTime();
+            HyperrecApp.Running app = HyperrecApp.launch(c);
+            try {
+                long running = awaitRunning(app.streams(), Duration.ofSeconds(120));
+                Map<String, Double> stagesBefore = stages(app.registry());
+                List<double[]> progress = new ArrayList<>();
+                long done = await(reader, expected, running, progress, "hyperrec");
+                Cpu after = Cpu.now();
+                Map<String, Double> threads = threadCpuDelta(threadsBefore, threadCpu());
+                double thread = streamThreadCpuSeconds(c.get("application.id"));
+                Map<String, Double> stagesAfter = stages(app.registry());
+                Map<String, Object> profile = null;
+                if (recording != null) {
+                    recording.stop(); // writes jfrFile
+                    recording.close();
+                    profile = profile(jfrFile, c.get("application.id"));
+                    log("JFR recording of the drain: %s", jfrFile);
+                }
+                Drain drain = new Drain(in.preloaded(), reader.count(), start, running, done, after.jvmS() - before.jvmS(),
+                        after.brokerS() - before.brokerS(), thread, progress, reader.duplicates(), threads);
+                Map<String, Object> stages = new LinkedHashMap<>();
+                stagesAfter.forEach((k, v) -> stages.put(k, round(v - stagesBefore.getOrDefault(k, 0.0), 4)));
+                List<Phase> phases = new ArrayList<>();
+                Properties pp = producerProps(c);
+                pp.put(ProducerConfig.LINGER_MS_CONFIG, "2");
+                try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp, new ByteArraySerializer(),
+                        new ByteArraySerializer())) {
+                    for (int i = 0; i < rates.length; i++) {
+                        Phase ph = phase(c, in, i, producer, reader, sentAt);
+                        phases.add(ph);
+                        log("offered %.0f events/s for %.1f s (sent at %.0f/s): %d lists, p50 %.1f ms, p99 %.1f ms%s;"
+                                + " handled %.0f events/s until the last list", ph.offeredEps(), ph.sendSeconds(), ph.sentEps(),
+                                ph.arrived(), ph.p50Ms(), ph.p99Ms(), ph.censored() ? " (censored: not all lists arrived)" : "",
+                                ph.handledEps());
+                    }
+                }
+                return new AppRun(drain, app.runtime().backend().name(), stages, profile, phases);
+            } finally {
+                app.close();
+            }
+        }
+    }
+
+    private Phase phase(HyperrecConfig c, Input in, int i, KafkaProducer<byte[], byte[]> producer, OutputReader reader,
+            long[] sentAt) throws InterruptedException {
+        double rate = rates[i];
+        int from = in.phaseStart()[i];
+        int count = in.phaseEvents()[i];
+        int to = from + count;
+        int lists = in.triggering(from, to);
+        // everything up to this phase's end: lists a censored earlier phase still owes are awaited too
+        long target = in.triggering(0, to);
+        reader.target(target);
+        String topic = c.topic(Topics.INTERACTIONS);
+        var bar = Progress.bar(String.format(Locale.ROOT, "offer %.0f/s", rate), count, "events", !noProgress);
+        long t0 = System.nanoTime();
+        try {
+            for (int e = from; e < to; e++) {
+                long due = t0 + (long) ((e - from) / rate * 1e9);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                }
+                sentAt[e] = System.nanoTime();
+                producer.send(new ProducerRecord<>(topic, in.keys()[e], in.values()[e]));
+                if (((e - from) & 1023) == 0) {
+                    Progress.set(bar, e - from);
+                }
+            }
+        } finally {
+            Progress.close(bar);
+        }
+        long lastSend = System.nanoTime();
+        producer.flush();
+        long done;
+        boolean censored = false;
+        try {
+            done = await(reader, target, t0, null, null);
+        } catch (IllegalStateException timeout) {
+            log("%s", timeout.getMessage());
+            censored = true;
+            done = System.nanoTime();
+        }
+        long[] arrivals = reader.arrivals();
+        long[] lat = new long[lists];
+        int n = 0;
+        int arrived = 0;
+        long lastArrival = t0;
+        for (int e = in.triggers().nextSetBit(from); e >= 0 && e < to; e = in.triggers().nextSetBit(e + 1)) {
+            long a = arrivals[e];
+            if (a != 0) {
+                arrived++;
+                lat[n++] = a - sentAt[e];
+                lastArrival = Math.max(lastArrival, a);
+            } else {
+                lat[n++] = Long.MAX_VALUE; // never arrived: above every measured latency
+            }
+        }
+        Arrays.sort(lat);
+        double sendS = (lastSend - t0) / 1e9;
+        return new Phase(rate, count, lists, count / Math.max(sendS, 1e-9), sendS, arrived, reader.duplicates(),
+                percentileMs(lat, 0.50), percentileMs(lat, 0.99), percentileMs(lat, 1.0),
+                throughput(arrived, t0, lastArrival), throughput(count, t0, lastArrival),
+                (Math.max(lastArrival, done) - lastSend) / 1e9,
+                censored || arrived < lists);
+    }
+
+    // ---------------------------------------------------------------- measuring
+
+    /**
+     * Waits until {@code reader} has seen {@code target} outputs; returns the nanoTime at which it did.
+     * Fails after {@code --timeout-seconds}, or when nothing new arrived for 120 s.
+     */
+    private long await(OutputReader reader, long target, long from, List<double[]> progress, String bar)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        long last = -1;
+        long lastChange = System.nanoTime();
+        long nextSample = 0;
+        var pb = bar == null ? null : Progress.bar(bar, target, "outputs", !noProgress);
+        try {
+            while (reader.reachedAt() == 0) {
+                long now = System.nanoTime();
+                long n = reader.count();
+                if (progress != null && now >= nextSample) {
+                    progress.add(new double[] {(now - from) / 1e9, n / (double) target});
+                    nextSample = now + 100_000_000L;
+                }
+                Progress.set(pb, n);
+                if (n != last) {
+                    last = n;
+                    lastChange = now;
+                } else if (now - lastChange > TimeUnit.SECONDS.toNanos(120)) {
+                    throw new IllegalStateException("no new output for 120 s: " + n + " of " + target + " seen");
+                }
+                if (now > deadline) {
+                    throw new IllegalStateException("timed out after " + timeoutSeconds + " s: " + n + " of " + target + " seen");
+                }
+                Thread.sleep(5);
+            }
+        } finally {
+            Progress.close(pb);
+        }
+        long reached = reader.reachedAt();
+        if (progress != null) {
+            progress.add(new double[] {(reached - from) / 1e9, 1.0});
+        }
+        return reached;
+    }
+
+    private static long awaitRunning(KafkaStreams streams, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            KafkaStreams.State s = streams.state();
+            if (System.nanoTime() > deadline || s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING
+                    || s == KafkaStreams.State.PENDING_ERROR) {
+                throw new IllegalStateException("Streams did not reach RUNNING within " + timeout + " (state " + s + ")");
+            }
+            Thread.sleep(2);
+        }
+        return System.nanoTime();
+    }
+
+    private static void awaitLeaders(Admin admin, List<String> topics) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try {
+                boolean led = admin.describeTopics(topics).allTopicNames().get().values().stream()
+                        .flatMap(d -> d.partitions().stream()).allMatch(p -> p.leader() != null && p.leader().id() >= 0);
+                if (led) {
+                    return;
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                // not in the metadata yet
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("partitions of " + topics + " have no leader after 60 s");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /**
+     * A read_committed consumer of one topic on its own thread, from the beginning. Without
+     * {@code triggers} it counts every record; with them it reads each record's {@code recommendationId}
+     * straight from the wire format ({@link #listEventIndex}) and counts the first list of each triggering
+     * event (repeats are counted as duplicates), noting its arrival time.
+     */
+    static final class OutputReader implements AutoCloseable {
+        private final KafkaConsumer<byte[], byte[]> consumer;
+        private final BitSet triggers;
+        private final long[] arrivals;
+        private final AtomicLong count = new AtomicLong();
+        private final AtomicLong duplicates = new AtomicLong();
+        private final AtomicLong foreign = new AtomicLong();
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final Thread thread;
+        private volatile long target = Long.MAX_VALUE;
+        private volatile long reachedAt;
+
+        OutputReader(String bootstrap, String topic, BitSet triggers) {
+            Properties cp = new Properties();
+            cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+            this.consumer = new KafkaConsumer<>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            this.triggers = triggers;
+            this.arrivals = triggers == null ? null : new long[triggers.length()];
+            List<TopicPartition> tps = new ArrayList<>();
+            consumer.partitionsFor(topic).forEach(pi -> tps.add(new TopicPartition(pi.topic(), pi.partition())));
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            // a short name: the OS thread name (15 characters) must not pass for the stream thread's in threadCpu()
+            thread = new Thread(this::run, "bench-reader");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void run() {
+            while (!stop.get()) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(20))) {
+                    long now = System.nanoTime();
+                    if (triggers != null) {
+                        long e = listEventIndex(r.value());
+                        if (e < 0 || e >= arrivals.length || !triggers.get((int) e)) {
+                            foreign.incrementAndGet();
+                            continue;
+                        }
+                        if (arrivals[(int) e] != 0) {
+                            duplicates.incrementAndGet();
+                            continue;
+                        }
+                        arrivals[(int) e] = now;
+                    }
+                    if (count.incrementAndGet() == target) {
+                        reachedAt = now;
+                    }
+                }
+            }
+        }
+
+        /** Outputs to wait for (counted from the start); resets the time it was reached. */
+        void target(long t) {
+            reachedAt = 0;
+            target = t;
+            if (count.get() >= t) {
+                reachedAt = System.nanoTime();
+            }
+        }
+
+        long reachedAt() {
+            return reachedAt;
+        }
+
+        long count() {
+            return count.get();
+        }
+
+        long duplicates() {
+            return duplicates.get();
+        }
+
+        /** Arrival nanoTime per event index (0: not arrived); read after {@link #count()} reached what is read. */
+        long[] arrivals() {
+            return arrivals;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop.set(true);
+            thread.join(10_000);
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /**
+     * The event index {@code i} of a list whose {@code recommendationId} is {@code evt:pb-<i>}, read from
+     * a {@code Recommendations} record in the Confluent wire format (magic byte, 4-byte schema id, then
+     * Avro binary: {@code userId} string, {@code recommendationId} string, each a zig-zag varint length
+     * and UTF-8 bytes); -1 for anything else.
+     */
+    static long listEventIndex(byte[] v) {
+        if (v == null || v.length < 6 || v[0] != 0) {
+            return -1;
+        }
+        int[] pos = {5};
+        long userLen = readVarLong(v, pos);
+        if (userLen < 0 || pos[0] + userLen > v.length) {
+            return -1;
+        }
+        pos[0] += (int) userLen;
+        long idLen = readVarLong(v, pos);
+        int start = pos[0];
+        if (idLen <= LIST_ID_PREFIX.length || idLen > LIST_ID_PREFIX.length + 18 || start + idLen > v.length) {
+            return -1;
+        }
+        for (int i = 0; i < LIST_ID_PREFIX.length; i++) {
+            if (v[start + i] != LIST_ID_PREFIX[i]) {
+                return -1;
+            }
+        }
+        long n = 0;
+        for (int i = start + LIST_ID_PREFIX.length; i < start + idLen; i++) {
+            int d = v[i] - '0';
+            if (d < 0 || d > 9) {
+                return -1;
+            }
+            n = n * 10 + d;
+        }
+        return n;
+    }
+
+    /** Avro's zig-zag varint long at {@code pos[0]}, advancing it; -1 when malformed or truncated. */
+    private static long readVarLong(byte[] v, int[] pos) {
+        long raw = 0;
+        int shift = 0;
+        while (pos[0] < v.length && shift <= 63) {
+            int b = v[pos[0]++] & 0xff;
+            raw |= (long) (b & 0x7f) << shift;
+            if ((b & 0x80) == 0) {
+                return (raw >>> 1) ^ -(raw & 1);
+            }
+            shift += 7;
+        }
+        return -1;
+    }
+
+    /** Nearest-rank percentile of ascending nanoseconds, in ms; {@code Long.MAX_VALUE} entries (never arrived) give +inf. */
+    static double percentileMs(long[] sortedNs, double q) {
+        if (sortedNs.length == 0) {
+            return Double.NaN;
+        }
+        int idx = (int) Math.ceil(q * sortedNs.length) - 1;
+        long v = sortedNs[Math.max(0, Math.min(sortedNs.length - 1, idx))];
+        return v == Long.MAX_VALUE ? Double.POSITIVE_INFINITY : v / 1e6;
+    }
+
+    /** Events per second for {@code n} events between two nanoTimes. */
+    static double throughput(long n, long fromNs, long toNs) {
+        if (toNs <= fromNs) {
+            return Double.NaN;
+        }
+        return n / ((toNs - fromNs) / 1e9);
+    }
+
+    /**
+     * CPU seconds used so far by this JVM and by the broker's JVM: the live child processes of this JVM
+     * (the broker is the only one while the benchmark runs; its storage format tool has exited).
+     */
+    record Cpu(double jvmS, double brokerS) {
+        static Cpu now() {
+            double jvm = ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+            double broker = ProcessHandle.current().children().filter(ProcessHandle::isAlive)
+                    .mapToDouble(ph -> ph.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN))
+                    .sum();
+            return new Cpu(jvm, broker);
+        }
+    }
+
+    /**
+     * CPU time of this JVM's threads, Java's and the VM's own (GC, JIT compiler, RocksDB's background
+     * threads), from /proc/self/task: thread id → {name, seconds}. Names are the OS's (15 characters:
+     * a stream thread shows as its application id's first 15). Empty where /proc is absent.
+     */
+    static Map<String, double[]> threadCpu() {
+        Map<String, double[]> m = new HashMap<>();
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    int open = stat.indexOf('(');
+                    int close = stat.lastIndexOf(')');
+                    String[] rest = stat.substring(close + 2).split(" ");
+                    // fields 14 and 15 of stat (utime, stime) in clock ticks of 1/100 s (USER_HZ on Linux)
+                    double s = (Long.parseLong(rest[11]) + Long.parseLong(rest[12])) / 100.0;
+                    m.put(t.getFileName().toString(), new double[] {s});
+                    NAMES.put(t.getFileName().toString(), stat.substring(open + 1, close));
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return Map.of();
+        }
+        return m;
+    }
+
+    /** Thread id → OS thread name, as last seen by {@link #threadCpu()}. */
+    private static final Map<String, String> NAMES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** CPU seconds per thread group between two {@link #threadCpu()} snapshots, the largest first (groups: name without its number). */
+    static Map<String, Double> threadCpuDelta(Map<String, double[]> before, Map<String, double[]> after) {
+        Map<String, Double> groups = new HashMap<>();
+        after.forEach((tid, a) -> {
+            double[] b = before.get(tid);
+            double d = a[0] - (b == null ? 0 : b[0]);
+            String group = NAMES.getOrDefault(tid, "?").replaceAll("[#\\-]?\\d+$", "");
+            groups.merge(group, d, Double::sum);
+        });
+        Map<String, Double> sorted = new LinkedHashMap<>();
+        groups.entrySet().stream().filter(e -> e.getValue() >= 0.005)
+                .sorted((x, y) -> Double.compare(y.getValue(), x.getValue()))
+                .forEach(e -> sorted.put(e.getKey(), round(e.getValue(), 2)));
+        return sorted;
+    }
+
+    /** CPU seconds of the live stream threads of {@code applicationId}'s instance. */
+    private static double streamThreadCpuSeconds(String applicationId) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        double s = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith(applicationId) && t.getName().contains("-StreamThread-")) {
+                long ns = mx.getThreadCpuTime(t.getId());
+                if (ns > 0) {
+                    s += ns / 1e9;
+                }
+            }
+        }
+        return s;
+    }
+
+    /** The app's own per-stage timers (PipelineMetrics), summed so far: seconds, counts, events. */
+    private static Map<String, Double> stages(MeterRegistry r) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        Timer flush = r.find(PipelineMetrics.BATCH_FLUSH).timer();
+        m.put("flushes", flush == null ? Double.NaN : (double) flush.count());
+        m.put("flush_s", flush == null ? Double.NaN : flush.totalTime(TimeUnit.NANOSECONDS) / 1e9);
+        for (PipelineMetrics.Operator op : PipelineMetrics.Operator.values()) {
+            Timer t = r.find(PipelineMetrics.OPERATOR_LATENCY).tag("operator", op.tag()).timer();
+            m.put(op.tag() + "_s", t == null ? Double.NaN : t.totalTime(TimeUnit.NANOSECONDS) / 1e9);
+        }
+        DistributionSummary batch = r.find(PipelineMetrics.BATCH_SIZE).summary();
+        m.put("batched_events", batch == null ? Double.NaN : batch.totalAmount());
+        var recs = r.find(PipelineMetrics.RECOMMENDATIONS).counter();
+        m.put("lists", recs == null ? Double.NaN : recs.count());
+        return m;
+    }
+
+    private static Recording startRecording(Path destination) throws IOException {
+        Recording r = new Recording();
+        r.setDestination(destination);
+        r.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(10));
+        r.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(10));
+        r.setToDisk(true);
+        r.start();
+        return r;
+    }
+
+    /**
+     * The stream threads' samples of a JFR recording: how many were in Java and in native code, the
+     * methods on top of the stack ("self") and the methods anywhere on it ("inclusive"), each the 25
+     * most frequent with their share of the samples.
+     */
+    static Map<String, Object> profile(Path jfrFile, String applicationId) throws IOException {
+        Map<String, Integer> self = new HashMap<>();
+        Map<String, Integer> inclusive = new HashMap<>();
+        int java = 0;
+        int nativeSamples = 0;
+        try (RecordingFile f = new RecordingFile(jfrFile)) {
+            while (f.hasMoreEvents()) {
+                RecordedEvent e = f.readEvent();
+                String type = e.getEventType().getName();
+                boolean isJava = type.equals("jdk.ExecutionSample");
+                if (!isJava && !type.equals("jdk.NativeMethodSample")) {
+                    continue;
+                }
+                RecordedThread t = e.getThread("sampledThread");
+                String name = t == null ? null : t.getJavaName();
+                if (name == null || !name.startsWith(applicationId) || !name.contains("-StreamThread-")) {
+                    continue;
+                }
+                RecordedStackTrace st = e.getStackTrace();
+                if (st == null || st.getFrames().isEmpty()) {
+                    continue;
+                }
+                if (isJava) {
+                    java++;
+                } else {
+                    nativeSamples++;
+                }
+                List<RecordedFrame> frames = st.getFrames();
+                self.merge(frameName(frames.get(0)), 1, Integer::sum);
+                Set<String> seen = new HashSet<>();
+                for (RecordedFrame fr : frames) {
+                    String n = frameName(fr);
+                    if (seen.add(n)) {
+                        inclusive.merge(n, 1, Integer::sum);
+                    }
+                }
+            }
+        }
+        int total = java + nativeSamples;
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("thread", applicationId + "-…-StreamThread-*");
+        p.put("samples_java", java);
+        p.put("samples_native", nativeSamples);
+        p.put("self_top", top(self, total, 25));
+        p.put("inclusive_top", top(inclusive, total, 25));
+        return p;
+    }
+
+    private static String frameName(RecordedFrame f) {
+        return f.getMethod().getType().getName() + "." + f.getMethod().getName();
+    }
+
+    private static List<Object> top(Map<String, Integer> counts, int total, int n) {
+        List<Object> out = new ArrayList<>();
+        counts.entrySet().stream().sorted((a, b) -> Integer.compare(b.getValue(), a.getValue())).limit(n).forEach(e -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("method", e.getKey());
+            m.put("samples", e.getValue());
+            m.put("share", round(e.getValue() / (double) Math.max(1, total), 4));
+            out.add(m);
+        });
+        return out;
+    }
+
+    // ---------------------------------------------------------------- report
+
+    /** Writes the JSON and the plot; returns the {@code pipeline:} line. */
+    private String report(HyperrecConfig c, Input in, double preloadEps, int repeats, List<Drain> ceilings, AppRun app)
+            throws IOException {
+        // the best run: later runs are faster (JIT warm-up in this JVM and the broker's), and a ceiling is what the
+        // same broker and Streams can do, so the best run errs against hyperrec, not for it
+        double[] ceilingEps = ceilings.stream().mapToDouble(Drain::eps).sorted().toArray();
+        double ceiling = ceilingEps[ceilingEps.length - 1];
+        Drain best = ceilings.stream().filter(d -> d.eps() == ceiling).findFirst().orElseThrow();
+        double hyper = app.drain().eps();
+        double ratio = hyper / ceiling;
+        Phase at20k = app.phases().stream().filter(p -> p.offeredEps() == 20_000).findFirst().orElse(null);
+        double p99At20k = at20k == null ? Double.NaN : at20k.p99Ms();
+
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("issue", 7);
+        j.put("date_utc", Instant.now().toString());
+        Map<String, Object> machine = new LinkedHashMap<>();
+        machine.put("cpus", Runtime.getRuntime().availableProcessors());
+        machine.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
+        machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        machine.put("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
+        j.put("machine", machine);
+        Map<String, Object> setup = new LinkedHashMap<>();
+        setup.put("events", events);
+        setup.put("users", users);
+        setup.put("user_zipf", userZipf);
+        setup.put("users_seen", distinctUsers(in, 0, in.preloaded()));
+        setup.put("top_user_share", round(new ZipfSampler(users, userZipf).probability(0), 4));
+        setup.put("items", items);
+        setup.put("dim", dim);
+        setup.put("clusters", clusters);
+        setup.put("partitions", partitions);
+        setup.put("seed", seed);
+        setup.put("triggering_events", in.triggering(0, in.preloaded()));
+        setup.put("mean_event_bytes", round(Arrays.stream(in.values(), 0, in.preloaded()).mapToInt(b -> b.length).average().orElse(0), 1));
+        Properties sp = c.streamsProperties();
+        setup.put("processing_guarantee", sp.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+        setup.put("commit_interval_ms", sp.getProperty(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100 (Streams' default under exactly_once_v2)"));
+        setup.put("num_stream_threads", sp.getProperty(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "1 (Streams' default)"));
+        setup.put("batch_max_events", c.get(HyperrecConfig.BATCH_MAX_EVENTS));
+        setup.put("batch_flush_interval_ms", c.get(HyperrecConfig.BATCH_FLUSH_INTERVAL_MS));
+        setup.put("backend", app.backendName());
+        setup.put("broker", "own JVM (BrokerProcess, KRaft, 127.0.0.1, -Xmx512m)");
+        setup.put("app", "this JVM (HyperrecApp.launch), the passthrough likewise; consumers and producers of the harness in this JVM too");
+        setup.put("schema_registry", "in-process (mock://), ids cached by the Serdes");
+        setup.put("preload_eps", Math.round(preloadEps));
+        setup.put("jfr", jfr);
+        j.put("setup", setup);
+
+        List<Object> runs = new ArrayList<>();
+        for (Drain d : ceilings) {
+            runs.add(drainJson(d));
+        }
+        Map<String, Object> ce = new LinkedHashMap<>();
+        ce.put("eps", Math.round(ceiling));
+        ce.put("input", "the N pre-loaded events (same bytes, keys, partitions) repeated " + repeats + " times in "
+                + PREFIX + "ceiling-in: " + (long) repeats * events + " events");
+        ce.put("definition", "events / (first moment the instance was RUNNING → the read_committed consumer has seen them all); the best run");
+        ce.put("median_eps", Math.round(ceilingEps[ceilingEps.length / 2]));
+        ce.put("runs", runs);
+        j.put("ceiling", ce);
+
+        Map<String, Object> hy = new LinkedHashMap<>(drainJson(app.drain()));
+        hy.put("definition", "N / (RUNNING → the read_committed consumer has seen the list of every triggering event of the N)");
+        Map<String, Object> stages = new LinkedHashMap<>(app.stages());
+        double wall = app.drain().seconds();
+        stages.put("note", "PipelineMetrics timers summed over the drain (one stream thread): flush_s = whole flushes (operators, ranking,"
+                + " forwarding the lists, state write-back); the *_s operator times are inside flush_s; wall_s is the drain");
+        stages.put("wall_s", round(wall, 3));
+        hy.put("stages", stages);
+        if (app.profile() != null) {
+            hy.put("profile", app.profile());
+        }
+        j.put("hyperrec", hy);
+
+        List<Object> lat = new ArrayList<>();
+        for (Phase p : app.phases()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("offered_eps", p.offeredEps());
+            m.put("events", p.events());
+            m.put("send_s", round(p.sendSeconds(), 3));
+            m.put("sent_eps", Math.round(p.sentEps()));
+            m.put("lists_expected", p.lists());
+            m.put("lists_arrived", p.arrived());
+            m.put("p50_ms", round(p.p50Ms(), 1));
+            m.put("p99_ms", round(p.p99Ms(), 1));
+            m.put("max_ms", round(p.maxMs(), 1));
+            m.put("lists_out_eps", Math.round(p.outputEps()));
+            m.put("handled_eps", Math.round(p.handledEps()));
+            m.put("drain_after_last_send_s", round(p.drainAfterSendS(), 2));
+            m.put("censored", p.censored());
+            lat.add(m);
+        }
+        Map<String, Object> la = new LinkedHashMap<>();
+        la.put("definition", "producer send() of a triggering event → its list at the read_committed consumer, same JVM clock;"
+                + " each rate offered for rate_seconds, then its lists awaited; handled_eps = the phase's events / (first send → its last list)");
+        la.put("rate_seconds", rateSeconds);
+        la.put("phases", lat);
+        j.put("latency", la);
+
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("ceiling_eps", Math.round(ceiling));
+        summary.put("hyperrec_eps", Math.round(hyper));
+        summary.put("ratio", round(ratio, 5));
+        summary.put("p99_ms_at_20k", round(p99At20k, 1));
+        summary.put("target_ratio", 0.5);
+        summary.put("target_p99_ms_at_20k", 200);
+        summary.put("ratio_met", ratio >= 0.5);
+        summary.put("p99_met", p99At20k <= 200 && at20k != null && !at20k.censored());
+        j.put("summary", summary);
+
+        Files.createDirectories(out);
+        String name = "pipeline-" + app.backendName();
+        Files.writeString(out.resolve(name + ".json"), json(j, 0) + "\n");
+        plot(out.resolve(name + ".png"), best, app, ceiling, hyper);
+        log("wrote %s and %s", out.resolve(name + ".json"), out.resolve(name + ".png"));
+        return String.format(Locale.ROOT, "pipeline: ceiling_eps=%.0f hyperrec_eps=%.0f ratio=%.4f p99_ms_at_20k=%.1f backend=%s",
+                ceiling, hyper, ratio, p99At20k, app.backendName());
+    }
+
+    private static int distinctUsers(Input in, int from, int to) {
+        Set<byte[]> s = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (int i = from; i < to; i++) {
+            s.add(in.keys()[i]);
+        }
+        return s.size();
+    }
+
+    private static Map<String, Object> drainJson(Drain d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("eps", Math.round(d.eps()));
+        m.put("eps_incl_startup", Math.round(d.epsInclStartup()));
+        m.put("startup_s", round(d.startupSeconds(), 3));
+        m.put("drain_s", round(d.seconds(), 3));
+        m.put("outputs", d.outputs());
+        m.put("duplicates", d.duplicates());
+        double wall = (d.doneNs() - d.startNs()) / 1e9;
+        m.put("jvm_cpu_s", round(d.jvmCpuS(), 2));
+        m.put("broker_cpu_s", round(d.brokerCpuS(), 2));
+        m.put("stream_thread_cpu_s", round(d.streamThreadCpuS(), 2));
+        m.put("jvm_threads_cpu_s", new LinkedHashMap<String, Object>(d.jvmThreadsCpuS()));
+        m.put("cpu_note", "CPU seconds from start() to the last output (" + round(wall, 2) + " s of wall time, startup included);"
+                + " jvm = app + harness producer/consumer");
+        return m;
+    }
+
+    private void plot(Path file, Drain ceiling, AppRun app, double ceilingEps, double hyperEps) throws IOException {
+        XYChart drains = new XYChartBuilder().width(700).height(500).title(String.format(Locale.ROOT,
+                "Backlog drain: passthrough %.0f/s, hyperrec %.0f/s", ceilingEps, hyperEps))
+                .xAxisTitle("seconds since RUNNING").yAxisTitle("fraction of expected outputs (read_committed)").build();
+        addSeries(drains, "passthrough (EOS v2), best run", ceiling.progress());
+        addSeries(drains, "hyperrec (" + app.backendName() + "), lists of triggering events", app.drain().progress());
+        drains.getStyler().setMarkerSize(0).setLegendPosition(Styler.LegendPosition.InsideSE);
+        XYChart lat = new XYChartBuilder().width(700).height(500).title("Event -> list latency vs offered rate")
+                .xAxisTitle("offered events/s").yAxisTitle("ms (log)").build();
+        lat.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true);
+        lat.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        double[] x = app.phases().stream().mapToDouble(Phase::offeredEps).toArray();
+        double[] p50 = app.phases().stream().mapToDouble(p -> finiteOr(p.p50Ms(), 1e7)).toArray();
+        double[] p99 = app.phases().stream().mapToDouble(p -> finiteOr(p.p99Ms(), 1e7)).toArray();
+        if (x.length > 0) {
+            lat.addSeries("p50", x, p50).setMarker(SeriesMarkers.CIRCLE);
+            lat.addSeries("p99", x, p99).setMarker(SeriesMarkers.DIAMOND);
+            lat.addSeries("target p99 at 20K/s (200 ms)", new double[] {20_000}, new double[] {200}).setMarker(SeriesMarkers.CROSS);
+        }
+        BitmapEncoder.saveBitmap(List.of(drains, lat), 1, 2, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private static void addSeries(XYChart chart, String name, List<double[]> points) {
+        if (points.isEmpty()) {
+            return;
+        }
+        chart.addSeries(name, points.stream().mapToDouble(p -> p[0]).toArray(), points.stream().mapToDouble(p -> p[1]).toArray());
+    }
+
+    private static double finiteOr(double v, double otherwise) {
+        return Double.isFinite(v) && v > 0 ? v : otherwise;
+    }
+
+    static double round(double d, int digits) {
+        if (!Double.isFinite(d)) {
+            return d;
+        }
+        double f = Math.pow(10, digits);
+        return Math.round(d * f) / f;
+    }
+
+    /** A minimal JSON writer: maps (insertion order), lists, strings, numbers (NaN/inf as null), booleans. */
+    static String json(Object v, int indent) {
+        StringBuilder sb = new StringBuilder();
+        writeJson(sb, v, indent);
+        return sb.toString();
+    }
+
+    private static void writeJson(StringBuilder sb, Object v, int indent) {
+        if (v == null) {
+            sb.append("null");
+        } else if (v instanceof String s) {
+            sb.append('"');
+            for (char ch : s.toCharArray()) {
+                switch (ch) {
+                    case '"' -> sb.append("\\\"");
+                    case '\\' -> sb.append("\\\\");
+                    case '\n' -> sb.append("\\n");
+                    default -> {
+                        if (ch < 0x20) {
+                            sb.append(String.format(Locale.ROOT, "\\u%04x", (int) ch));
+                        } else {
+                            sb.append(ch);
+                        }
+                    }
+                }
+            }
+            sb.append('"');
+        } else if (v instanceof Double || v instanceof Float) {
+            double d = ((Number) v).doubleValue();
+            if (!Double.isFinite(d)) {
+                sb.append("null");
+            } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+                sb.append((long) d).append(".0");
+            } else {
+                sb.append(d);
+            }
+        } else if (v instanceof Number || v instanceof Boolean) {
+            sb.append(v);
+        } else if (v instanceof Map<?, ?> m) {
+            String pad = "  ".repeat(indent + 1);
+            sb.append("{");
+            int i = 0;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                sb.append(i++ == 0 ? "\n" : ",\n").append(pad);
+                writeJson(sb, String.valueOf(e.getKey()), indent + 1);
+                sb.append(": ");
+                writeJson(sb, e.getValue(), indent + 1);
+            }
+            sb.append(m.isEmpty() ? "}" : "\n" + "  ".repeat(indent) + "}");
+        } else if (v instanceof List<?> l) {
+            boolean flat = l.stream().allMatch(x -> x instanceof Number);
+            if (flat) {
+                sb.append('[');
+                for (int i = 0; i < l.size(); i++) {
+                    if (i > 0) {
+                        sb.append(", ");
+                    }
+                    writeJson(sb, l.get(i), indent + 1);
+                }
+                sb.append(']');
+                return;
+            }
+            String pad = "  ".repeat(indent + 1);
+            sb.append("[");
+            for (int i = 0; i < l.size(); i++) {
+                sb.append(i == 0 ? "\n" : ",\n").append(pad);
+                writeJson(sb, l.get(i), indent + 1);
+            }
+            sb.append(l.isEmpty() ? "]" : "\n" + "  ".repeat(indent) + "]");
+        } else {
+            writeJson(sb, String.valueOf(v), indent);
+        }
+    }
+
+    private static void log(String format, Object... args) {
+        System.out.println("pipeline-bench: " + String.format(Locale.ROOT, format, args));
+    }
+}

@@ -1,0 +1,89 @@
+package dev.hyperrec.topology.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.hyperrec.avro.Reason;
+import dev.hyperrec.avro.RecommendedItem;
+import dev.hyperrec.avro.Recommendations;
+import dev.hyperrec.schemas.AvroSerdes;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serializer;
+import org.junit.jupiter.api.Test;
+
+/** The pipeline benchmark's pure parts: reading list ids off the wire, percentiles, rates, its JSON. */
+class PipelineBenchTest {
+    private static final Serializer<Recommendations> SERIALIZER = AvroSerdes.forClass(Recommendations.class,
+            Map.of("schema.registry.url", "mock://pipeline-bench-test"), false).serializer();
+
+    private static byte[] list(String user, String id) {
+        Recommendations r = Recommendations.newBuilder().setUserId(user).setRecommendationId(id).setRequestId(null)
+                .setItems(List.of(RecommendedItem.newBuilder().setItemId("item-1").setScore(0.5f).setRank(1)
+                        .setReason(Reason.PERSONAL).build()))
+                .setGeneratedAt(Instant.parse("2026-01-01T00:00:01Z")).setSourceEventTime(Instant.parse("2026-01-01T00:00:00Z"))
+                .setModelVersion("test").build();
+        return SERIALIZER.serialize("bench.recommendations", r);
+    }
+
+    @Test
+    void readsTheEventIndexOfAListFromItsWireFormat() {
+        assertThat(PipelineBench.listEventIndex(list("user-7", "evt:pb-0"))).isZero();
+        assertThat(PipelineBench.listEventIndex(list("user-7", "evt:pb-123456789"))).isEqualTo(123_456_789L);
+        // a userId of 200 characters: its length takes a two-byte varint
+        assertThat(PipelineBench.listEventIndex(list("u".repeat(200), "evt:pb-42"))).isEqualTo(42L);
+    }
+
+    @Test
+    void anythingElseIsNotAnEventIndex() {
+        assertThat(PipelineBench.listEventIndex(list("user-7", "req:pb-5"))).isEqualTo(-1);
+        assertThat(PipelineBench.listEventIndex(list("user-7", "evt:other-5"))).isEqualTo(-1);
+        assertThat(PipelineBench.listEventIndex(list("user-7", "evt:pb-"))).isEqualTo(-1);
+        assertThat(PipelineBench.listEventIndex(list("user-7", "evt:pb-12x"))).isEqualTo(-1);
+        byte[] ok = list("user-7", "evt:pb-99");
+        assertThat(PipelineBench.listEventIndex(Arrays.copyOf(ok, 14))).isEqualTo(-1);
+        byte[] notWire = ok.clone();
+        notWire[0] = 1;
+        assertThat(PipelineBench.listEventIndex(notWire)).isEqualTo(-1);
+        assertThat(PipelineBench.listEventIndex(null)).isEqualTo(-1);
+        assertThat(PipelineBench.listEventIndex(new byte[3])).isEqualTo(-1);
+    }
+
+    @Test
+    void percentilesAreNearestRankAndMissingListsAreInfinite() {
+        long[] ns = new long[100];
+        for (int i = 0; i < 100; i++) {
+            ns[i] = (i + 1) * 1_000_000L; // 1..100 ms
+        }
+        assertThat(PipelineBench.percentileMs(ns, 0.50)).isEqualTo(50.0);
+        assertThat(PipelineBench.percentileMs(ns, 0.99)).isEqualTo(99.0);
+        assertThat(PipelineBench.percentileMs(ns, 1.0)).isEqualTo(100.0);
+        ns[98] = Long.MAX_VALUE;
+        ns[99] = Long.MAX_VALUE;
+        assertThat(PipelineBench.percentileMs(ns, 0.99)).isInfinite();
+        assertThat(PipelineBench.percentileMs(ns, 0.50)).isEqualTo(50.0);
+        assertThat(PipelineBench.percentileMs(new long[0], 0.5)).isNaN();
+    }
+
+    @Test
+    void throughputIsEventsPerSecondOfTheInterval() {
+        assertThat(PipelineBench.throughput(50_000, 1_000_000_000L, 3_500_000_000L)).isCloseTo(20_000, within(1e-9));
+        assertThat(PipelineBench.throughput(10, 5, 5)).isNaN();
+    }
+
+    @Test
+    void writesJsonWithNonFiniteNumbersAsNull() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("eps", 1234L);
+        m.put("ratio", 0.25);
+        m.put("p99", Double.POSITIVE_INFINITY);
+        m.put("name", "a \"b\"");
+        m.put("xs", List.of(1, 2));
+        m.put("none", List.of());
+        assertThat(PipelineBench.json(m, 0)).isEqualTo("{\n  \"eps\": 1234,\n  \"ratio\": 0.25,\n  \"p99\": null,\n"
+                + "  \"name\": \"a \\\"b\\\"\",\n  \"xs\": [1, 2],\n  \"none\": []\n}");
+    }
+}
