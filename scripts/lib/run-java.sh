@@ -37,7 +37,8 @@ run_java() {
   if [ $frozen_mode -eq 1 ]; then
     local frozen
     frozen=$(mktemp -d)
-    trap 'rm -rf "$frozen"' EXIT
+    # expanded now: the EXIT trap runs after this function's locals are gone (set -u would fail there)
+    trap "rm -rf -- $(printf '%q' "$frozen")" EXIT
     cp -r "$classes" "$frozen/classes"
     classes="$frozen/classes"
     local jars="" jar
