@@ -32,8 +32,6 @@ final class DeviceUserRows implements UserTable.DeviceTier {
     private DeviceBuffer dStage;
     private DeviceBuffer dIdx;
     private int[] list = new int[0];
-    private long rowsPromoted;
-    private long rowsPulled;
     private boolean detached;
 
     DeviceUserRows(CudaEmbeddingUpdater op, int dim) {
@@ -45,18 +43,6 @@ final class DeviceUserRows implements UserTable.DeviceTier {
 
     DeviceBuffer rows() {
         return rows;
-    }
-
-    long capacity() {
-        return capacity;
-    }
-
-    long rowsPromoted() {
-        return rowsPromoted;
-    }
-
-    long rowsPulled() {
-        return rowsPulled;
     }
 
     long deviceBytes() {
@@ -98,7 +84,6 @@ final class DeviceUserRows implements UserTable.DeviceTier {
                     "rows " + m + ", dim " + dim, rows, dim, dIdx, dStage, m);
             op.stream.synchronize("rows_scatter of " + m + " rows");  // the pinned slab is reused
         }
-        rowsPromoted += n;
         table.clearHostNewer();
     }
 
@@ -123,7 +108,6 @@ final class DeviceUserRows implements UserTable.DeviceTier {
                 fb.get(j * dim, table.hostPage(r), table.offset(r), dim);
             }
         }
-        rowsPulled += n;
     }
 
     @Override
