@@ -22,6 +22,12 @@ public interface OperatorBackend extends AutoCloseable {
 
     ThompsonSampler newThompsonSampler(long seed);
 
+    /** A 2-hop graph signal over the user–item graph ({@link GraphSignal}). */
+    GraphSignal newGraphSignal();
+
+    /** A multi-head attention reranker ({@link AttentionReranker}). */
+    AttentionReranker newAttentionReranker();
+
     @Override
     void close();
 }

@@ -41,6 +41,16 @@ class BackendsTest {
         }
 
         @Override
+        public GraphSignal newGraphSignal() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public AttentionReranker newAttentionReranker() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public void close() {
             closed = true;
         }

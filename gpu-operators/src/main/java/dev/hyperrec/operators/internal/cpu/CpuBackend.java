@@ -1,8 +1,10 @@
 package dev.hyperrec.operators.internal.cpu;
 
+import dev.hyperrec.operators.AttentionReranker;
 import dev.hyperrec.operators.CountMinConfig;
 import dev.hyperrec.operators.EmbeddingUpdateConfig;
 import dev.hyperrec.operators.EmbeddingUpdater;
+import dev.hyperrec.operators.GraphSignal;
 import dev.hyperrec.operators.OperatorBackend;
 import dev.hyperrec.operators.PopularitySketch;
 import dev.hyperrec.operators.Scorer;
@@ -53,6 +55,18 @@ public final class CpuBackend implements OperatorBackend {
     public ThompsonSampler newThompsonSampler(long seed) {
         owner.checkOpen();
         return owner.register(new CpuThompsonSampler(owner, seed));
+    }
+
+    @Override
+    public GraphSignal newGraphSignal() {
+        owner.checkOpen();
+        return owner.register(new CpuGraphSignal(owner));
+    }
+
+    @Override
+    public AttentionReranker newAttentionReranker() {
+        owner.checkOpen();
+        return owner.register(new CpuAttentionReranker(owner));
     }
 
     /** Whether {@link #close()} has been called. */

@@ -1,8 +1,10 @@
 package dev.hyperrec.operators.internal.cuda;
 
+import dev.hyperrec.operators.AttentionReranker;
 import dev.hyperrec.operators.CountMinConfig;
 import dev.hyperrec.operators.EmbeddingUpdateConfig;
 import dev.hyperrec.operators.EmbeddingUpdater;
+import dev.hyperrec.operators.GraphSignal;
 import dev.hyperrec.operators.OperatorBackend;
 import dev.hyperrec.operators.OperatorException;
 import dev.hyperrec.operators.PopularitySketch;
@@ -30,6 +32,7 @@ public final class CudaBackend implements OperatorBackend {
     static final String SKETCH = "hyperrec_sketch";
     static final String UPDATE = "hyperrec_update";
     static final String THOMPSON = "hyperrec_thompson";
+    static final String RERANK = "hyperrec_rerank";
 
     private final ResourceOwner owner = new ResourceOwner("cuda backend");
     private final CudaContext context;
@@ -37,6 +40,7 @@ public final class CudaBackend implements OperatorBackend {
     private final CudaModule sketch;
     private final CudaModule update;
     private final CudaModule thompson;
+    private final CudaModule rerank;
     private final ScorePrecision defaultPrecision;
     private final AtomicInteger injectedFaults = new AtomicInteger();
 
@@ -52,6 +56,7 @@ public final class CudaBackend implements OperatorBackend {
         sketch = owner.register(new CudaModule(SKETCH));
         update = owner.register(new CudaModule(UPDATE));
         thompson = owner.register(new CudaModule(THOMPSON));
+        rerank = owner.register(new CudaModule(RERANK));
     }
 
     public CudaBackend() {
@@ -121,6 +126,18 @@ public final class CudaBackend implements OperatorBackend {
         return owner.register(new CudaThompsonSampler(this, seed));
     }
 
+    @Override
+    public GraphSignal newGraphSignal() {
+        owner.checkOpen();
+        return owner.register(new CudaGraphSignal(this));
+    }
+
+    @Override
+    public AttentionReranker newAttentionReranker() {
+        owner.checkOpen();
+        return owner.register(new CudaAttentionReranker(this));
+    }
+
     /**
      * Test seam: the next {@code launches} kernel launches of this backend's operators fail with
      * {@code CUDA_ERROR_LAUNCH_FAILED} before reaching the driver (so the device stays healthy), to
@@ -154,6 +171,10 @@ public final class CudaBackend implements OperatorBackend {
 
     CudaModule thompsonModule() {
         return thompson;
+    }
+
+    CudaModule rerankModule() {
+        return rerank;
     }
 
     void release(CudaOperator op) {

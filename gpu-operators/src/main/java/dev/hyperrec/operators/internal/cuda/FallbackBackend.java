@@ -1,8 +1,11 @@
 package dev.hyperrec.operators.internal.cuda;
 
+import dev.hyperrec.operators.AttentionReranker;
+import dev.hyperrec.operators.AttentionWeights;
 import dev.hyperrec.operators.CountMinConfig;
 import dev.hyperrec.operators.EmbeddingUpdateConfig;
 import dev.hyperrec.operators.EmbeddingUpdater;
+import dev.hyperrec.operators.GraphSignal;
 import dev.hyperrec.operators.HeavyHitter;
 import dev.hyperrec.operators.ItemCatalog;
 import dev.hyperrec.operators.OperatorBackend;
@@ -103,6 +106,18 @@ public final class FallbackBackend implements OperatorBackend {
     public ThompsonSampler newThompsonSampler(long seed) {
         checkOpen();
         return new Sampler(primary.newThompsonSampler(seed), seed);
+    }
+
+    @Override
+    public GraphSignal newGraphSignal() {
+        checkOpen();
+        return new Graph(primary.newGraphSignal());
+    }
+
+    @Override
+    public AttentionReranker newAttentionReranker() {
+        checkOpen();
+        return new Reranker(primary.newAttentionReranker());
     }
 
     @Override
@@ -283,6 +298,117 @@ public final class FallbackBackend implements OperatorBackend {
                 }
             }
             host.sample(streamKey, itemKeys, alpha, beta, n, out);
+        }
+
+        @Override
+        public void close() {
+            closeBoth(device, host);
+        }
+    }
+
+    /**
+     * The graph signal keeps its edge log (8 bytes an edge); after a fault the CPU operator gets every
+     * edge and a rebuild from the catalog's current embeddings.
+     */
+    private final class Graph implements GraphSignal {
+        private final GraphSignal device;
+        private GraphSignal host;
+        private int[] logUsers = new int[1024];
+        private int[] logItems = new int[1024];
+        private int logged;
+
+        Graph(GraphSignal device) {
+            this.device = device;
+        }
+
+        private void failOver(ItemCatalog catalog, CudaException e) {
+            degraded("graph signal", e);
+            host = cpu.newGraphSignal();
+            for (int i = 0; i < logged; i++) {
+                host.addEdge(catalog, logUsers[i], logItems[i]);
+            }
+            host.rebuild(catalog);
+            logUsers = null;
+            logItems = null;
+        }
+
+        @Override
+        public void addEdge(ItemCatalog catalog, int user, int item) {
+            if (host == null) {
+                try {
+                    device.addEdge(catalog, user, item);
+                    if (logged == logUsers.length) {
+                        logUsers = Arrays.copyOf(logUsers, 2 * logged);
+                        logItems = Arrays.copyOf(logItems, 2 * logged);
+                    }
+                    logUsers[logged] = user;
+                    logItems[logged++] = item;
+                    return;
+                } catch (CudaException e) {
+                    failOver(catalog, e);
+                }
+            }
+            host.addEdge(catalog, user, item);
+        }
+
+        @Override
+        public void rebuild(ItemCatalog catalog) {
+            if (host == null) {
+                try {
+                    device.rebuild(catalog);
+                    return;
+                } catch (CudaException e) {
+                    failOver(catalog, e);
+                }
+            }
+            host.rebuild(catalog);
+        }
+
+        @Override
+        public void score(ItemCatalog catalog, int user, int[] items, int n, float[] out) {
+            if (host == null) {
+                try {
+                    device.score(catalog, user, items, n, out);
+                    return;
+                } catch (CudaException e) {
+                    failOver(catalog, e);
+                }
+            }
+            host.score(catalog, user, items, n, out);
+        }
+
+        @Override
+        public long edges() {
+            return host == null ? device.edges() : host.edges();
+        }
+
+        @Override
+        public void close() {
+            closeBoth(device, host);
+        }
+    }
+
+    private final class Reranker implements AttentionReranker {
+        private final AttentionReranker device;
+        private AttentionReranker host;
+
+        Reranker(AttentionReranker device) {
+            this.device = device;
+        }
+
+        @Override
+        public void score(AttentionWeights weights, ItemCatalog catalog, float[] query, float[] context, int[] items, int n,
+                float[] scores, float[] attention) {
+            if (host == null) {
+                try {
+                    device.score(weights, catalog, query, context, items, n, scores, attention);
+                    return;
+                } catch (CudaException e) {
+                    degraded("attention reranker", e);
+                    host = cpu.newAttentionReranker();
+                }
+            }
+            host.score(weights, catalog, query, context, items, n, scores, attention);
         }
 
         @Override

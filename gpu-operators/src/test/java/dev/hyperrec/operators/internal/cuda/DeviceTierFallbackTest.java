@@ -117,6 +117,16 @@ class DeviceTierFallbackTest {
         }
 
         @Override
+        public dev.hyperrec.operators.GraphSignal newGraphSignal() {
+            return inner.newGraphSignal();
+        }
+
+        @Override
+        public dev.hyperrec.operators.AttentionReranker newAttentionReranker() {
+            return inner.newAttentionReranker();
+        }
+
+        @Override
         public void close() {
             inner.close();
         }

@@ -3,9 +3,11 @@ package dev.hyperrec.operators.internal.cuda;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hyperrec.operators.AttentionReranker;
 import dev.hyperrec.operators.CountMinConfig;
 import dev.hyperrec.operators.EmbeddingUpdateConfig;
 import dev.hyperrec.operators.EmbeddingUpdater;
+import dev.hyperrec.operators.GraphSignal;
 import dev.hyperrec.operators.HeavyHitter;
 import dev.hyperrec.operators.ItemCatalog;
 import dev.hyperrec.operators.OperatorBackend;
@@ -140,6 +142,44 @@ class FallbackBackendTest {
         }
 
         @Override
+        public GraphSignal newGraphSignal() {
+            GraphSignal g = inner.newGraphSignal();
+            return new GraphSignal() {
+                @Override
+                public void addEdge(ItemCatalog catalog, int user, int item) {
+                    fault();
+                    g.addEdge(catalog, user, item);
+                }
+
+                @Override
+                public void rebuild(ItemCatalog catalog) {
+                    fault();
+                    g.rebuild(catalog);
+                }
+
+                @Override
+                public void score(ItemCatalog catalog, int user, int[] items, int n, float[] out) {
+                    fault();
+                    g.score(catalog, user, items, n, out);
+                }
+
+                @Override
+                public long edges() {
+                    return g.edges();
+                }
+            };
+        }
+
+        @Override
+        public AttentionReranker newAttentionReranker() {
+            AttentionReranker r = inner.newAttentionReranker();
+            return (weights, catalog, query, context, items, n, scores, attention) -> {
+                fault();
+                r.score(weights, catalog, query, context, items, n, scores, attention);
+            };
+        }
+
+        @Override
         public void close() {
             inner.close();
         }
@@ -252,6 +292,46 @@ class FallbackBackendTest {
             ts.sample(5, new long[] {1, 2, 3}, new double[] {2, 3, 4}, new double[] {5, 6, 7}, 3, x);
             rs.sample(5, new long[] {1, 2, 3}, new double[] {2, 3, 4}, new double[] {5, 6, 7}, 3, y);
             assertThat(x).containsExactly(y);
+            assertThat(backend.fallbacks()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void graphSignalResumesOnCpuFromItsEdgeLogAndRerankerSwitches() {
+        SplittableRandom rnd = new SplittableRandom(6);
+        ItemCatalog items = TestData.randomCatalog(rnd, 50, 8, 0);
+        FaultyBackend device = new FaultyBackend();
+        try (CpuBackend ref = new CpuBackend(); GraphSignal r = ref.newGraphSignal();
+             AttentionReranker rr = ref.newAttentionReranker();
+             FallbackBackend backend = new FallbackBackend(device, new CpuBackend());
+             GraphSignal g = backend.newGraphSignal(); AttentionReranker ar = backend.newAttentionReranker()) {
+            for (int e = 0; e < 300; e++) {
+                int u = rnd.nextInt(10);
+                int i = rnd.nextInt(50);
+                if (e == 150) {
+                    device.armed = 1; // this edge fails on the device and lands on the rebuilt CPU operator
+                }
+                g.addEdge(items, u, i);
+                r.addEdge(items, u, i);
+            }
+            int[] cand = java.util.stream.IntStream.range(0, 50).toArray();
+            float[] got = new float[50];
+            float[] want = new float[50];
+            g.score(items, 3, cand, 50, got);
+            r.score(items, 3, cand, 50, want);
+            for (int j = 0; j < 50; j++) {
+                assertThat(got[j]).isCloseTo(want[j], org.assertj.core.api.Assertions.within(1e-5f));
+            }
+            assertThat(g.edges()).isEqualTo(r.edges());
+            dev.hyperrec.operators.AttentionWeights w = dev.hyperrec.operators.AttentionWeights.identity("v", 2, 8, 1);
+            float[] s1 = new float[5];
+            float[] s2 = new float[5];
+            float[] a = new float[10];
+            float[] user = TestData.randomUnit(rnd, 8);
+            device.armed = 1;
+            ar.score(w, items, user, new float[1], new int[] {1, 2, 3, 4, 5}, 5, s1, a);
+            rr.score(w, items, user, new float[1], new int[] {1, 2, 3, 4, 5}, 5, s2, a);
+            assertThat(s1).containsExactly(s2);
             assertThat(backend.fallbacks()).isEqualTo(2);
         }
     }
