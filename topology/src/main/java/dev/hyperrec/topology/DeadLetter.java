@@ -17,7 +17,9 @@ public enum DeadLetter {
     UNKNOWN_ITEM,
     DIMENSION_MISMATCH,
     TIMESTAMP_OUT_OF_RANGE,
-    PROCESSING_ERROR;
+    PROCESSING_ERROR,
+    /** A record on {@code item-cooccurrence} that does not decode (key length, version, lengths, counts). */
+    MALFORMED_COOCCURRENCE;
 
     /** Header: the reason, one of this enum's names. */
     public static final String HEADER_REASON = "hyperrec.dlq.reason";

@@ -53,6 +53,14 @@ public final class HyperrecConfig {
     public static final String RANK_WEIGHT_SIMILAR = "hyperrec.rank.weight.similar";
     public static final String RECS_NEIGHBOURS_PER_ITEM = "hyperrec.recs.neighbours.per.item";
     public static final String RECENT_DECAY = "hyperrec.recent.decay";
+    /** Whether the streaming item-to-item model runs and every task ranks with it (docs/architecture.md). */
+    public static final String NEIGHBOURS_ENABLED = "hyperrec.neighbours.enabled";
+    /** Neighbours published per item (the list's length). */
+    public static final String NEIGHBOURS_MAX = "hyperrec.neighbours.max";
+    /** Co-occurrence window: a positive event co-occurs with the user's last this many positive items. */
+    public static final String NEIGHBOURS_WINDOW = "hyperrec.neighbours.window";
+    /** How often (wall clock) each changed item's list is published, at most once per interval. */
+    public static final String NEIGHBOURS_PUBLISH_INTERVAL_MS = "hyperrec.neighbours.publish.interval.ms";
     public static final String RANK_WEIGHT_BANDIT = "hyperrec.rank.weight.bandit";
     public static final String RANK_WEIGHT_POPULARITY = "hyperrec.rank.weight.popularity";
     public static final String SKETCH_EPSILON = "hyperrec.sketch.epsilon";
@@ -115,12 +123,16 @@ public final class HyperrecConfig {
         d.put(RECS_ON_INTERACTIONS, "true");
         d.put(RECS_POPULAR_CANDIDATES, "20");
         d.put(RECS_SIMILAR_PER_ITEM, "10");
-        d.put(RANK_WEIGHT_PERSONAL, "1.0");
+        d.put(RANK_WEIGHT_PERSONAL, "0.2");
         d.put(RANK_WEIGHT_SIMILAR, "1.0");
         d.put(RECS_NEIGHBOURS_PER_ITEM, "20");
         d.put(RECENT_DECAY, "0.8");
-        d.put(RANK_WEIGHT_BANDIT, "0.15");
-        d.put(RANK_WEIGHT_POPULARITY, "0.25");
+        d.put(NEIGHBOURS_ENABLED, "true");
+        d.put(NEIGHBOURS_MAX, "50");
+        d.put(NEIGHBOURS_WINDOW, "50");
+        d.put(NEIGHBOURS_PUBLISH_INTERVAL_MS, "1000");
+        d.put(RANK_WEIGHT_BANDIT, "0.02");
+        d.put(RANK_WEIGHT_POPULARITY, "0.5");
         d.put(SKETCH_EPSILON, "0.002");
         d.put(SKETCH_DELTA, "0.01");
         d.put(SKETCH_HALF_LIFE_MS, Long.toString(365L * 24 * 3600 * 1000));
@@ -294,6 +306,11 @@ public final class HyperrecConfig {
         return BackendKind.parse(values.get(BACKEND).toLowerCase(Locale.ROOT));
     }
 
+    /** {@link #NEIGHBOURS_ENABLED}. */
+    public boolean neighboursEnabled() {
+        return Boolean.parseBoolean(values.get(NEIGHBOURS_ENABLED).trim());
+    }
+
     public int dim() {
         return getInt(EMBEDDING_DIM);
     }
@@ -339,10 +356,15 @@ public final class HyperrecConfig {
                 RANK_WEIGHT_SIMILAR, RANK_WEIGHT_BANDIT, RANK_WEIGHT_POPULARITY, RATING_NEUTRAL, RATING_MAX}) {
             getDouble(k);
         }
-        String oi = values.get(RECS_ON_INTERACTIONS).trim();
-        if (!oi.equalsIgnoreCase("true") && !oi.equalsIgnoreCase("false")) {
-            throw new IllegalArgumentException(RECS_ON_INTERACTIONS + " must be true or false, was '" + oi + "'");
+        for (String k : new String[] {RECS_ON_INTERACTIONS, NEIGHBOURS_ENABLED}) {
+            String b = values.get(k).trim();
+            if (!b.equalsIgnoreCase("true") && !b.equalsIgnoreCase("false")) {
+                throw new IllegalArgumentException(k + " must be true or false, was '" + b + "'");
+            }
         }
+        range(NEIGHBOURS_MAX, 1, 1024);
+        range(NEIGHBOURS_WINDOW, 1, 1024);
+        range(NEIGHBOURS_PUBLISH_INTERVAL_MS, 1, 3_600_000);
         embeddingUpdate();
         countMin();
         popularCache();

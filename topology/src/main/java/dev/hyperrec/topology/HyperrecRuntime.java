@@ -6,6 +6,7 @@ import dev.hyperrec.operators.OperatorBackend;
 import dev.hyperrec.schemas.AvroSerdes;
 import dev.hyperrec.operators.internal.cuda.FallbackBackend;
 import dev.hyperrec.schemas.registry.SchemaRegistryClient;
+import dev.hyperrec.topology.engine.NeighbourTable;
 import dev.hyperrec.topology.metrics.PipelineMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
@@ -14,13 +15,15 @@ import org.apache.kafka.common.serialization.Serde;
 
 /**
  * What one {@link org.apache.kafka.streams.KafkaStreams} instance shares between its threads: the
- * operator backend (one device), the item catalog mirrored from the global catalog store, and the
- * Serde factory. Owns the backend; {@link #close()} after the Streams instance is closed.
+ * operator backend (one device), the item catalog mirrored from the global catalog store, the
+ * item-to-item model's lists mirrored from the global {@code item-neighbours} store, and the Serde
+ * factory. Owns the backend; {@link #close()} after the Streams instance is closed.
  */
 public final class HyperrecRuntime implements AutoCloseable {
     private final HyperrecConfig config;
     private final OperatorBackend backend;
     private final ItemCatalog catalog;
+    private final NeighbourTable neighbours = new NeighbourTable();
     private final SerdeFactory serdes;
     private final java.util.concurrent.atomic.AtomicLong threadFailures = new java.util.concurrent.atomic.AtomicLong();
     private final PipelineMetrics metrics;
@@ -41,6 +44,7 @@ public final class HyperrecRuntime implements AutoCloseable {
         this.catalog = new ItemCatalog(config.dim(), config.getInt(HyperrecConfig.CATALOG_INITIAL_CAPACITY));
         metrics.bindBackend(backend, config.backend().id(), HyperrecRuntime::fallbacks);
         metrics.bindThreadFailures(this, HyperrecRuntime::threadFailures);
+        metrics.bindNeighbours(neighbours);
     }
 
     /** CPU fallbacks of a CUDA backend ({@link FallbackBackend}); 0 for any other backend. */
@@ -91,6 +95,11 @@ public final class HyperrecRuntime implements AutoCloseable {
 
     public ItemCatalog catalog() {
         return catalog;
+    }
+
+    /** The published neighbour lists (empty while {@code hyperrec.neighbours.enabled} is false). */
+    public NeighbourTable neighbours() {
+        return neighbours;
     }
 
     public SerdeFactory serdes() {

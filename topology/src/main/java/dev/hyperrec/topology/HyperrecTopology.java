@@ -3,6 +3,8 @@ package dev.hyperrec.topology;
 import dev.hyperrec.avro.Recommendations;
 import dev.hyperrec.topology.internal.BatchingProcessor;
 import dev.hyperrec.topology.internal.CatalogProcessor;
+import dev.hyperrec.topology.internal.NeighbourAggregator;
+import dev.hyperrec.topology.internal.NeighbourListProcessor;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -16,15 +18,25 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * catalog ──► catalog-processor ──► catalog-store (global) ──► ItemCatalog (shared, on the device)
+ * item-neighbours ──► neighbours-processor ──► item-neighbours-store (global) ──► NeighbourTable (shared)
+ *
  * interactions ─────────┐
  * recommendation-requests ─┴► batching-processor ──► recommendations
- *                               │  (stores: user-vectors, id-dictionary, seen-sets,
- *                               │   bandit-params, sketch-state, batch-buffer)
- *                               └──────────────► interactions-dlq
+ *                               │  (stores: user-vectors, id-dictionary, seen-sets, bandit-params,
+ *                               │   sketch-state, sketch-counters, batch-buffer, cooccurrence-windows;
+ *                               │   ranks with the NeighbourTable)
+ *                               ├──────────────► interactions-dlq
+ *                               └──────────────► item-cooccurrence (key = item)
+ *
+ * item-cooccurrence ──► neighbour-aggregator ──► item-neighbours (compacted, once per item per interval)
+ *                         │  (stores: cooccurrence-counts, neighbours-changed)
+ *                         └──────────────► interactions-dlq
  * </pre>
  *
- * Sources read raw bytes so that every decoding failure is handled by the processor (dead-letter
- * topic with the reason) instead of a deserialization handler that could only log it.
+ * The item-to-item part (the last three lines and the neighbours global store) is built only while
+ * {@code hyperrec.neighbours.enabled} is true. Sources read raw bytes so that every decoding failure
+ * is handled by the processor (dead-letter topic with the reason) instead of a deserialization
+ * handler that could only log it.
  */
 public final class HyperrecTopology {
     private HyperrecTopology() {
@@ -63,6 +75,36 @@ public final class HyperrecTopology {
                 runtime.serdes().serde(Recommendations.class, false).serializer(), NodeNames.BATCHING_PROCESSOR);
         t.addSink(NodeNames.DLQ_SINK, config.topic(Topics.INTERACTIONS_DLQ), new ByteArraySerializer(), new ByteArraySerializer(),
                 NodeNames.BATCHING_PROCESSOR);
+        if (config.neighboursEnabled()) {
+            addItemNeighbours(t, runtime);
+        }
         return t;
+    }
+
+    /** The streaming item-to-item model: co-occurrence windows, the item-keyed aggregation and the global lists. */
+    private static void addItemNeighbours(Topology t, HyperrecRuntime runtime) {
+        HyperrecConfig config = runtime.config();
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.COOCCURRENCE_WINDOWS),
+                Serdes.String(), Serdes.ByteArray()), NodeNames.BATCHING_PROCESSOR);
+        t.addSink(NodeNames.COOCCURRENCE_SINK, config.topic(Topics.ITEM_COOCCURRENCE), new ByteArraySerializer(),
+                new ByteArraySerializer(), NodeNames.BATCHING_PROCESSOR);
+
+        t.addSource(NodeNames.COOCCURRENCE_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                config.topic(Topics.ITEM_COOCCURRENCE));
+        t.addProcessor(NodeNames.NEIGHBOUR_AGGREGATOR, () -> new NeighbourAggregator(runtime), NodeNames.COOCCURRENCE_SOURCE);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.COOCCURRENCE_COUNTS),
+                Serdes.Bytes(), Serdes.Long()), NodeNames.NEIGHBOUR_AGGREGATOR);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.NEIGHBOURS_CHANGED),
+                Serdes.Bytes(), Serdes.Long()), NodeNames.NEIGHBOUR_AGGREGATOR);
+        t.addSink(NodeNames.NEIGHBOURS_SINK, config.topic(Topics.ITEM_NEIGHBOURS), new ByteArraySerializer(),
+                new ByteArraySerializer(), NodeNames.NEIGHBOUR_AGGREGATOR);
+        t.addSink(NodeNames.COOCCURRENCE_DLQ_SINK, config.topic(Topics.INTERACTIONS_DLQ), new ByteArraySerializer(),
+                new ByteArraySerializer(), NodeNames.NEIGHBOUR_AGGREGATOR);
+
+        t.addGlobalStore(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.NEIGHBOURS), Serdes.Bytes(),
+                        Serdes.ByteArray()).withLoggingDisabled(),
+                NodeNames.NEIGHBOURS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                config.topic(Topics.ITEM_NEIGHBOURS), NodeNames.NEIGHBOURS_PROCESSOR, () -> new NeighbourListProcessor(runtime));
     }
 }

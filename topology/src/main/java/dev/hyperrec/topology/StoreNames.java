@@ -18,6 +18,17 @@ public final class StoreNames {
     public static final String SKETCH = "sketch-state";
     /** Accepted events not yet applied (the open batch), so a commit never loses them. */
     public static final String BATCH_BUFFER = "batch-buffer";
+    /** userId → the user's last {@code hyperrec.neighbours.window} positive item keys, oldest first. */
+    public static final String COOCCURRENCE_WINDOWS = "cooccurrence-windows";
+    /**
+     * Per {@code item-cooccurrence} partition: item key (8 bytes) → occurrence count, item key + other
+     * item key (16 bytes) → co-occurrence count.
+     */
+    public static final String COOCCURRENCE_COUNTS = "cooccurrence-counts";
+    /** Per {@code item-cooccurrence} partition: items whose neighbour list is due at the next publication. */
+    public static final String NEIGHBOURS_CHANGED = "neighbours-changed";
+    /** Global store: item key (8 bytes) → the item's published neighbour list. */
+    public static final String NEIGHBOURS = "item-neighbours-store";
 
     private StoreNames() {
     }

@@ -13,7 +13,8 @@ import org.apache.kafka.common.config.TopicConfig;
  * Creates hyperrec's topics with the right partitions and configs (docs/topics.md), leaving
  * existing ones as they are. Interactions, requests and recommendations share one partition count
  * (they are co-partitioned by userId); the catalog has one partition so that every instance sees
- * items in one order.
+ * items in one order. The item-to-item model's topics ({@code item-cooccurrence}, keyed by item, and
+ * the compacted {@code item-neighbours}) get the same partition count.
  */
 public final class TopicSetup {
     /**
@@ -37,6 +38,10 @@ public final class TopicSetup {
         t.add(new NewTopic(prefix + Topics.INTERACTIONS_DLQ, partitions, replication).configs(Map.of(
                 TopicConfig.RETENTION_MS_CONFIG, Long.toString(14L * 24 * 3600 * 1000),
                 TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_MESSAGE_BYTES))));
+        t.add(new NewTopic(prefix + Topics.ITEM_COOCCURRENCE, partitions, replication).configs(Map.of(
+                TopicConfig.RETENTION_MS_CONFIG, Long.toString(7L * 24 * 3600 * 1000))));
+        t.add(new NewTopic(prefix + Topics.ITEM_NEIGHBOURS, partitions, replication).configs(Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         return t;
     }
 
@@ -70,8 +75,9 @@ public final class TopicSetup {
     /**
      * Checks existing topics against {@link #topics}: each exists; the catalog has one partition; the
      * user-keyed topics (interactions, requests, recommendations, DLQ) have {@code partitions}
-     * partitions, so they stay co-partitioned; every partition has {@code replication} replicas;
-     * {@code cleanup.policy} is as created (compact for the catalog and recommendations); and
+     * partitions, so they stay co-partitioned, and so do the item-keyed ones (the co-occurrence counts
+     * are partitioned like {@code item-cooccurrence}); every partition has {@code replication} replicas;
+     * {@code cleanup.policy} is as created (compact for the catalog, recommendations and item-neighbours); and
      * {@code max.message.bytes} is at least what was created. Retention and other settings are the
      * operator's to change.
      *
@@ -106,7 +112,9 @@ public final class TopicSetup {
                 if (d.partitions().size() != t.numPartitions()) {
                     problems.add(t.name() + ": partitions expected " + t.numPartitions() + ", found " + d.partitions().size()
                             + (t.numPartitions() == 1 ? " (every instance must see catalog items in one order)"
-                                    : " (user-keyed topics must be co-partitioned)"));
+                                    : t.name().endsWith(Topics.ITEM_COOCCURRENCE) || t.name().endsWith(Topics.ITEM_NEIGHBOURS)
+                                            ? " (the co-occurrence counts are partitioned like it)"
+                                            : " (user-keyed topics must be co-partitioned)"));
                 }
                 for (var p : d.partitions()) {
                     if (p.replicas().size() != t.replicationFactor()) {

@@ -14,8 +14,13 @@ public final class Topics {
     public static final String RECOMMENDATIONS = "recommendations";
     /** Records that could not be processed, raw, with the reason in headers. */
     public static final String INTERACTIONS_DLQ = "interactions-dlq";
+    /** Co-occurrence increments of the item-to-item model (binary, key = 8-byte item key); app-internal. */
+    public static final String ITEM_COOCCURRENCE = "item-cooccurrence";
+    /** Each item's top neighbours (binary, key = 8-byte item key, compacted); read by every instance. */
+    public static final String ITEM_NEIGHBOURS = "item-neighbours";
 
-    public static final List<String> ALL = List.of(INTERACTIONS, CATALOG, REQUESTS, RECOMMENDATIONS, INTERACTIONS_DLQ);
+    public static final List<String> ALL = List.of(INTERACTIONS, CATALOG, REQUESTS, RECOMMENDATIONS, INTERACTIONS_DLQ,
+            ITEM_COOCCURRENCE, ITEM_NEIGHBOURS);
 
     private Topics() {
     }

@@ -1,10 +1,12 @@
 package dev.hyperrec.topology.eval;
 
+import dev.hyperrec.topology.engine.CoOccurrenceCosine;
 import java.util.Arrays;
 
 /**
  * Windowed item co-occurrence counts learned incrementally, and scoring of a user's candidates by
- * cosine similarity {@code c_ij / sqrt(n_i n_j)} to their most recent items. Deterministic.
+ * cosine similarity {@code c_ij / sqrt(n_i n_j)} ({@link CoOccurrenceCosine#cosine}) to their most recent
+ * items. Deterministic.
  */
 final class CoOccurrence {
     private final int window;
@@ -87,11 +89,10 @@ final class CoOccurrence {
         }
         float[] vals = counts.values(item);
         int n = 0;
-        double ni = itemCount[item];
         for (int s = 0; s < slots.length; s++) {
             if (slots[s] != 0) {
                 int other = slots[s] - 1;
-                score[other] = (float) (vals[s] / Math.sqrt(ni * itemCount[other]));
+                score[other] = CoOccurrenceCosine.cosine((long) vals[s], (long) itemCount[item], (long) itemCount[other]);
                 touched[n++] = other;
             }
         }
@@ -109,7 +110,7 @@ final class CoOccurrence {
         int i = (h ^ (h >>> 16)) & mask;
         while (slots[i] != 0) {
             if (slots[i] == b + 1) {
-                return (float) (counts.values(a)[i] / Math.sqrt(itemCount[a] * itemCount[b]));
+                return CoOccurrenceCosine.cosine((long) counts.values(a)[i], (long) itemCount[a], (long) itemCount[b]);
             }
             i = (i + 1) & mask;
         }

@@ -1,58 +1,94 @@
 package dev.hyperrec.topology.eval;
 
+import dev.hyperrec.avro.InteractionType;
 import dev.hyperrec.operators.ItemKeys;
+import dev.hyperrec.topology.HyperrecConfig;
+import dev.hyperrec.topology.engine.CoOccurrenceCosine;
+import dev.hyperrec.topology.engine.EventWeights;
 import dev.hyperrec.topology.engine.ItemNeighbours;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The engine's item-to-item model in the evaluation: windowed co-occurrence cosine
- * ({@link CoOccurrence}), learned from each event after it was scored — the same knowledge the
- * {@code item-knn} baseline has, served through {@link ItemNeighbours}.
+ * The engine's item-to-item model in the evaluation: the streaming pipeline's model
+ * ({@link CoOccurrenceCosine}: positive events only, the user's last {@code hyperrec.neighbours.window}
+ * positive items, top {@code hyperrec.neighbours.max} neighbours per item, similarity 0 for an item not
+ * on the list) computed exactly in process. It learns each event right after it was scored, so a list
+ * is always up to date; the pipeline's lists lag by the publish interval and a round trip through
+ * Kafka (docs/evaluation.md).
  */
 final class CoOccurrenceNeighbours implements ItemNeighbours {
     private final CoOccurrence co;
+    private final int max;
+    private final EventWeights weights;
     private final Map<Long, Integer> indexOfKey = new HashMap<>();
     private long[] keyOf = new long[0];
-    private int[] order = new int[0];
+    /** Lists computed since the last event was learned (every list changes with it). */
+    private final Map<Long, long[]> listKeys = new HashMap<>();
+    private final Map<Long, float[]> listSimilarity = new HashMap<>();
 
-    CoOccurrenceNeighbours(int window) {
-        this.co = new CoOccurrence(window);
+    CoOccurrenceNeighbours(HyperrecConfig config) {
+        this.co = new CoOccurrence(config.getInt(HyperrecConfig.NEIGHBOURS_WINDOW));
+        this.max = config.getInt(HyperrecConfig.NEIGHBOURS_MAX);
+        this.weights = new EventWeights(config);
     }
 
+    /** Learns a replayed rating when its weight is positive, as the pipeline's co-occurrence emitter does. */
     void learn(Event e) {
+        if (weights.weight(InteractionType.RATING, e.rating()) <= 0f) {
+            return;
+        }
         long key = ItemKeys.hash64(e.itemId());
         if (indexOfKey.putIfAbsent(key, e.item()) == null) {
             if (e.item() >= keyOf.length) {
-                keyOf = java.util.Arrays.copyOf(keyOf, Math.max(e.item() + 1, 2 * keyOf.length));
+                keyOf = Arrays.copyOf(keyOf, Math.max(e.item() + 1, 2 * keyOf.length));
             }
             keyOf[e.item()] = key;
         }
         co.learn(e.user(), e.item());
+        listKeys.clear();
+        listSimilarity.clear();
     }
 
     @Override
     public int neighbours(long itemKey, int max, long[] keys, float[] similarity) {
-        Integer a = indexOfKey.get(itemKey);
-        if (a == null) {
-            return 0;
-        }
-        int n = co.row(a, this);
-        if (order.length < max) {
-            order = new int[max];
-        }
-        int m = TopK.select(co.touched(), n, co.scores(), max, i -> false, order);
-        for (int j = 0; j < m; j++) {
-            keys[j] = keyOf[order[j]];
-            similarity[j] = co.scores()[order[j]];
-        }
+        long[] k = list(itemKey);
+        int m = Math.min(max, k.length);
+        System.arraycopy(k, 0, keys, 0, m);
+        System.arraycopy(listSimilarity.get(itemKey), 0, similarity, 0, m);
         return m;
     }
 
     @Override
     public float similarity(long a, long b) {
-        Integer ia = indexOfKey.get(a);
-        Integer ib = indexOfKey.get(b);
-        return ia == null || ib == null ? 0f : co.similarity(ia, ib);
+        long[] k = list(a);
+        for (int i = 0; i < k.length; i++) {
+            if (k[i] == b) {
+                return listSimilarity.get(a)[i];
+            }
+        }
+        return 0f;
+    }
+
+    private long[] list(long itemKey) {
+        long[] cached = listKeys.get(itemKey);
+        if (cached != null) {
+            return cached;
+        }
+        Integer a = indexOfKey.get(itemKey);
+        int n = a == null ? 0 : co.row(a, this);
+        long[] keys = new long[n];
+        float[] sim = new float[n];
+        for (int t = 0; t < n; t++) {
+            int other = co.touched()[t];
+            keys[t] = keyOf[other];
+            sim[t] = co.scores()[other];
+        }
+        int m = CoOccurrenceCosine.top(keys, sim, n, max);
+        long[] top = Arrays.copyOf(keys, m);
+        listKeys.put(itemKey, top);
+        listSimilarity.put(itemKey, Arrays.copyOf(sim, m));
+        return top;
     }
 }

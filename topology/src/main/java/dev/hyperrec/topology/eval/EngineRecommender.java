@@ -46,10 +46,16 @@ public final class EngineRecommender implements StreamingRecommender {
     private final List<PendingEvent> one = new ArrayList<>(1);
     private CoOccurrenceNeighbours neighbours;
 
-    /** Attaches a co-occurrence item-to-item model learned from each event after it was scored. */
-    public EngineRecommender withNeighbours(int window) {
-        neighbours = new CoOccurrenceNeighbours(window);
-        engine.itemNeighbours(neighbours);
+    /**
+     * Attaches the pipeline's item-to-item model ({@link CoOccurrenceNeighbours}, configured by the
+     * {@code hyperrec.neighbours.*} keys) learned from each event after it was scored, when
+     * {@code hyperrec.neighbours.enabled} is true, as the Streams processor attaches it.
+     */
+    public EngineRecommender withNeighbours() {
+        if (config.neighboursEnabled()) {
+            neighbours = new CoOccurrenceNeighbours(config);
+            engine.itemNeighbours(neighbours);
+        }
         return this;
     }
 

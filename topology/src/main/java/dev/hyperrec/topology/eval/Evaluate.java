@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
 public final class Evaluate implements Callable<Integer> {
     /** Heavy-hitter capacity of the popularity baseline: how deep into the ranking a list can reach. */
     static final int POPULAR_DEPTH = 1000;
-    /** Co-occurrence window of item-knn and of hyperrec's item-to-item model: a user's last items. */
+    /** Co-occurrence window of item-knn: a user's last items (hyperrec's model: {@code hyperrec.neighbours.window}). */
     static final int KNN_WINDOW = 50;
     public static final List<String> ALL_METHODS = List.of("random", "popular", "item-knn", "seed-ema", "isgd", "hyperrec");
 
@@ -56,7 +56,7 @@ public final class Evaluate implements Callable<Integer> {
     @Option(names = "--obd", paramLabel = "DIR", description = "Open Bandit Dataset folder (default: obd/ next to the ratings' folder, if present)")
     Path obd;
     @Option(names = "--config", paramLabel = "FILE", description = "properties with hyperrec.* overrides for the hyperrec method"
-            + " (default: $HYPERREC_CONFIG; precedence: flags > HYPERREC_* environment > file > the evaluation profile > defaults)")
+            + " (default: $HYPERREC_CONFIG; precedence: flags > HYPERREC_* environment > file > the pipeline defaults on the CPU backend)")
     Path configFile;
     @Option(names = "--window", defaultValue = "2000", description = "test events per point of the moving-window plot (default: ${DEFAULT-VALUE})")
     int window;
@@ -255,23 +255,14 @@ public final class Evaluate implements Callable<Integer> {
     }
 
     private HyperrecConfig hyperrecConfig() {
-        // the evaluation profile (command defaults): the CPU backend and weights tuned with this harness
-        // for a pipeline that has an item-to-item model attached (the streaming app has none yet, so its
-        // defaults weigh the personal score higher); a --config file, HYPERREC_* and flags override them
-        java.util.Map<String, String> command = new java.util.LinkedHashMap<>(EVALUATION_PROFILE);
-        command.put(HyperrecConfig.BACKEND, "cpu");
+        // the pipeline's defaults on the CPU backend; a --config file, HYPERREC_* and flags override them
+        java.util.Map<String, String> command = java.util.Map.of(HyperrecConfig.BACKEND, "cpu");
         java.util.Map<String, Object> flags = new java.util.HashMap<>();
         if (backend != null) {
             flags.put(HyperrecConfig.BACKEND, backend);
         }
         return dev.hyperrec.topology.ConfigSources.resolve(command, configFile, env, flags).config();
     }
-
-    /** Ranking weights of the evaluated {@code hyperrec} method (docs/evaluation.md). */
-    static final java.util.Map<String, String> EVALUATION_PROFILE = java.util.Map.of(
-            HyperrecConfig.RANK_WEIGHT_PERSONAL, "0.2",
-            HyperrecConfig.RANK_WEIGHT_BANDIT, "0.02",
-            HyperrecConfig.RANK_WEIGHT_POPULARITY, "0.5");
 
     /** The method named {@code m}, configured as reported (defaults are the pipeline's for hyperrec). */
     static StreamingRecommender create(String m, Prequential.Dataset data, OperatorBackend ops, HyperrecConfig hyperrec, long seed) {
@@ -285,7 +276,7 @@ public final class Evaluate implements Callable<Integer> {
                     new PastEmbeddings(hyperrec.dim(), 0.01f, 0.05f, seed), data.trainEvents(), refreshEvery, 25, 3, seed);
             case "hyperrec" -> new EngineRecommender("hyperrec", hyperrec, ops,
                     new PastEmbeddings(hyperrec.dim(), 0.01f, 0.05f, seed), data.trainEvents(), refreshEvery, 25, 3, seed)
-                    .withNeighbours(KNN_WINDOW);
+                    .withNeighbours();
             default -> throw new IllegalArgumentException("unknown method " + m);
         };
     }

@@ -25,7 +25,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -82,6 +81,8 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
     private Deserializer<RecommendationRequest> requests;
 
     private RecommenderEngine engine;
+    /** The item-to-item model's per-user half; null while {@code hyperrec.neighbours.enabled} is false. */
+    private CoOccurrenceEmitter cooccurrence;
     private final List<PendingEvent> pending = new ArrayList<>();
     private long nextSeq;
     private int persistedUsers;
@@ -113,6 +114,10 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         interactions = runtime.serdes().serde(InteractionEvent.class, false).deserializer();
         requests = runtime.serdes().serde(RecommendationRequest.class, false).deserializer();
         engine = new RecommenderEngine(config, runtime.backend(), runtime.catalog(), runtime.metrics());
+        if (config.neighboursEnabled()) {
+            cooccurrence = new CoOccurrenceEmitter(config, context.getStateStore(StoreNames.COOCCURRENCE_WINDOWS));
+            engine.itemNeighbours(runtime.neighbours());
+        }
         restore();
         context.schedule(Duration.ofMillis(config.getLong(HyperrecConfig.BATCH_FLUSH_INTERVAL_MS)),
                 PunctuationType.WALL_CLOCK_TIME, ts -> flush());
@@ -308,21 +313,9 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
     }
 
     private void deadLetter(Record<byte[], byte[]> record, DeadLetter reason, String detail) {
-        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
-        headers.add(DeadLetter.HEADER_REASON, reason.name().getBytes(StandardCharsets.UTF_8));
-        headers.add(DeadLetter.HEADER_DETAIL, truncate(detail).getBytes(StandardCharsets.UTF_8));
-        context.recordMetadata().ifPresent(m -> {
-            headers.add(DeadLetter.HEADER_TOPIC, m.topic().getBytes(StandardCharsets.UTF_8));
-            headers.add(DeadLetter.HEADER_PARTITION, Integer.toString(m.partition()).getBytes(StandardCharsets.UTF_8));
-            headers.add(DeadLetter.HEADER_OFFSET, Long.toString(m.offset()).getBytes(StandardCharsets.UTF_8));
-        });
         LOG.debug("dead letter ({}): {}", reason, detail);
         runtime.metrics().deadLettered(reason);
-        context.forward(new Record<Object, Object>(record.key(), record.value(), record.timestamp(), headers), NodeNames.DLQ_SINK);
-    }
-
-    private static String truncate(String s) {
-        return s == null ? "" : s.length() > 500 ? s.substring(0, 500) : s;
+        context.forward(DeadLetters.of(record, reason, detail, context.recordMetadata()), NodeNames.DLQ_SINK);
     }
 
     /** Applies the open batch through the engine, forwards its lists and writes the changed state back. */
@@ -338,6 +331,9 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
             metrics.recommendation(out.event().recordTimeMs(), out.recommendations().getGeneratedAt().toEpochMilli());
         });
         writeBack(applied);
+        if (cooccurrence != null) {
+            cooccurrence.emit(pending, context);
+        }
         for (PendingEvent e : pending) {
             buffer.delete(e.seq());
         }

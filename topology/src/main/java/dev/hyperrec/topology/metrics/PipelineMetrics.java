@@ -2,6 +2,7 @@ package dev.hyperrec.topology.metrics;
 
 import dev.hyperrec.operators.OperatorBackend;
 import dev.hyperrec.topology.DeadLetter;
+import dev.hyperrec.topology.engine.NeighbourTable;
 import dev.hyperrec.topology.internal.DeviceMemory;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -57,6 +58,8 @@ public final class PipelineMetrics implements AutoCloseable {
     public static final String DEVICE_MEMORY_FREE = "hyperrec.device.memory.free";
     public static final String DEVICE_MEMORY_TOTAL = "hyperrec.device.memory.total";
     public static final String THREAD_FAILURES = "hyperrec.stream.thread.failures";
+    public static final String NEIGHBOURS_PUBLISHED = "hyperrec.neighbours.published";
+    public static final String NEIGHBOURS_ITEMS = "hyperrec.neighbours.items";
 
     private static final double[] PERCENTILES = {0.5, 0.95, 0.99};
     /** Suffix of the meter that carries a latency's p50/p95/p99 (see {@link Latency}). */
@@ -77,6 +80,7 @@ public final class PipelineMetrics implements AutoCloseable {
     private final Counter cacheRebuilds;
     private final Counter hotSetEntered;
     private final DistributionSummary hotSetChurn;
+    private final Counter neighboursPublished;
     private DeviceMemory deviceMemory;
 
     private PipelineMetrics(MeterRegistry registry, boolean enabled) {
@@ -115,6 +119,9 @@ public final class PipelineMetrics implements AutoCloseable {
         hotSetChurn = DistributionSummary.builder(HOT_SET_CHURN)
                 .description("Jaccard distance between a task's heavy-hitter sets before and after a flush")
                 .publishPercentiles(PERCENTILES).register(registry);
+        neighboursPublished = Counter.builder(NEIGHBOURS_PUBLISHED)
+                .description("item neighbour lists published to item-neighbours by this instance's aggregator tasks")
+                .register(registry);
     }
 
     /** Meters registered in {@code registry}. */
@@ -169,6 +176,19 @@ public final class PipelineMetrics implements AutoCloseable {
         }
         FunctionCounter.builder(THREAD_FAILURES, source, failures)
                 .description("stream threads that died with an exception and were replaced").register(registry);
+    }
+
+    /** Binds the gauge of items with a neighbour list in this instance's view of {@code item-neighbours}. */
+    public void bindNeighbours(NeighbourTable table) {
+        if (!enabled) {
+            return; // the shared disabled registry would keep the first runtime's table
+        }
+        Gauge.builder(NEIGHBOURS_ITEMS, table, NeighbourTable::size)
+                .description("items with a published neighbour list in this instance's view").register(registry);
+    }
+
+    public void neighbourListsPublished(int lists) {
+        neighboursPublished.increment(lists);
     }
 
     public void operator(Operator op, long nanos) {

@@ -43,7 +43,7 @@ class TopicsCommandIT {
         String[] created = run(env, "topics", "create", "--config", file.toString(), "--topic-prefix", "clitopics.");
         assertThat(created[0]).as(created[1] + created[2]).isEqualTo("0");
         assertThat(created[1]).contains("created  clitopics.interactions").contains("created  clitopics.catalog")
-                .endsWith("topics: created=5 existing=0 problems=0\n");
+                .endsWith("topics: created=7 existing=0 problems=0\n");
 
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", infra.bootstrapServers()))) {
             List<String> names = Topics.ALL.stream().map(t -> "clitopics." + t).toList();
@@ -53,11 +53,15 @@ class TopicsCommandIT {
             assertThat(described.get("clitopics.recommendations").partitions()).hasSize(3);
             assertThat(described.get("clitopics.interactions-dlq").partitions()).hasSize(3);
             assertThat(described.get("clitopics.catalog").partitions()).hasSize(1);
+            assertThat(described.get("clitopics.item-cooccurrence").partitions()).hasSize(3);
+            assertThat(described.get("clitopics.item-neighbours").partitions()).hasSize(3);
             var configs = admin.describeConfigs(names.stream()
                     .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList()).all().get();
             assertThat(configs.get(new ConfigResource(ConfigResource.Type.TOPIC, "clitopics.recommendations"))
                     .get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo("compact");
             assertThat(configs.get(new ConfigResource(ConfigResource.Type.TOPIC, "clitopics.catalog"))
+                    .get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo("compact");
+            assertThat(configs.get(new ConfigResource(ConfigResource.Type.TOPIC, "clitopics.item-neighbours"))
                     .get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo("compact");
             assertThat(configs.get(new ConfigResource(ConfigResource.Type.TOPIC, "clitopics.interactions"))
                     .get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo("delete");
@@ -68,10 +72,10 @@ class TopicsCommandIT {
         // idempotent; verify agrees
         String[] again = run(env, "topics", "create", "--config", file.toString(), "--topic-prefix", "clitopics.");
         assertThat(again[0]).isEqualTo("0");
-        assertThat(again[1]).contains("exists   clitopics.recommendations").endsWith("topics: created=0 existing=5 problems=0\n");
+        assertThat(again[1]).contains("exists   clitopics.recommendations").endsWith("topics: created=0 existing=7 problems=0\n");
         String[] verified = run(env, "topics", "verify", "--config", file.toString(), "--topic-prefix", "clitopics.");
         assertThat(verified[0]).isEqualTo("0");
-        assertThat(verified[1]).isEqualTo("topics: verified=5 problems=0\n");
+        assertThat(verified[1]).isEqualTo("topics: verified=7 problems=0\n");
 
         // a flag beats the file: 6 partitions expected now, so every user-keyed topic is reported
         String[] wrongCount = run(env, "topics", "verify", "--config", file.toString(), "--topic-prefix", "clitopics.",
@@ -79,8 +83,10 @@ class TopicsCommandIT {
         assertThat(wrongCount[0]).isEqualTo("1");
         assertThat(wrongCount[1]).contains("problem: clitopics.interactions: partitions expected 6, found 3")
                 .contains("problem: clitopics.recommendations: partitions expected 6, found 3")
+                .contains("problem: clitopics.item-cooccurrence: partitions expected 6, found 3"
+                        + " (the co-occurrence counts are partitioned like it)")
                 .doesNotContain("clitopics.catalog:")
-                .endsWith("topics: verified=5 problems=4\n");
+                .endsWith("topics: verified=7 problems=6\n");
     }
 
     @Test
@@ -96,12 +102,13 @@ class TopicsCommandIT {
                 .contains("problem: clibad.recommendations: missing")
                 .contains("problem: clibad.catalog: partitions expected 1, found 2")
                 .contains("problem: clibad.catalog: cleanup.policy expected compact, found delete")
-                .endsWith("topics: verified=5 problems=6\n");
+                .contains("problem: clibad.item-neighbours: missing")
+                .endsWith("topics: verified=7 problems=8\n");
         // create adds what is missing but leaves the hand-made catalog as it is, and says so
         String[] c = run(Map.of(), "topics", "create", "--bootstrap-servers", infra.bootstrapServers(),
                 "--topic-prefix", "clibad.", "--partitions", "2");
         assertThat(c[0]).isEqualTo("1");
         assertThat(c[1]).contains("exists   clibad.catalog").contains("created  clibad.interactions")
-                .endsWith("topics: created=4 existing=1 problems=2\n");
+                .endsWith("topics: created=6 existing=1 problems=2\n");
     }
 }

@@ -1,0 +1,136 @@
+package dev.hyperrec.topology.internal;
+
+import dev.hyperrec.topology.engine.NeighbourTable;
+import java.nio.ByteBuffer;
+
+/**
+ * Binary encodings of the item-to-item model's records (docs/topics.md), each led by a version byte.
+ * Keys of {@code item-cooccurrence} and {@code item-neighbours} are the 8-byte big-endian item key
+ * ({@link dev.hyperrec.operators.ItemKeys#hash64}). Decoding checks the version, the lengths and the
+ * ranges and throws {@link IllegalArgumentException} with the reason.
+ */
+public final class NeighbourCodecs {
+    /** Version byte of every encoding here. */
+    public static final byte VERSION = 1;
+    /** Co-occurrence pairs per {@code item-cooccurrence} record at most (larger sets are split). */
+    public static final int MAX_PAIRS = 4096;
+
+    private NeighbourCodecs() {
+    }
+
+    /** Increments of one item's counts: its occurrence count and its co-occurrence with other items. */
+    public record Increment(int occurrences, long[] others, int[] counts) {
+        public Increment {
+            if (others.length != counts.length) {
+                throw new IllegalArgumentException(others.length + " items but " + counts.length + " counts");
+            }
+        }
+    }
+
+    public static byte[] key(long itemKey) {
+        return ByteBuffer.allocate(8).putLong(itemKey).array();
+    }
+
+    public static long key(byte[] bytes) {
+        if (bytes == null || bytes.length != 8) {
+            throw new IllegalArgumentException("item key must be 8 bytes, was " + (bytes == null ? "null" : bytes.length));
+        }
+        return ByteBuffer.wrap(bytes).getLong();
+    }
+
+    /** {@code version | occurrences int | pairs int | pairs x (item key long, count int)}. */
+    public static byte[] increment(int occurrences, long[] others, int[] counts, int from, int to) {
+        ByteBuffer b = ByteBuffer.allocate(9 + 12 * (to - from));
+        b.put(VERSION).putInt(occurrences).putInt(to - from);
+        for (int i = from; i < to; i++) {
+            b.putLong(others[i]).putInt(counts[i]);
+        }
+        return b.array();
+    }
+
+    public static Increment increment(byte[] bytes) {
+        ByteBuffer b = header(bytes, 9, "co-occurrence increment");
+        int occurrences = b.getInt();
+        int n = b.getInt();
+        if (occurrences < 0 || n < 0 || n > MAX_PAIRS || bytes.length != 9 + 12 * n) {
+            throw new IllegalArgumentException("co-occurrence increment of " + bytes.length + " bytes says occurrences="
+                    + occurrences + " pairs=" + n + " (at most " + MAX_PAIRS + " pairs, 9 + 12 bytes each)");
+        }
+        long[] others = new long[n];
+        int[] counts = new int[n];
+        for (int i = 0; i < n; i++) {
+            others[i] = b.getLong();
+            counts[i] = b.getInt();
+            if (counts[i] <= 0) {
+                throw new IllegalArgumentException("co-occurrence count " + counts[i] + " is not positive");
+            }
+        }
+        return new Increment(occurrences, others, counts);
+    }
+
+    /** {@code version | occurrences long | n int | n x (item key long, similarity float)}. */
+    public static byte[] list(NeighbourTable.Entry e) {
+        ByteBuffer b = ByteBuffer.allocate(13 + 12 * e.size());
+        b.put(VERSION).putLong(e.occurrences()).putInt(e.size());
+        for (int i = 0; i < e.size(); i++) {
+            b.putLong(e.keys()[i]).putFloat(e.similarity()[i]);
+        }
+        return b.array();
+    }
+
+    public static NeighbourTable.Entry list(byte[] bytes) {
+        ByteBuffer b = header(bytes, 13, "neighbour list");
+        long occurrences = b.getLong();
+        int n = b.getInt();
+        if (occurrences < 0 || n < 0 || bytes.length != 13 + 12L * n) {
+            throw new IllegalArgumentException("neighbour list of " + bytes.length + " bytes says occurrences=" + occurrences
+                    + " neighbours=" + n + " (13 + 12 bytes each)");
+        }
+        long[] keys = new long[n];
+        float[] sim = new float[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = b.getLong();
+            sim[i] = b.getFloat();
+            if (!(sim[i] >= 0f && sim[i] <= 1f)) {
+                throw new IllegalArgumentException("similarity " + sim[i] + " outside [0, 1]");
+            }
+        }
+        return new NeighbourTable.Entry(occurrences, keys, sim);
+    }
+
+    /** A user's co-occurrence window, oldest first: {@code version | n int | n x item key long}. */
+    public static byte[] window(long[] keys, int size) {
+        ByteBuffer b = ByteBuffer.allocate(5 + 8 * size);
+        b.put(VERSION).putInt(size);
+        for (int i = 0; i < size; i++) {
+            b.putLong(keys[i]);
+        }
+        return b.array();
+    }
+
+    public static long[] window(byte[] bytes) {
+        ByteBuffer b = header(bytes, 5, "co-occurrence window");
+        int n = b.getInt();
+        if (n < 0 || bytes.length != 5 + 8L * n) {
+            throw new IllegalArgumentException("co-occurrence window of " + bytes.length + " bytes says " + n + " items");
+        }
+        long[] keys = new long[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = b.getLong();
+        }
+        return keys;
+    }
+
+    private static ByteBuffer header(byte[] bytes, int min, String what) {
+        if (bytes == null || bytes.length < min) {
+            throw new IllegalArgumentException(what + " has " + (bytes == null ? "no value" : bytes.length + " bytes")
+                    + ", at least " + min + " expected");
+        }
+        if (bytes[0] != VERSION) {
+            throw new IllegalArgumentException(what + " has encoding version " + bytes[0] + ", expected " + VERSION);
+        }
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        b.get();
+        return b;
+    }
+}
