@@ -131,6 +131,52 @@ public abstract class ScorerContract {
         }
     }
 
+    /**
+     * One scorer, one catalog changing between calls (updated rows, removals, re-adds, growth across
+     * block boundaries), then a second catalog: every call must see the catalog as it is then, which
+     * checks the incremental catalog mirrors (CPU dimension-major tiles, CUDA device copy).
+     */
+    @Test
+    public void catalogChangesBetweenCallsAreSeen() {
+        SplittableRandom rnd = new SplittableRandom(31);
+        int dim = 24;
+        ItemCatalog items = TestData.randomCatalog(rnd, 700, dim, 0.0);
+        ItemCatalog other = TestData.randomCatalog(rnd, 300, dim, 0.1);
+        try (OperatorBackend backend = openBackend(); Scorer scorer = backend.newScorer()) {
+            TopKResult out = new TopKResult();
+            for (int step = 0; step < 6; step++) {
+                ScoreBatch batch = new ScoreBatch(dim, 6);
+                for (int q = 0; q < 1 + step; q++) {
+                    batch.add(TestData.randomVector(rnd, dim), TestData.randomExcludes(rnd, items.size(), rnd.nextInt(8)));
+                }
+                scorer.topK(items, batch, 40, out);
+                assertMatchesReference(items, batch, 40, out);
+                // mutate: rewrite some rows with large vectors (so they enter the top-k), remove and re-add,
+                // and grow the catalog past the next tile boundary
+                for (int j = 0; j < 15; j++) {
+                    float[] v = TestData.randomVector(rnd, dim);
+                    for (int d = 0; d < dim; d++) {
+                        v[d] *= 4f;
+                    }
+                    items.upsert("i" + rnd.nextInt(items.size()), v);
+                }
+                items.remove("i" + rnd.nextInt(items.size()));
+                items.upsert("i" + rnd.nextInt(items.size()), TestData.randomVector(rnd, dim));
+                for (int j = 0; j < 150; j++) {
+                    items.upsert("new-" + step + "-" + j, TestData.randomVector(rnd, dim));
+                }
+                if (step == 3) {
+                    // another catalog in between (steps 0 to 3 and 4 to 6 change the same catalog call after call)
+                    ScoreBatch elsewhere = new ScoreBatch(dim, 2);
+                    elsewhere.add(TestData.randomVector(rnd, dim), null);
+                    elsewhere.add(TestData.randomVector(rnd, dim), TestData.randomExcludes(rnd, other.size(), 5));
+                    scorer.topK(other, elsewhere, 25, out);
+                    assertMatchesReference(other, elsewhere, 25, out);
+                }
+            }
+        }
+    }
+
     @Test
     public void kLargerThanEligibleReturnsAllEligible() {
         SplittableRandom rnd = new SplittableRandom(9);

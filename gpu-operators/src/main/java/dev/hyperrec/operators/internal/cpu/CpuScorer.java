@@ -19,26 +19,58 @@ import java.util.concurrent.locks.Lock;
  * order, then rounded once to float. A score does not depend on blocking or on the batch, so ties
  * are reproducible; equal scores rank the lower item index first.
  *
- * <p><b>Loop structure.</b> The catalog is walked in blocks of about 128 KiB of embeddings (so a
- * block stays in L2 while every query passes over it); within a block, four queries and two items
- * are scored together (eight independent accumulation chains, each item row loaded once per four
- * queries). Each query keeps a bounded min-heap of its best {@code k} (stored in place in the
+ * <p><b>Loop structure.</b> The catalog is held as a dimension-major {@code double} mirror in tiles
+ * of {@code T} items ({@code tile[d * T + j]} is component {@code d} of the tile's item {@code j}),
+ * synced from the catalog's row versions like a device mirror (only changed rows are rewritten). For
+ * each tile and each group of four queries, the scores are accumulated as four running sums over
+ * the tile's items, one dimension after the other: {@code acc_q[j] += tile[d][j] * q_d}. The inner
+ * loop is an element-wise multiply-add over contiguous arrays without a loop-carried dependence, so
+ * the JIT compiles it to SIMD instructions, and each score still sums its products in dimension order
+ * with the same double arithmetic as above (Java never fuses the multiply and the add), so the
+ * results are bit-identical to the scalar definition. A catalog whose mirror would exceed
+ * {@link #MIRROR_LIMIT_BYTES} is transposed tile by tile on every call instead.
+ *
+ * <p>Each query keeps a bounded min-heap of its best {@code k} (stored in place in the
  * {@link TopKResult} arrays, root = worst); a candidate that does not beat the root is dropped
  * before the exclusion check, which is a binary search in the query's ascending exclude array.
  * Rows are heap-sorted best first at the end. Cost: {@code O(n q dim + n q log k)}.
  *
  * <p>Inactive items are skipped; the catalog's read lock is held for the whole call. Thread affinity:
- * confined to the task thread (it reuses scratch buffers).
+ * confined to the task thread (it reuses scratch buffers and its mirror).
  */
 final class CpuScorer extends CpuOperator implements Scorer {
-    private static final int BLOCK_BYTES = 128 * 1024;
+    /** Largest dimension-major mirror kept between calls (bytes); larger catalogs transpose per call. */
+    static final long MIRROR_LIMIT_BYTES = 256L << 20;
+    private static final int TILE_BYTES = 256 * 1024;
     private static final int GROUP = 4;
 
     private double[] queries = new double[0];
-    private int[] block = new int[0];
+    private double[][] acc = new double[GROUP][0];
+    /**
+     * Dimension-major tiles of the catalog (all rows, active or not): {@code mirror[t * dim + d][j]} is
+     * component {@code d} of item {@code t * tile + j}; null when not mirrored. One array per tile row
+     * (not one flat array) so that the inner loops index every array with the same {@code j}, which the
+     * JIT can prove free of cross-iteration dependences and vectorize.
+     */
+    private double[][] mirror;
+    private ItemCatalog mirrored;
+    private long mirroredVersion = -1;
+    private int mirroredRows;
+    private int mirrorTile;
+    /** One tile transposed per call when the catalog is not mirrored. */
+    private double[][] scratchTile = new double[0][];
 
     CpuScorer(ResourceOwner owner) {
         super(owner, "scorer");
+    }
+
+    /** Items per tile for dimension {@code dim}: a power of two in [16, 512], tile about 256 KiB. */
+    static int tileItems(int dim) {
+        int t = 512;
+        while (t > 16 && (long) t * dim * Double.BYTES > TILE_BYTES) {
+            t >>= 1;
+        }
+        return t;
     }
 
     @Override
@@ -49,8 +81,7 @@ final class CpuScorer extends CpuOperator implements Scorer {
             return;
         }
         int dim = items.dim();
-        int padded = (nq + GROUP - 1) / GROUP * GROUP;
-        long cells = (long) padded * dim;
+        long cells = (long) nq * dim;
         if (cells > Integer.MAX_VALUE - 8) {
             throw new OperatorException("score batch of " + nq + " x " + dim + " exceeds one Java array");
         }
@@ -61,11 +92,9 @@ final class CpuScorer extends CpuOperator implements Scorer {
         for (int i = 0; i < nq * dim; i++) {
             queries[i] = src[i];
         }
-        Arrays.fill(queries, nq * dim, (int) cells, 0.0);
-
-        int blockItems = Math.max(16, Math.min(4096, BLOCK_BYTES / (4 * dim)));
-        if (block.length < blockItems) {
-            block = new int[blockItems];
+        int tile = tileItems(dim);
+        if (acc[0].length < tile) {
+            acc = new double[GROUP][tile];
         }
         int[] heapIdx = out.rawIndices();
         float[] heapScore = out.rawScores();
@@ -76,19 +105,31 @@ final class CpuScorer extends CpuOperator implements Scorer {
             int n = items.size();
             float[] x = items.rawEmbeddings();
             boolean[] active = items.rawActive();
-            for (int b0 = 0; b0 < n; b0 += blockItems) {
-                int b1 = Math.min(n, b0 + blockItems);
-                int m = 0;
-                for (int i = b0; i < b1; i++) {
-                    if (active[i]) {
-                        block[m++] = i;
-                    }
-                }
-                if (m == 0) {
+            boolean mirrored = syncMirror(items, n, dim, tile);
+            for (int t0 = 0; t0 < n; t0 += tile) {
+                int m = Math.min(tile, n - t0);
+                if (!anyActive(active, t0, m)) {
                     continue;
                 }
-                for (int g = 0; g < padded; g += GROUP) {
-                    scoreGroup(x, dim, g, nq, m, batch, k, heapIdx, heapScore, counts);
+                double[][] xt;
+                int base;
+                if (mirrored) {
+                    xt = mirror;
+                    base = t0 / tile * dim;
+                } else {
+                    xt = transposeTile(x, dim, t0, m, tile);
+                    base = 0;
+                }
+                int g = 0;
+                for (; g + GROUP <= nq; g += GROUP) {
+                    accumulate4(xt, base, m, dim, g * dim);
+                    for (int r = 0; r < GROUP; r++) {
+                        offerTile(g + r, r, t0, m, active, batch, k, heapIdx, heapScore, counts);
+                    }
+                }
+                for (; g < nq; g++) {
+                    accumulate1(xt, base, m, dim, g * dim);
+                    offerTile(g, 0, t0, m, active, batch, k, heapIdx, heapScore, counts);
                 }
             }
         } finally {
@@ -99,108 +140,149 @@ final class CpuScorer extends CpuOperator implements Scorer {
         }
     }
 
-
-    /** Scores queries {@code [g, g+4)} against the {@code m} active items of the current block. */
-    private void scoreGroup(float[] x, int dim, int g, int nq, int m, ScoreBatch batch, int k,
-                            int[] heapIdx, float[] heapScore, int[] counts) {
-        double[] q = queries;
-        int q0 = g * dim;
-        if (g + 1 >= nq) {
-            // A lone query in its group (e.g. a batch of one request): skip the padding lanes. Same
-            // arithmetic per score (double products summed in dimension order), so same results.
-            // Four items at a time: four independent accumulation chains instead of one.
-            int j = 0;
-            for (; j + 3 < m; j += 4) {
-                int i0 = block[j];
-                int i1 = block[j + 1];
-                int i2 = block[j + 2];
-                int i3 = block[j + 3];
-                int x0 = i0 * dim;
-                int x1 = i1 * dim;
-                int x2 = i2 * dim;
-                int x3 = i3 * dim;
-                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                for (int d = 0; d < dim; d++) {
-                    double c = q[q0 + d];
-                    s0 += x[x0 + d] * c;
-                    s1 += x[x1 + d] * c;
-                    s2 += x[x2 + d] * c;
-                    s3 += x[x3 + d] * c;
-                }
-                offer(g, nq, i0, (float) s0, batch, k, heapIdx, heapScore, counts);
-                offer(g, nq, i1, (float) s1, batch, k, heapIdx, heapScore, counts);
-                offer(g, nq, i2, (float) s2, batch, k, heapIdx, heapScore, counts);
-                offer(g, nq, i3, (float) s3, batch, k, heapIdx, heapScore, counts);
+    private static boolean anyActive(boolean[] active, int t0, int m) {
+        for (int j = 0; j < m; j++) {
+            if (active[t0 + j]) {
+                return true;
             }
-            for (; j < m; j++) {
-                int i0 = block[j];
-                int x0 = i0 * dim;
-                double s0 = 0;
-                for (int d = 0; d < dim; d++) {
-                    s0 += x[x0 + d] * q[q0 + d];
-                }
-                offer(g, nq, i0, (float) s0, batch, k, heapIdx, heapScore, counts);
-            }
-            return;
         }
+        return false;
+    }
+
+    /**
+     * Brings the mirror up to the catalog's version, rewriting only rows whose version is newer.
+     *
+     * @return false when the catalog is too large to mirror (the caller transposes per tile)
+     */
+    private boolean syncMirror(ItemCatalog items, int n, int dim, int tile) {
+        int tiles = (n + tile - 1) / tile;
+        long cells = (long) tiles * tile * dim;
+        if (cells * Double.BYTES > MIRROR_LIMIT_BYTES) {
+            mirror = null;
+            mirrored = null;
+            return false;
+        }
+        long version = items.version();
+        if (mirror != null && mirrored == items && mirrorTile == tile && mirroredVersion == version && mirroredRows == n) {
+            return true;
+        }
+        boolean full = mirror == null || mirrored != items || mirrorTile != tile;
+        int rows = tiles * dim;
+        if (full || mirror.length < rows) {
+            double[][] grown = new double[rows][];
+            int keep = full ? 0 : mirror.length;
+            if (keep > 0) {
+                System.arraycopy(mirror, 0, grown, 0, keep);
+            }
+            for (int r = keep; r < rows; r++) {
+                grown[r] = new double[tile];
+            }
+            mirror = grown;
+        }
+        float[] x = items.rawEmbeddings();
+        long[] rowVersions = items.rawRowVersions();
+        for (int i = 0; i < n; i++) {
+            if (full || i >= mirroredRows || rowVersions[i] > mirroredVersion) {
+                int r0 = i / tile * dim;
+                int j = i % tile;
+                int src = i * dim;
+                for (int d = 0; d < dim; d++) {
+                    mirror[r0 + d][j] = x[src + d];
+                }
+            }
+        }
+        mirrored = items;
+        mirrorTile = tile;
+        mirroredVersion = version;
+        mirroredRows = n;
+        return true;
+    }
+
+    private double[][] transposeTile(float[] x, int dim, int t0, int m, int tile) {
+        if (scratchTile.length < dim || scratchTile[0].length < tile) {
+            scratchTile = new double[dim][tile];
+        }
+        double[][] xt = scratchTile;
+        for (int j = 0; j < m; j++) {
+            int src = (t0 + j) * dim;
+            for (int d = 0; d < dim; d++) {
+                xt[d][j] = x[src + d];
+            }
+        }
+        return xt;
+    }
+
+    /** acc_r[j] = sum_d xt[base + d][j] * q_{g+r, d} for four queries, in d order. */
+    private void accumulate4(double[][] xt, int base, int m, int dim, int q0) {
+        double[] a0 = acc[0];
+        double[] a1 = acc[1];
+        double[] a2 = acc[2];
+        double[] a3 = acc[3];
+        double[] q = queries;
         int q1 = q0 + dim;
         int q2 = q1 + dim;
         int q3 = q2 + dim;
-        int j = 0;
-        for (; j + 1 < m; j += 2) {
-            int i0 = block[j];
-            int i1 = block[j + 1];
-            int x0 = i0 * dim;
-            int x1 = i1 * dim;
-            double s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
-            for (int d = 0; d < dim; d++) {
-                double a = x[x0 + d];
-                double b = x[x1 + d];
-                double c0 = q[q0 + d];
-                double c1 = q[q1 + d];
-                double c2 = q[q2 + d];
-                double c3 = q[q3 + d];
-                s00 += a * c0;
-                s01 += b * c0;
-                s10 += a * c1;
-                s11 += b * c1;
-                s20 += a * c2;
-                s21 += b * c2;
-                s30 += a * c3;
-                s31 += b * c3;
-            }
-            offer(g, nq, i0, (float) s00, batch, k, heapIdx, heapScore, counts);
-            offer(g, nq, i1, (float) s01, batch, k, heapIdx, heapScore, counts);
-            offer(g + 1, nq, i0, (float) s10, batch, k, heapIdx, heapScore, counts);
-            offer(g + 1, nq, i1, (float) s11, batch, k, heapIdx, heapScore, counts);
-            offer(g + 2, nq, i0, (float) s20, batch, k, heapIdx, heapScore, counts);
-            offer(g + 2, nq, i1, (float) s21, batch, k, heapIdx, heapScore, counts);
-            offer(g + 3, nq, i0, (float) s30, batch, k, heapIdx, heapScore, counts);
-            offer(g + 3, nq, i1, (float) s31, batch, k, heapIdx, heapScore, counts);
+        double[] x0 = xt[base];
+        double c0 = q[q0];
+        double c1 = q[q1];
+        double c2 = q[q2];
+        double c3 = q[q3];
+        for (int j = 0; j < m; j++) {
+            double v = x0[j];
+            a0[j] = v * c0;
+            a1[j] = v * c1;
+            a2[j] = v * c2;
+            a3[j] = v * c3;
         }
-        if (j < m) {
-            int i0 = block[j];
-            int x0 = i0 * dim;
-            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            for (int d = 0; d < dim; d++) {
-                double a = x[x0 + d];
-                s0 += a * q[q0 + d];
-                s1 += a * q[q1 + d];
-                s2 += a * q[q2 + d];
-                s3 += a * q[q3 + d];
+        for (int d = 1; d < dim; d++) {
+            double[] xd = xt[base + d];
+            c0 = q[q0 + d];
+            c1 = q[q1 + d];
+            c2 = q[q2 + d];
+            c3 = q[q3 + d];
+            for (int j = 0; j < m; j++) {
+                double v = xd[j];
+                a0[j] += v * c0;
+                a1[j] += v * c1;
+                a2[j] += v * c2;
+                a3[j] += v * c3;
             }
-            offer(g, nq, i0, (float) s0, batch, k, heapIdx, heapScore, counts);
-            offer(g + 1, nq, i0, (float) s1, batch, k, heapIdx, heapScore, counts);
-            offer(g + 2, nq, i0, (float) s2, batch, k, heapIdx, heapScore, counts);
-            offer(g + 3, nq, i0, (float) s3, batch, k, heapIdx, heapScore, counts);
         }
     }
 
-    private static void offer(int row, int nq, int item, float score, ScoreBatch batch, int k,
-                              int[] heapIdx, float[] heapScore, int[] counts) {
-        if (row >= nq) {
-            return; // padding query
+    /** acc_0[j] = sum_d xt[base + d][j] * q_d for one query, in d order. */
+    private void accumulate1(double[][] xt, int base, int m, int dim, int q0) {
+        double[] a = acc[0];
+        double[] x0 = xt[base];
+        double c = queries[q0];
+        for (int j = 0; j < m; j++) {
+            a[j] = x0[j] * c;
         }
+        for (int d = 1; d < dim; d++) {
+            double[] xd = xt[base + d];
+            c = queries[q0 + d];
+            for (int j = 0; j < m; j++) {
+                a[j] += xd[j] * c;
+            }
+        }
+    }
+
+    /** Offers query {@code row}'s scores of the tile's active items (acc_r[j]) to its heap. */
+    private void offerTile(int row, int r, int t0, int m, boolean[] active, ScoreBatch batch, int k,
+                           int[] heapIdx, float[] heapScore, int[] counts) {
+        double[] a = acc[r];
+        int root = row * k;
+        for (int j = 0; j < m; j++) {
+            float score = (float) a[j];
+            // most candidates lose to the heap's root once it is full: drop them before the call
+            if (active[t0 + j] && (counts[row] < k || score >= heapScore[root])) {
+                offer(row, t0 + j, score, batch, k, heapIdx, heapScore, counts);
+            }
+        }
+    }
+
+    private static void offer(int row, int item, float score, ScoreBatch batch, int k,
+                              int[] heapIdx, float[] heapScore, int[] counts) {
         int base = row * k;
         int c = counts[row];
         if (c == k && !better(score, item, heapScore[base], heapIdx[base])) {
