@@ -11,15 +11,21 @@ import java.util.SplittableRandom;
  * candidates' embeddings, the user vector and context at the time) and the candidate the user then
  * interacted with. The loss is softmax cross-entropy of that candidate over the list — a sampled
  * softmax whose negatives are the ranker's own top candidates (hard negatives, Covington, Adams &amp;
- * Sargin 2016) — plus L2 on the weights' distance from their start, minimised by Adam (Kingma &amp; Ba
+ * Sargin 2016) — over the logits {@code baseScale · base_j + s_j}, so the reranker learns what the
+ * base ranking misses and how much to trust it, plus L2 on the weights' distance from their start,
+ * minimised by Adam (Kingma &amp; Ba
  * 2015) with seeded shuffling, so the same examples give the same weights. Training starts from the
  * given weights (warm start on refresh) or from {@link AttentionWeights#identity}.
  *
  * <p>The caller must hand it only examples whose outcome is in the past (no leakage). Not thread-safe.
  */
 public final class AttentionTrainer {
-    /** One logged list and its outcome. */
-    public record Example(float[] query, float[] candidates, int n, int positive) {
+    /**
+     * One logged list and its outcome: {@code query} is {@code [user; context]}, {@code candidates}
+     * the {@code n × dim} row-major embeddings, {@code base} the base ranking's scores (null: none),
+     * {@code positive} the candidate the user interacted with.
+     */
+    public record Example(float[] query, float[] candidates, float[] base, int n, int positive) {
         public Example {
             Objects.requireNonNull(query, "query");
             Objects.requireNonNull(candidates, "candidates");
@@ -43,7 +49,7 @@ public final class AttentionTrainer {
         this.seed = seed;
     }
 
-    /** Adds an example; {@code query} is {@code [user; context]}, {@code candidates} {@code n × dim} row-major (both kept, not copied). */
+    /** Adds an example (its arrays are kept, not copied). */
     public void add(Example e) {
         examples.add(e);
     }
@@ -58,21 +64,14 @@ public final class AttentionTrainer {
         double sum = 0;
         for (Example e : examples) {
             AttentionMath.forward(w, e.query(), e.candidates(), e.n(), p);
-            sum += -logSoftmax(p.scores(), e.n(), e.positive());
+            sum += AttentionMath.backward(w, e.query(), e.candidates(), e.base(), e.positive(), p, sink(w.wq()), sink(w.wk()),
+                    sink(w.wv()), sink(w.wo()), new double[1]);
         }
         return examples.isEmpty() ? 0 : sum / examples.size();
     }
 
-    private static double logSoftmax(float[] s, int n, int pos) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < n; j++) {
-            max = Math.max(max, s[j]);
-        }
-        double sum = 0;
-        for (int j = 0; j < n; j++) {
-            sum += Math.exp(s[j] - max);
-        }
-        return s[pos] - max - Math.log(sum);
+    private static double[] sink(float[] like) {
+        return new double[like.length];
     }
 
     /**
@@ -91,6 +90,10 @@ public final class AttentionTrainer {
             m[i] = new double[w[i].length];
             v[i] = new double[w[i].length];
         }
+        double baseScale = start.baseScale();
+        double[] gBase = new double[1];
+        double mBase = 0;
+        double vBase = 0;
         int[] order = new int[examples.size()];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
@@ -107,14 +110,16 @@ public final class AttentionTrainer {
             }
             for (int from = 0; from < order.length; from += batch) {
                 int to = Math.min(order.length, from + batch);
-                AttentionWeights cur = new AttentionWeights(version, start.heads(), dim, start.context(), w[0], w[1], w[2], w[3]);
+                AttentionWeights cur = new AttentionWeights(version, start.heads(), dim, start.context(), (float) baseScale,
+                        w[0], w[1], w[2], w[3]);
                 for (double[] gi : g) {
                     java.util.Arrays.fill(gi, 0);
                 }
+                gBase[0] = 0;
                 for (int b = from; b < to; b++) {
                     Example e = examples.get(order[b]);
                     AttentionMath.forward(cur, e.query(), e.candidates(), e.n(), p);
-                    AttentionMath.backward(cur, e.query(), e.candidates(), e.positive(), p, g[0], g[1], g[2], g[3]);
+                    AttentionMath.backward(cur, e.query(), e.candidates(), e.base(), e.positive(), p, g[0], g[1], g[2], g[3], gBase);
                 }
                 step++;
                 double scale = 1.0 / (to - from);
@@ -130,8 +135,13 @@ public final class AttentionTrainer {
                         w[i][k] -= (float) (learningRate * (m[i][k] / c1) / (Math.sqrt(v[i][k] / c2) + 1e-8));
                     }
                 }
+                double gb = gBase[0] * scale;
+                mBase = b1 * mBase + (1 - b1) * gb;
+                vBase = b2 * vBase + (1 - b2) * gb * gb;
+                // the base scale stays positive: the final score divides by it
+                baseScale = Math.max(1e-3, baseScale - learningRate * (mBase / c1) / (Math.sqrt(vBase / c2) + 1e-8));
             }
         }
-        return new AttentionWeights(version, start.heads(), dim, start.context(), w[0], w[1], w[2], w[3]);
+        return new AttentionWeights(version, start.heads(), dim, start.context(), (float) baseScale, w[0], w[1], w[2], w[3]);
     }
 }

@@ -15,10 +15,13 @@ import java.util.Objects;
  * The learned parameters of the multi-head attention reranker ({@link AttentionReranker}), immutable
  * once built, with a version label. Row-major matrices: {@code wq} is {@code dim × (dim + context)}
  * (the query is the user vector followed by the context features), {@code wk}, {@code wv} and
- * {@code wo} are {@code dim × dim}. {@code dim} must be a multiple of {@code heads}.
+ * {@code wo} are {@code dim × dim}. {@code dim} must be a multiple of {@code heads}. {@code baseScale}
+ * (&gt; 0) is the learned weight of the base ranking's score against the reranker's: a reranked
+ * candidate's final score is {@code base + s_j / baseScale}, which orders the reranked candidates by
+ * the trained logit {@code baseScale · base + s_j} and keeps the base score's scale for the rest.
  *
  * <p>File format (big-endian, {@link DataOutputStream}): magic {@code "HRAW"}, format 1, the version
- * label (modified UTF-8), heads, dim, context, then wq, wk, wv, wo as floats.
+ * label (modified UTF-8), heads, dim, context, baseScale, then wq, wk, wv, wo as floats.
  */
 public final class AttentionWeights {
     private static final int MAGIC = 0x48524157; // "HRAW"
@@ -28,13 +31,15 @@ public final class AttentionWeights {
     private final int heads;
     private final int dim;
     private final int context;
+    private final float baseScale;
     private final float[] wq;
     private final float[] wk;
     private final float[] wv;
     private final float[] wo;
 
     /** Validates shapes and finiteness and copies nothing: the arrays must not be changed afterwards. */
-    public AttentionWeights(String version, int heads, int dim, int context, float[] wq, float[] wk, float[] wv, float[] wo) {
+    public AttentionWeights(String version, int heads, int dim, int context, float baseScale, float[] wq, float[] wk, float[] wv,
+            float[] wo) {
         this.version = Objects.requireNonNull(version, "version");
         if (heads < 1 || dim < 1 || dim % heads != 0) {
             throw new OperatorException("attention needs dim (" + dim + ") to be a positive multiple of heads (" + heads + ")");
@@ -42,6 +47,10 @@ public final class AttentionWeights {
         if (context < 0) {
             throw new OperatorException("context width must be >= 0, was " + context);
         }
+        if (!(baseScale > 0) || !Float.isFinite(baseScale)) {
+            throw new OperatorException("baseScale must be finite and > 0, was " + baseScale);
+        }
+        this.baseScale = baseScale;
         this.heads = heads;
         this.dim = dim;
         this.context = context;
@@ -65,8 +74,9 @@ public final class AttentionWeights {
     }
 
     /**
-     * The starting point of training: {@code Q = user}, {@code K = V = item}, {@code W_O = 0}, so the
-     * reranker's score is the personal dot product {@code user · item / sqrt(dim)} until trained.
+     * The starting point of training: {@code Q = user}, {@code K = V = item}, {@code W_O = 0}, base
+     * scale 1, so the reranker's score is the personal dot product {@code user · item / sqrt(dim)}
+     * until trained.
      */
     public static AttentionWeights identity(String version, int heads, int dim, int context) {
         float[] wq = new float[dim * (dim + context)];
@@ -77,7 +87,7 @@ public final class AttentionWeights {
             wk[r * dim + r] = 1f;
             wv[r * dim + r] = 1f;
         }
-        return new AttentionWeights(version, heads, dim, context, wq, wk, wv, new float[dim * dim]);
+        return new AttentionWeights(version, heads, dim, context, 1f, wq, wk, wv, new float[dim * dim]);
     }
 
     public String version() {
@@ -95,6 +105,11 @@ public final class AttentionWeights {
     /** Width of the context feature vector. */
     public int context() {
         return context;
+    }
+
+    /** Weight of the base ranking's score in the trained logit (see the class comment). */
+    public float baseScale() {
+        return baseScale;
     }
 
     /** Width of the query input: {@code dim + context}. */
@@ -138,6 +153,7 @@ public final class AttentionWeights {
         out.writeInt(heads);
         out.writeInt(dim);
         out.writeInt(context);
+        out.writeFloat(baseScale);
         for (float[] w : new float[][] {wq, wk, wv, wo}) {
             for (float f : w) {
                 out.writeFloat(f);
@@ -166,6 +182,7 @@ public final class AttentionWeights {
         int heads = in.readInt();
         int dim = in.readInt();
         int context = in.readInt();
+        float baseScale = in.readFloat();
         if (dim < 1 || dim > 4096 || context < 0 || context > 4096) {
             throw new IOException("attention weight file has dim " + dim + " and context " + context + " (limits 1..4096, 0..4096)");
         }
@@ -174,7 +191,7 @@ public final class AttentionWeights {
         float[] wv = readFloats(in, dim * dim);
         float[] wo = readFloats(in, dim * dim);
         try {
-            return new AttentionWeights(version, heads, dim, context, wq, wk, wv, wo);
+            return new AttentionWeights(version, heads, dim, context, baseScale, wq, wk, wv, wo);
         } catch (OperatorException e) {
             throw new IOException(e.getMessage(), e);
         }
@@ -190,6 +207,7 @@ public final class AttentionWeights {
 
     @Override
     public String toString() {
-        return "AttentionWeights[" + version + ", heads=" + heads + ", dim=" + dim + ", context=" + context + "]";
+        return "AttentionWeights[" + version + ", heads=" + heads + ", dim=" + dim + ", context=" + context
+                + ", baseScale=" + baseScale + "]";
     }
 }

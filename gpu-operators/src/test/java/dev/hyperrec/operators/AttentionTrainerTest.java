@@ -23,15 +23,18 @@ class AttentionTrainerTest {
     }
 
     private static AttentionWeights randomWeights(SplittableRandom rnd, int heads, int dim, int ctx) {
-        return new AttentionWeights("t", heads, dim, ctx, random(rnd, dim * (dim + ctx), 0.5), random(rnd, dim * dim, 0.5),
+        return new AttentionWeights("t", heads, dim, ctx, 1f, random(rnd, dim * (dim + ctx), 0.5), random(rnd, dim * dim, 0.5),
                 random(rnd, dim * dim, 0.5), random(rnd, dim * dim, 0.5));
     }
+
+    /** Base-ranking scores of the gradient check's six candidates. */
+    private static final float[] OFFSET = {0.3f, -0.1f, 0.8f, 0.0f, 0.5f, -0.4f};
 
     private static double loss(AttentionWeights w, float[] q, float[] x, int n, int pos) {
         AttentionMath.Pass p = new AttentionMath.Pass();
         AttentionMath.forward(w, q, x, n, p);
-        return AttentionMath.backward(w, q, x, pos, p, new double[w.wq().length], new double[w.wk().length],
-                new double[w.wv().length], new double[w.wo().length]);
+        return AttentionMath.backward(w, q, x, OFFSET, pos, p, new double[w.wq().length], new double[w.wk().length],
+                new double[w.wv().length], new double[w.wo().length], new double[1]);
     }
 
     @Test
@@ -48,7 +51,8 @@ class AttentionTrainerTest {
         double[][] g = {new double[w.wq().length], new double[w.wk().length], new double[w.wv().length], new double[w.wo().length]};
         AttentionMath.Pass p = new AttentionMath.Pass();
         AttentionMath.forward(w, q, x, n, p);
-        AttentionMath.backward(w, q, x, pos, p, g[0], g[1], g[2], g[3]);
+        double[] gBase = new double[1];
+        AttentionMath.backward(w, q, x, OFFSET, pos, p, g[0], g[1], g[2], g[3], gBase);
         float[][] mats = {w.wq(), w.wk(), w.wv(), w.wo()};
         double h = 1e-2;
         for (int m = 0; m < 4; m++) {
@@ -63,6 +67,10 @@ class AttentionTrainerTest {
                 assertThat(g[m][i]).as("matrix %d entry %d", m, i).isCloseTo(numeric, within(2e-3 + 0.02 * Math.abs(numeric)));
             }
         }
+        AttentionWeights up = new AttentionWeights("t", heads, dim, ctx, w.baseScale() + (float) h, w.wq(), w.wk(), w.wv(), w.wo());
+        AttentionWeights down = new AttentionWeights("t", heads, dim, ctx, w.baseScale() - (float) h, w.wq(), w.wk(), w.wv(), w.wo());
+        double numeric = (loss(up, q, x, n, pos) - loss(down, q, x, n, pos)) / (2 * h);
+        assertThat(gBase[0]).isCloseTo(numeric, within(2e-3 + 0.02 * Math.abs(numeric)));
     }
 
     /** Planted: the user clicks the candidate whose embedding matches the context's one-hot direction, not the user's. */
@@ -83,7 +91,7 @@ class AttentionTrainerTest {
             float[] x = random(rnd, n * dim, 0.3);
             int pos = rnd.nextInt(n);
             x[pos * dim + c] += 1.5f; // the clicked item carries the context's direction
-            (e < 500 ? trainer : heldOut).add(new AttentionTrainer.Example(q, x, n, pos));
+            (e < 500 ? trainer : heldOut).add(new AttentionTrainer.Example(q, x, null, n, pos));
         }
         AttentionWeights start = AttentionWeights.identity("v0", 2, dim, ctx);
         AttentionWeights trained = trainer.train(start, "v1", 30, 32);
@@ -116,7 +124,7 @@ class AttentionTrainerTest {
     void refusesInconsistentShapes() {
         assertThatThrownBy(() -> AttentionWeights.identity("v", 3, 16, 0)).isInstanceOf(OperatorException.class)
                 .hasMessageContaining("multiple of heads");
-        assertThatThrownBy(() -> new AttentionWeights("v", 1, 2, 0, new float[4], new float[4], new float[4], new float[3]))
+        assertThatThrownBy(() -> new AttentionWeights("v", 1, 2, 0, 1f, new float[4], new float[4], new float[4], new float[3]))
                 .isInstanceOf(OperatorException.class).hasMessageContaining("wo");
     }
 }

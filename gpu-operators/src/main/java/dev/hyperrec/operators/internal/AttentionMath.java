@@ -123,13 +123,14 @@ public final class AttentionMath {
 
     /**
      * Softmax cross-entropy of candidate {@code positive} against the list after {@link #forward}
-     * (sampled softmax over the candidates), adding its gradient to {@code gq, gk, gv, go} (shaped
-     * like the weights).
+     * (sampled softmax over the candidates) with logits {@code baseScale · offset_j + s_j}, where
+     * {@code offset} are the base ranking's scores (null: none), adding its gradient to
+     * {@code gq, gk, gv, go} (shaped like the weights) and {@code gBase[0]} (the base scale's).
      *
      * @return the loss
      */
-    public static double backward(AttentionWeights w, float[] query, float[] x, int positive, Pass p,
-            double[] gq, double[] gk, double[] gv, double[] go) {
+    public static double backward(AttentionWeights w, float[] query, float[] x, float[] offset, int positive, Pass p,
+            double[] gq, double[] gk, double[] gv, double[] go, double[] gBase) {
         int n = p.n;
         int dim = w.dim();
         int heads = w.heads();
@@ -137,19 +138,24 @@ public final class AttentionMath {
         int qw = w.queryWidth();
         double inv = 1.0 / Math.sqrt(dim);
         double invH = 1.0 / Math.sqrt(dh);
+        double[] logit = new double[n];
         double max = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) {
-            max = Math.max(max, p.s[j]);
+            logit[j] = p.s[j] + (offset == null ? 0 : w.baseScale() * offset[j]);
+            max = Math.max(max, logit[j]);
         }
         double[] gs = new double[n];
         double sum = 0;
         for (int j = 0; j < n; j++) {
-            gs[j] = Math.exp(p.s[j] - max);
+            gs[j] = Math.exp(logit[j] - max);
             sum += gs[j];
         }
-        double loss = -(p.s[positive] - max - Math.log(sum));
+        double loss = -(logit[positive] - max - Math.log(sum));
         for (int j = 0; j < n; j++) {
             gs[j] = gs[j] / sum - (j == positive ? 1 : 0);
+            if (offset != null) {
+                gBase[0] += gs[j] * offset[j];
+            }
         }
         double[] gz = new double[dim];
         double[] gK = new double[n * dim];

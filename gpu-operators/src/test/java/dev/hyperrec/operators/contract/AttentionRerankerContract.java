@@ -44,7 +44,7 @@ public abstract class AttentionRerankerContract {
                 m[i] = (float) ((rnd.nextDouble() * 2 - 1) * scale);
             }
         }
-        return new AttentionWeights("test", heads, dim, ctx, w[0], w[1], w[2], w[3]);
+        return new AttentionWeights("test", heads, dim, ctx, 1f, w[0], w[1], w[2], w[3]);
     }
 
     /** The model by its definition, in double: {scores[n], attention[heads*n]}. */
