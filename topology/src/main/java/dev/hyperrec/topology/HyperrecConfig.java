@@ -128,7 +128,7 @@ public final class HyperrecConfig {
         d.put(RECS_NEIGHBOURS_PER_ITEM, "20");
         d.put(RECENT_DECAY, "0.8");
         d.put(NEIGHBOURS_ENABLED, "true");
-        d.put(NEIGHBOURS_MAX, "50");
+        d.put(NEIGHBOURS_MAX, "200");
         d.put(NEIGHBOURS_WINDOW, "50");
         d.put(NEIGHBOURS_PUBLISH_INTERVAL_MS, "1000");
         d.put(RANK_WEIGHT_BANDIT, "0.02");

@@ -1,5 +1,6 @@
 package dev.hyperrec.topology.engine;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -15,16 +16,52 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class NeighbourTable implements ItemNeighbours {
     /** One item's list: its occurrence count and its neighbours, most similar first. */
-    public record Entry(long occurrences, long[] keys, float[] similarity) {
-        public Entry {
+    public static final class Entry {
+        private final long occurrences;
+        private final long[] keys;
+        private final float[] similarity;
+        /** The keys sorted, and the similarity at each sorted position, for {@link #similarityTo}. */
+        private final long[] sortedKeys;
+        private final float[] sortedSimilarity;
+
+        public Entry(long occurrences, long[] keys, float[] similarity) {
             if (keys.length != similarity.length) {
                 throw new IllegalArgumentException(keys.length + " keys but " + similarity.length + " similarities");
             }
+            this.occurrences = occurrences;
+            this.keys = keys;
+            this.similarity = similarity;
+            this.sortedKeys = keys.clone();
+            Arrays.sort(sortedKeys);
+            this.sortedSimilarity = new float[keys.length];
+            for (int i = 0; i < keys.length; i++) {
+                sortedSimilarity[Arrays.binarySearch(sortedKeys, keys[i])] = similarity[i];
+            }
+        }
+
+        public long occurrences() {
+            return occurrences;
+        }
+
+        /** Neighbour keys, most similar first (do not modify). */
+        public long[] keys() {
+            return keys;
+        }
+
+        /** Their similarities (do not modify). */
+        public float[] similarity() {
+            return similarity;
         }
 
         /** Number of neighbours. */
         public int size() {
             return keys.length;
+        }
+
+        /** The similarity of {@code key} if it is on the list, else 0. */
+        public float similarityTo(long key) {
+            int i = Arrays.binarySearch(sortedKeys, key);
+            return i >= 0 ? sortedSimilarity[i] : 0f;
         }
     }
 
@@ -70,15 +107,6 @@ public final class NeighbourTable implements ItemNeighbours {
     @Override
     public float similarity(long a, long b) {
         Entry e = entries.get(a);
-        if (e == null) {
-            return 0f;
-        }
-        long[] k = e.keys();
-        for (int i = 0; i < k.length; i++) {
-            if (k[i] == b) {
-                return e.similarity()[i];
-            }
-        }
-        return 0f;
+        return e == null ? 0f : e.similarityTo(b);
     }
 }

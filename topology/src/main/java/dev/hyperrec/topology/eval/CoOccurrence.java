@@ -117,6 +117,11 @@ final class CoOccurrence {
         return 0f;
     }
 
+    /** How many times {@code item} was learned. */
+    long occurrences(int item) {
+        return item < itemCount.length ? (long) itemCount[item] : 0;
+    }
+
     int[] touched() {
         return touched;
     }

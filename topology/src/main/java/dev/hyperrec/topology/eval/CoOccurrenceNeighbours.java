@@ -6,6 +6,7 @@ import dev.hyperrec.topology.HyperrecConfig;
 import dev.hyperrec.topology.engine.CoOccurrenceCosine;
 import dev.hyperrec.topology.engine.EventWeights;
 import dev.hyperrec.topology.engine.ItemNeighbours;
+import dev.hyperrec.topology.engine.NeighbourTable;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -25,8 +26,7 @@ final class CoOccurrenceNeighbours implements ItemNeighbours {
     private final Map<Long, Integer> indexOfKey = new HashMap<>();
     private long[] keyOf = new long[0];
     /** Lists computed since the last event was learned (every list changes with it). */
-    private final Map<Long, long[]> listKeys = new HashMap<>();
-    private final Map<Long, float[]> listSimilarity = new HashMap<>();
+    private final Map<Long, NeighbourTable.Entry> lists = new HashMap<>();
 
     CoOccurrenceNeighbours(HyperrecConfig config) {
         this.co = new CoOccurrence(config.getInt(HyperrecConfig.NEIGHBOURS_WINDOW));
@@ -47,32 +47,26 @@ final class CoOccurrenceNeighbours implements ItemNeighbours {
             keyOf[e.item()] = key;
         }
         co.learn(e.user(), e.item());
-        listKeys.clear();
-        listSimilarity.clear();
+        lists.clear();
     }
 
     @Override
     public int neighbours(long itemKey, int max, long[] keys, float[] similarity) {
-        long[] k = list(itemKey);
-        int m = Math.min(max, k.length);
-        System.arraycopy(k, 0, keys, 0, m);
-        System.arraycopy(listSimilarity.get(itemKey), 0, similarity, 0, m);
+        NeighbourTable.Entry e = list(itemKey);
+        int m = Math.min(max, e.size());
+        System.arraycopy(e.keys(), 0, keys, 0, m);
+        System.arraycopy(e.similarity(), 0, similarity, 0, m);
         return m;
     }
 
     @Override
     public float similarity(long a, long b) {
-        long[] k = list(a);
-        for (int i = 0; i < k.length; i++) {
-            if (k[i] == b) {
-                return listSimilarity.get(a)[i];
-            }
-        }
-        return 0f;
+        return list(a).similarityTo(b);
     }
 
-    private long[] list(long itemKey) {
-        long[] cached = listKeys.get(itemKey);
+    /** {@code itemKey}'s list as the pipeline would publish it from the same counts. */
+    private NeighbourTable.Entry list(long itemKey) {
+        NeighbourTable.Entry cached = lists.get(itemKey);
         if (cached != null) {
             return cached;
         }
@@ -86,9 +80,9 @@ final class CoOccurrenceNeighbours implements ItemNeighbours {
             sim[t] = co.scores()[other];
         }
         int m = CoOccurrenceCosine.top(keys, sim, n, max);
-        long[] top = Arrays.copyOf(keys, m);
-        listKeys.put(itemKey, top);
-        listSimilarity.put(itemKey, Arrays.copyOf(sim, m));
-        return top;
+        NeighbourTable.Entry e = new NeighbourTable.Entry(a == null ? 0 : co.occurrences(a), Arrays.copyOf(keys, m),
+                Arrays.copyOf(sim, m));
+        lists.put(itemKey, e);
+        return e;
     }
 }
