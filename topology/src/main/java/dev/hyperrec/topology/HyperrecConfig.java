@@ -85,6 +85,16 @@ public final class HyperrecConfig {
     public static final String METRICS_HOST = "hyperrec.metrics.host";
     /** Port of the metrics and health endpoint; 0 picks a free port, -1 turns the endpoint off. */
     public static final String METRICS_PORT = "hyperrec.metrics.port";
+    /** Weight of the 2-hop graph signal in the final ranking (issue 8); 0 turns the stage off. */
+    public static final String RANK_WEIGHT_GRAPH = "hyperrec.rank.weight.graph";
+    /** File of the attention reranker's trained weights (hot-swapped when it changes); empty turns the reranker off. */
+    public static final String RERANK_WEIGHTS_FILE = "hyperrec.rerank.weights.file";
+    /** How many of a list's top candidates the attention reranker reranks. */
+    public static final String RERANK_CANDIDATES = "hyperrec.rerank.candidates";
+    /** Attention heads of newly trained reranker weights (the file's own count is used when loading). */
+    public static final String RERANK_HEADS = "hyperrec.rerank.heads";
+    /** How often (wall clock) the weight file is checked for a new version. */
+    public static final String RERANK_CHECK_INTERVAL_MS = "hyperrec.rerank.check.interval.ms";
 
     /**
      * {@code hyperrec.*} keys without a default that the Serdes read; listed so that the environment
@@ -150,6 +160,11 @@ public final class HyperrecConfig {
         d.put(USERS_INITIAL_CAPACITY, "4096");
         d.put(METRICS_HOST, "127.0.0.1");
         d.put(METRICS_PORT, "9464");
+        d.put(RANK_WEIGHT_GRAPH, "0");
+        d.put(RERANK_WEIGHTS_FILE, "");
+        d.put(RERANK_CANDIDATES, "50");
+        d.put(RERANK_HEADS, "8");
+        d.put(RERANK_CHECK_INTERVAL_MS, "5000");
         DEFAULTS = Collections.unmodifiableMap(d);
     }
 
@@ -390,6 +405,10 @@ public final class HyperrecConfig {
         if (getDouble(VALUE_MAX) <= 0) {
             throw new IllegalArgumentException(VALUE_MAX + " must be > 0, was " + getDouble(VALUE_MAX));
         }
+        getDouble(RANK_WEIGHT_GRAPH);
+        range(RERANK_CANDIDATES, 1, 1024);
+        range(RERANK_HEADS, 1, 4096);
+        range(RERANK_CHECK_INTERVAL_MS, 0, 86_400_000);
     }
 
     private void range(String key, long min, long max) {

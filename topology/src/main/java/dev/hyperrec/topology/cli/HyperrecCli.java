@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
 /**
  * The {@code hyperrec} command (scripts/hyperrec): one entry point for the app and its tools.
  * Subcommands wrap the existing entry points: {@code run} → {@link dev.hyperrec.topology.HyperrecApp},
- * {@code replay} → {@link Demo}, {@code evaluate} → {@link Evaluate}, {@code bench soak|chaos|fuzz-input|pipeline}
+ * {@code replay} → {@link Demo}, {@code evaluate} → {@link Evaluate}, {@code train-reranker} →
+ * {@link dev.hyperrec.topology.eval.TrainReranker}, {@code bench soak|chaos|fuzz-input|pipeline}
  * → {@link Soak}, {@link Chaos}, {@link FuzzInput}, {@link PipelineBench}; {@code topics create|verify} uses
  * {@link dev.hyperrec.topology.TopicSetup}. Configuration precedence: {@link ConfigOptions}.
  */
@@ -48,6 +49,7 @@ public final class HyperrecCli implements Callable<Integer> {
                 .addSubcommand("verify", new TopicsCommand.Verify()));
         cl.addSubcommand("replay", new CommandLine(new Demo().environment(env)).setCommandName("replay"));
         cl.addSubcommand("evaluate", new Evaluate().environment(env));
+        cl.addSubcommand("train-reranker", new dev.hyperrec.topology.eval.TrainReranker());
         cl.addSubcommand("bench", new CommandLine(new Bench())
                 .addSubcommand("soak", new Soak())
                 .addSubcommand("chaos", new Chaos())

@@ -77,6 +77,7 @@ public final class RecommenderEngine implements AutoCloseable {
     private final int neighboursPerItem;
     private final float recentDecay;
     private ItemNeighbours neighbours;
+    private final List<RankingStage> stages = new ArrayList<>();
     private long[] nbKeys = new long[0];
     private float[] nbSim = new float[0];
     private final float wPopularity;
@@ -146,6 +147,7 @@ public final class RecommenderEngine implements AutoCloseable {
         this.updateBatch = new UpdateBatch(Math.max(16, maxBatch));
         this.scoreBatch = new ScoreBatch(dim, Math.max(16, maxBatch));
         this.row = new float[dim];
+        dev.hyperrec.topology.rerank.RankingStages.attach(this, config, backend);
     }
 
     public ItemCatalog catalog() {
@@ -195,6 +197,15 @@ public final class RecommenderEngine implements AutoCloseable {
         this.neighbours = model;
     }
 
+    /**
+     * Appends a ranking stage: it observes every interaction in order and adjusts each list after the
+     * base score (see {@link RankingStage}). Like the item-to-item model, it holds model data, not
+     * task state.
+     */
+    public void addRankingStage(RankingStage stage) {
+        stages.add(java.util.Objects.requireNonNull(stage, "stage"));
+    }
+
     public int recentCapacity() {
         return recentCap;
     }
@@ -210,6 +221,7 @@ public final class RecommenderEngine implements AutoCloseable {
         boolean zero;
         int[] exclude;
         long[] recent;
+        int user;
         int[] personalIdx = new int[0];
         float[] personalScore = new float[0];
     }
@@ -336,6 +348,9 @@ public final class RecommenderEngine implements AutoCloseable {
                 if (e.recommendationId() != null && EventWeights.rewards(InteractionType.values()[e.type()])) {
                     bandit.recordClick(e.segment(), key);
                 }
+                for (RankingStage stage : stages) {
+                    stage.observe(e, userIdx[i], itemIdx[i], weights.weight(InteractionType.values()[e.type()], e.value()));
+                }
             }
             if (e.seq() % cacheCheckEvery == 0) {
                 long[] hot = hotKeys(sketch.config().heavyHitters());
@@ -389,6 +404,7 @@ public final class RecommenderEngine implements AutoCloseable {
 
     private Capture capture(PendingEvent e, int u, UserHistory h, ItemCatalog catalog) {
         Capture c = new Capture();
+        c.user = u;
         float[] q = new float[dim];
         users.copyRow(u, q, 0);
         if (e.query() != null) {
@@ -521,6 +537,13 @@ public final class RecommenderEngine implements AutoCloseable {
             ids[j] = catalog.idAt(idx[j]);
             order[j] = j;
         }
+        float[][] explanation = new float[nc][];
+        if (!stages.isEmpty()) {
+            RankingStage.Candidates list = new RankingStage.Candidates(e, c.user, c.query, idx, total, explanation, nc);
+            for (RankingStage stage : stages) {
+                stage.adjust(list);
+            }
+        }
         Arrays.sort(order, (a, b) -> {
             int cmp = Float.compare(total[b], total[a]);
             return cmp != 0 ? cmp : ids[a].compareTo(ids[b]);
@@ -531,7 +554,7 @@ public final class RecommenderEngine implements AutoCloseable {
             int o = order[r];
             items.add(RecommendedItem.newBuilder().setItemId(ids[o]).setScore(total[o]).setRank(r + 1)
                     .setReason(reason(src[o], wPersonal * pers[o], wSimilar * sim[o], wBandit * theta[o],
-                            wPopularity * pop[o])).build());
+                            wPopularity * pop[o])).setAttention(explanation[o] == null ? null : asList(explanation[o])).build());
             bandit.recordImpression(e.segment(), keys[o]);
         }
         return Recommendations.newBuilder()
@@ -543,6 +566,14 @@ public final class RecommenderEngine implements AutoCloseable {
                 .setSourceEventTime(Instant.ofEpochMilli(e.eventTimeMs()))
                 .setModelVersion(modelVersion)
                 .build();
+    }
+
+    private static List<Float> asList(float[] values) {
+        List<Float> l = new ArrayList<>(values.length);
+        for (float v : values) {
+            l.add(v);
+        }
+        return l;
     }
 
     /** The largest contribution names the reason; a personal-looking item found only through the cache is SIMILAR. */
@@ -566,8 +597,16 @@ public final class RecommenderEngine implements AutoCloseable {
     }
 
 
+    /** The attached ranking stages, in order. */
+    public List<RankingStage> rankingStages() {
+        return java.util.Collections.unmodifiableList(stages);
+    }
+
     @Override
     public void close() {
+        for (int i = stages.size() - 1; i >= 0; i--) {
+            stages.get(i).close();
+        }
         updater.close();
         sampler.close();
         sketch.close();

@@ -46,6 +46,40 @@ public final class EngineRecommender implements StreamingRecommender {
     private final List<PendingEvent> one = new ArrayList<>(1);
     private CoOccurrenceNeighbours neighbours;
 
+    private PrequentialReranker reranker;
+    private long applyNanos;
+    private long applies;
+
+    /**
+     * Attaches an attention reranker trained from this replay's past (see {@link PrequentialReranker}):
+     * no weights until the first refresh after the training prefix, then retrained at every refresh.
+     */
+    public EngineRecommender withAttention(PrequentialReranker r) {
+        reranker = r;
+        engine.addRankingStage(r.stage(engine));
+        return this;
+    }
+
+    /** Mean wall time of one {@link RecommenderEngine#apply} call (a batch: one request or one learned event), in µs. */
+    public double meanBatchMicros() {
+        return applies == 0 ? 0 : applyNanos / 1e3 / applies;
+    }
+
+    /** {@link RecommenderEngine#apply} calls so far. */
+    public long batches() {
+        return applies;
+    }
+
+    /** Seconds the attached reranker spent training (0 without one). */
+    public double trainSeconds() {
+        return reranker == null ? 0 : reranker.trainSeconds();
+    }
+
+    /** The engine's ranking stages (for their time). */
+    public List<dev.hyperrec.topology.engine.RankingStage> rankingStages() {
+        return engine.rankingStages();
+    }
+
     /**
      * Attaches the pipeline's item-to-item model ({@link CoOccurrenceNeighbours}, configured by the
      * {@code hyperrec.neighbours.*} keys) learned from each event after it was scored, when
@@ -86,7 +120,10 @@ public final class EngineRecommender implements StreamingRecommender {
         one.clear();
         one.add(request);
         Recommendations[] got = new Recommendations[1];
+        long t0 = System.nanoTime();
         engine.apply(one, emitted -> got[0] = emitted.recommendations());
+        applyNanos += System.nanoTime() - t0;
+        applies++;
         int n = 0;
         if (got[0] != null) {
             for (RecommendedItem item : got[0].getItems()) {
@@ -101,6 +138,9 @@ public final class EngineRecommender implements StreamingRecommender {
 
     @Override
     public void learn(Event e) {
+        if (reranker != null) {
+            reranker.outcome(e, catalog.indexOf(e.itemId()));
+        }
         past.add(e);
         if (neighbours != null) {
             neighbours.learn(e);
@@ -122,6 +162,9 @@ public final class EngineRecommender implements StreamingRecommender {
             flush();
             model.train(past, refreshEpochs);
             upsertAll();
+            if (reranker != null) {
+                reranker.refresh();
+            }
         } else if (trained) {
             flush();
         }
@@ -133,8 +176,11 @@ public final class EngineRecommender implements StreamingRecommender {
         }
         int batch = config.getInt(HyperrecConfig.BATCH_MAX_EVENTS);
         for (int from = 0; from < buffered.size(); from += batch) {
+            long t0 = System.nanoTime();
             engine.apply(buffered.subList(from, Math.min(buffered.size(), from + batch)), emitted -> {
             });
+            applyNanos += System.nanoTime() - t0;
+            applies++;
         }
         buffered.clear();
     }

@@ -66,6 +66,14 @@ public final class Evaluate implements Callable<Integer> {
     boolean noBandit;
     @Option(names = "--no-progress", description = "no progress bar")
     boolean noProgress;
+    @Option(names = "--ablation", description = "also replay hyperrec without / with each component (report.json \"ablation\"; several more replays)")
+    boolean ablation;
+    @Option(names = "--ablation-variants", split = ",", description = "ablation variants (default: all of ${DEFAULT-VALUE})",
+            defaultValue = "hyperrec,-similar,-popularity,-bandit,-personal,+graph,+attention,+graph+attention")
+    List<String> ablationVariants;
+    @Option(names = "--graph-weight", defaultValue = "0.5", description = "weight of the graph signal in the +graph ablation variants"
+            + " (default: ${DEFAULT-VALUE})")
+    double graphWeight;
 
     /** The environment read for {@code HYPERREC_*} keys and {@code HYPERREC_CONFIG}; tests and the CLI pass their own. */
     private java.util.Map<String, String> env = System.getenv();
@@ -208,9 +216,21 @@ public final class Evaluate implements Callable<Integer> {
                 pool.shutdownNow();
             }
         }
+        Map<String, Object> ablationReport = null;
+        if (ablation) {
+            long t0 = System.nanoTime();
+            List<Ablation.Run> variantRuns = Ablation.run(data, ablationVariants, hyperrec, kind, graphWeight, seed, threads);
+            ablationReport = Ablation.report(variantRuns, graphWeight);
+            ablationReport.put("seconds", (System.nanoTime() - t0) / 1e9);
+            for (Ablation.Run r : variantRuns) {
+                System.out.printf(Locale.ROOT, "ablation %-17s recall@10=%.4f ndcg@10=%.4f %.1f us/batch (stages %.1f us/batch)%n",
+                        r.variant(), r.result().metrics().recallAt10(), r.result().metrics().ndcgAt10(), r.batchMicros(),
+                        r.stageMicros());
+            }
+        }
         double seconds = (System.nanoTime() - wallStart) / 1e9;
         Report.write(out, data, results, popularHalfLife, popularGrid, bandit, hyperrec, seed, window, seconds,
-                commandLine());
+                commandLine(), ablationReport);
         Prequential.Result best = null;
         Prequential.Result popular = null;
         for (Prequential.Result r : results) {
@@ -241,6 +261,13 @@ public final class Evaluate implements Callable<Integer> {
             sb.append(" --methods ").append(String.join(",", methods));
         }
         sb.append(" --backend ").append(hyperrecConfig().backend().id()).append(" --seed ").append(seed);
+        if (ablation) {
+            sb.append(" --ablation");
+            if (!ablationVariants.equals(Ablation.VARIANTS)) {
+                sb.append(" --ablation-variants ").append(String.join(",", ablationVariants));
+            }
+            sb.append(" --graph-weight ").append(graphWeight);
+        }
         return sb.toString();
     }
 

@@ -23,7 +23,7 @@ final class Report {
 
     static void write(Path dir, Prequential.Dataset data, List<Prequential.Result> results, long popularHalfLifeMs,
             List<Map<String, Object>> popularGrid, Map<String, Object> bandit, HyperrecConfig hyperrec, long seed,
-            int window, double seconds, String command) throws IOException {
+            int window, double seconds, String command, Map<String, Object> ablation) throws IOException {
         Files.createDirectories(dir);
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("dataset", data.name());
@@ -53,6 +53,9 @@ final class Report {
         }
         root.put("methods", methods);
         root.put("bandit", bandit);
+        if (ablation != null) {
+            root.put("ablation", ablation);
+        }
         Map<String, Object> cfg = new LinkedHashMap<>();
         hyperrec.asMap().forEach((k, v) -> {
             if (k.startsWith("hyperrec.")) {
@@ -64,7 +67,7 @@ final class Report {
         Files.writeString(dir.resolve("report.json"), Json.write(root), StandardCharsets.UTF_8);
         plot(dir.resolve("recall.png"), data, results, window);
         Files.writeString(dir.resolve("report.md"), markdown(data, results, popularHalfLifeMs, popularGrid, bandit,
-                seconds, command), StandardCharsets.UTF_8);
+                seconds, command) + (ablation == null ? "" : Ablation.markdown(ablation)), StandardCharsets.UTF_8);
     }
 
     static String markdown(Prequential.Dataset data, List<Prequential.Result> results, long popularHalfLifeMs,

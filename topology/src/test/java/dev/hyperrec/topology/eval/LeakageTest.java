@@ -80,6 +80,34 @@ class LeakageTest {
         assertThat(b).isNotEqualTo(a); // the rewrite did change the future
     }
 
+    /** The ablation's added components (the graph signal, the attention reranker trained in the replay) see only the past too. */
+    @ParameterizedTest
+    @ValueSource(strings = {"+graph", "+attention", "+graph+attention"})
+    void ablationVariantsBeforeTheCutIgnoreTheFuture(String variant) {
+        List<MovieLens.Rating> original = SyntheticRatings.generate(60, 120, EVENTS, 4, 7);
+        List<MovieLens.Rating> rewritten = new ArrayList<>(original.subList(0, CUT));
+        SplittableRandom rnd = new SplittableRandom(99);
+        for (MovieLens.Rating r : original.subList(CUT, EVENTS)) {
+            rewritten.add(new MovieLens.Rating(r.line(), r.userId(), "m" + rnd.nextInt(120), 1 + rnd.nextInt(5), r.timestampMs()));
+        }
+        List<String> a = variantLists(variant, original);
+        List<String> b = variantLists(variant, rewritten);
+        assertThat(upTo(a, CUT)).isNotEmpty();
+        assertThat(upTo(b, CUT)).isEqualTo(upTo(a, CUT));
+        assertThat(b).isNotEqualTo(a);
+    }
+
+    private static List<String> variantLists(String variant, List<MovieLens.Rating> ratings) {
+        Prequential.Dataset data = Prequential.Dataset.of("synthetic", ratings, 0.2);
+        HyperrecConfig config = HyperrecConfig.of(Map.of(HyperrecConfig.EMBEDDING_DIM, 8,
+                HyperrecConfig.CATALOG_INITIAL_CAPACITY, 256, HyperrecConfig.USERS_INITIAL_CAPACITY, 64));
+        try (OperatorBackend ops = Backends.open(BackendKind.CPU);
+                Spy spy = new Spy(Ablation.create(variant, data, ops, config, 0.5, 42))) {
+            Prequential.run(data, spy, null);
+            return spy.lists;
+        }
+    }
+
     private static List<String> upTo(List<String> lists, int cut) {
         List<String> out = new ArrayList<>();
         for (String s : lists) {
