@@ -178,3 +178,91 @@ extern "C" __global__ void attn_score(int dim, int n, const float* __restrict__ 
     for (int r = 0; r < dim; r++) acc = fmaf(Z[r], K[(size_t) j * dim + r], acc);
     out[j] = acc * rsqrtf((float) dim);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Mixture-of-Logits scorer (MixtureOfLogits' Javadoc has the model). Item side, one thread per
+// (row, output): out[row*f + o] = B_o . x for o < R*c, else Gx_(o-R*c) . x (f = R*c + P*R).
+extern "C" __global__ void mol_item_side(const float* __restrict__ X, int ld, int dim, int rows,
+        const float* __restrict__ B, const float* __restrict__ Gx, int rc, int f, float* __restrict__ out) {
+    long long idx = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (idx >= (long long) rows * f) return;
+    int row = (int) (idx / f);
+    int o = (int) (idx - (long long) row * f);
+    const float* w = o < rc ? B + (size_t) o * dim : Gx + (size_t) (o - rc) * dim;
+    const float* x = X + (size_t) row * ld;
+    float acc = 0.0f;
+    for (int k = 0; k < dim; k++) acc = fmaf(w[k], x[k], acc);
+    out[idx] = acc;
+}
+
+// Query side, one thread per (query, output): A_o . q for o < P*c, else Gq_(o-P*c) . q + bias.
+extern "C" __global__ void mol_query_side(const float* __restrict__ Q, int dim, int nq, const float* __restrict__ A,
+        const float* __restrict__ Gq, const float* __restrict__ bias, int pc, int f, float* __restrict__ out) {
+    int idx = blockIdx.x * blockDim.x + threadIdx.x;
+    if (idx >= nq * f) return;
+    int q = idx / f;
+    int o = idx - q * f;
+    const float* w = o < pc ? A + (size_t) o * dim : Gq + (size_t) (o - pc) * dim;
+    const float* v = Q + (size_t) q * dim;
+    float acc = o < pc ? 0.0f : bias[o - pc];
+    for (int k = 0; k < dim; k++) acc = fmaf(w[k], v[k], acc);
+    out[idx] = acc;
+}
+
+__device__ __forceinline__ unsigned long long mol_rank_key(float s, int idx) {
+    if (s == 0.0f) s = 0.0f;
+    unsigned int b = __float_as_uint(s);
+    b = (b & 0x80000000u) ? ~b : (b | 0x80000000u);
+    return ((unsigned long long) b << 32) | (unsigned long long) (0xFFFFFFFFu - (unsigned int) idx);
+}
+
+#define MOL_MAX_PAIRS 64
+
+// phi(q, i) for every active, non-excluded item i of query q = blockIdx.y, written as rank keys
+// (score bits, then the inverted index: hyperrec_score.cu's layout) to q's candidate row for
+// topk_select (hyperrec_score.cu). Dynamic shared memory: the query side (P*c + P*R floats).
+extern "C" __global__ void mol_scores(const float* __restrict__ qSide, const float* __restrict__ iSide, int n,
+        int P, int R, int c, const unsigned char* __restrict__ valid, const int* __restrict__ exOff,
+        const int* __restrict__ exIdx, unsigned long long* __restrict__ cand, int* __restrict__ cnt, int candCap) {
+    extern __shared__ float qs[];
+    int q = blockIdx.y;
+    int pairs = P * R;
+    int qf = P * c + pairs;
+    int f = R * c + pairs;
+    for (int o = threadIdx.x; o < qf; o += blockDim.x) qs[o] = qSide[(size_t) q * qf + o];
+    __syncthreads();
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n || !valid[i]) return;
+    int lo = exOff[q];
+    int hi = exOff[q + 1] - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) >> 1;
+        int v = exIdx[mid];
+        if (v == i) return;
+        if (v < i) lo = mid + 1; else hi = mid - 1;
+    }
+    const float* xs = iSide + (size_t) i * f;
+    float l[MOL_MAX_PAIRS];
+    float z[MOL_MAX_PAIRS];
+    float mx = -INFINITY;
+    for (int p = 0; p < P; p++) {
+        for (int r = 0; r < R; r++) {
+            int pr = p * R + r;
+            float s = 0.0f;
+            for (int t = 0; t < c; t++) s = fmaf(qs[p * c + t], xs[r * c + t], s);
+            l[pr] = s;
+            z[pr] = qs[P * c + pr] + xs[R * c + pr];
+            mx = fmaxf(mx, z[pr]);
+        }
+    }
+    float sum = 0.0f;
+    float phi = 0.0f;
+    for (int pr = 0; pr < pairs; pr++) {
+        float e = expf(z[pr] - mx);
+        sum += e;
+        phi = fmaf(e, l[pr], phi);
+    }
+    phi /= sum;
+    int pos = atomicAdd(&cnt[q], 1);
+    if (pos < candCap) cand[(size_t) q * candCap + pos] = mol_rank_key(phi, i);
+}

@@ -28,6 +28,9 @@ public interface OperatorBackend extends AutoCloseable {
     /** A multi-head attention reranker ({@link AttentionReranker}). */
     AttentionReranker newAttentionReranker();
 
+    /** A {@link Scorer} whose similarity is the learned {@link MixtureOfLogits} instead of the dot product. */
+    Scorer newMixtureOfLogitsScorer(MixtureOfLogits weights);
+
     @Override
     void close();
 }

@@ -51,6 +51,11 @@ class BackendsTest {
         }
 
         @Override
+        public Scorer newMixtureOfLogitsScorer(MixtureOfLogits weights) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public void close() {
             closed = true;
         }

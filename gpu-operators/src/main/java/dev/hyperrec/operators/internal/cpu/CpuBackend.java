@@ -5,6 +5,7 @@ import dev.hyperrec.operators.CountMinConfig;
 import dev.hyperrec.operators.EmbeddingUpdateConfig;
 import dev.hyperrec.operators.EmbeddingUpdater;
 import dev.hyperrec.operators.GraphSignal;
+import dev.hyperrec.operators.MixtureOfLogits;
 import dev.hyperrec.operators.OperatorBackend;
 import dev.hyperrec.operators.PopularitySketch;
 import dev.hyperrec.operators.Scorer;
@@ -67,6 +68,13 @@ public final class CpuBackend implements OperatorBackend {
     public AttentionReranker newAttentionReranker() {
         owner.checkOpen();
         return owner.register(new CpuAttentionReranker(owner));
+    }
+
+    @Override
+    public Scorer newMixtureOfLogitsScorer(MixtureOfLogits weights) {
+        Objects.requireNonNull(weights, "weights");
+        owner.checkOpen();
+        return owner.register(new CpuMolScorer(owner, weights));
     }
 
     /** Whether {@link #close()} has been called. */

@@ -5,6 +5,7 @@ import dev.hyperrec.operators.CountMinConfig;
 import dev.hyperrec.operators.EmbeddingUpdateConfig;
 import dev.hyperrec.operators.EmbeddingUpdater;
 import dev.hyperrec.operators.GraphSignal;
+import dev.hyperrec.operators.MixtureOfLogits;
 import dev.hyperrec.operators.OperatorBackend;
 import dev.hyperrec.operators.OperatorException;
 import dev.hyperrec.operators.PopularitySketch;
@@ -136,6 +137,13 @@ public final class CudaBackend implements OperatorBackend {
     public AttentionReranker newAttentionReranker() {
         owner.checkOpen();
         return owner.register(new CudaAttentionReranker(this));
+    }
+
+    @Override
+    public Scorer newMixtureOfLogitsScorer(MixtureOfLogits weights) {
+        Objects.requireNonNull(weights, "weights");
+        owner.checkOpen();
+        return owner.register(new CudaMolScorer(this, weights));
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.hyperrec.operators.CountMinConfig;
 import dev.hyperrec.operators.EmbeddingUpdateConfig;
 import dev.hyperrec.operators.EmbeddingUpdater;
 import dev.hyperrec.operators.GraphSignal;
+import dev.hyperrec.operators.MixtureOfLogits;
 import dev.hyperrec.operators.HeavyHitter;
 import dev.hyperrec.operators.ItemCatalog;
 import dev.hyperrec.operators.OperatorBackend;
@@ -93,7 +94,13 @@ public final class FallbackBackend implements OperatorBackend {
     @Override
     public Scorer newScorer() {
         checkOpen();
-        return new FScorer(primary.newScorer());
+        return new FScorer(primary.newScorer(), cpu::newScorer);
+    }
+
+    @Override
+    public Scorer newMixtureOfLogitsScorer(MixtureOfLogits weights) {
+        checkOpen();
+        return new FScorer(primary.newMixtureOfLogitsScorer(weights), () -> cpu.newMixtureOfLogitsScorer(weights));
     }
 
     @Override
@@ -135,10 +142,12 @@ public final class FallbackBackend implements OperatorBackend {
 
     private final class FScorer implements Scorer {
         private final Scorer device;
+        private final java.util.function.Supplier<Scorer> hostFactory;
         private Scorer host;
 
-        FScorer(Scorer device) {
+        FScorer(Scorer device, java.util.function.Supplier<Scorer> hostFactory) {
             this.device = device;
+            this.hostFactory = hostFactory;
         }
 
         @Override
@@ -149,7 +158,7 @@ public final class FallbackBackend implements OperatorBackend {
                     return;
                 } catch (CudaException e) {
                     degraded("scorer", e);
-                    host = cpu.newScorer();
+                    host = hostFactory.get();
                 }
             }
             host.topK(items, batch, k, out);

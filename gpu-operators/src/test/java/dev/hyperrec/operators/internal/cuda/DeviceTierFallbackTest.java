@@ -127,6 +127,11 @@ class DeviceTierFallbackTest {
         }
 
         @Override
+        public Scorer newMixtureOfLogitsScorer(dev.hyperrec.operators.MixtureOfLogits weights) {
+            return inner.newMixtureOfLogitsScorer(weights);
+        }
+
+        @Override
         public void close() {
             inner.close();
         }

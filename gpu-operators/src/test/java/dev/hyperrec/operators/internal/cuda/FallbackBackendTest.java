@@ -180,6 +180,15 @@ class FallbackBackendTest {
         }
 
         @Override
+        public Scorer newMixtureOfLogitsScorer(dev.hyperrec.operators.MixtureOfLogits weights) {
+            Scorer s = inner.newMixtureOfLogitsScorer(weights);
+            return (items, batch, k, out) -> {
+                fault();
+                s.topK(items, batch, k, out);
+            };
+        }
+
+        @Override
         public void close() {
             inner.close();
         }
