@@ -6,8 +6,9 @@ package dev.hyperrec.topology.engine;
  * add one to the item's occurrence count {@code n_i} and one to the co-occurrence count
  * {@code c_ij = c_ji} with every other item among that user's last {@code window} positive items
  * (repeats included, pairs of an item with itself skipped); the similarity of two items is the cosine
- * {@code c_ij / sqrt(n_i n_j)}; an item's neighbour list is the {@code max} most similar items, ties by
- * the smaller item key.
+ * {@code c_ij / sqrt(n_i n_j)}, at most 1 unless users repeat items within their window (a repeat
+ * counts every time, so it can exceed 1); an item's neighbour list is the {@code max} most similar
+ * items, ties by the smaller item key.
  */
 public final class CoOccurrenceCosine {
     private CoOccurrenceCosine() {

@@ -12,12 +12,12 @@ public interface ItemNeighbours {
 
     /**
      * Writes up to {@code max} neighbours of {@code itemKey}, most similar first (ties by smaller key),
-     * to {@code keys} and their similarity in [0, 1] to {@code similarity}.
+     * to {@code keys} and their non-negative similarity to {@code similarity}.
      *
      * @return the number written
      */
     int neighbours(long itemKey, int max, long[] keys, float[] similarity);
 
-    /** Similarity in [0, 1] of two items, 0 when unrelated or unknown. */
+    /** Non-negative similarity of two items, 0 when unrelated or unknown. */
     float similarity(long a, long b);
 }

@@ -44,7 +44,10 @@ import org.slf4j.LoggerFactory;
  * in a changelogged store, so a commit never loses an accepted event), and flushes the batch through
  * the task's {@link RecommenderEngine} when it reaches {@code hyperrec.batch.max.events} or when the
  * wall-clock punctuation fires. Lists go downstream in the same transaction as the state they came
- * from; state the flush changed is written back to the stores once, at its end.
+ * from; state the flush changed is written back to the stores once, at its end. With
+ * {@code hyperrec.neighbours.enabled} the engine ranks with the published item-to-item lists and the
+ * flush also sends the batch's co-occurrence increments to {@code item-cooccurrence}
+ * ({@link CoOccurrenceEmitter}).
  *
  * <p>On init the engine's in-memory (device-side) state is rebuilt from the stores, which are the
  * source of truth; so a restart or a rebalance resumes from exactly the committed state.

@@ -91,8 +91,8 @@ public final class NeighbourCodecs {
         for (int i = 0; i < n; i++) {
             keys[i] = b.getLong();
             sim[i] = b.getFloat();
-            if (!(sim[i] >= 0f && sim[i] <= 1f)) {
-                throw new IllegalArgumentException("similarity " + sim[i] + " outside [0, 1]");
+            if (!(sim[i] >= 0f && Float.isFinite(sim[i]))) {
+                throw new IllegalArgumentException("similarity " + sim[i] + " is negative or not finite");
             }
         }
         return new NeighbourTable.Entry(occurrences, keys, sim);

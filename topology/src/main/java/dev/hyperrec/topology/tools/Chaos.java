@@ -180,6 +180,9 @@ public final class Chaos implements Callable<Integer> {
         c.put(HyperrecConfig.TOPIC_PREFIX, name + ".");
         c.put(HyperrecConfig.BACKEND, "cpu");
         c.put(HyperrecConfig.EMBEDDING_DIM, 32);
+        // lists, and the bandit impressions they record, depend on when item-to-item lists arrive:
+        // none is published during the run, so the compared task state stays deterministic
+        c.put(HyperrecConfig.NEIGHBOURS_PUBLISH_INTERVAL_MS, 3_600_000);
         return HyperrecConfig.of(c);
     }
 

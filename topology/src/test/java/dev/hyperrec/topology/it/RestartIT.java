@@ -48,14 +48,18 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class RestartIT {
     private static final int PARTITIONS = 2;
     private static final List<String> STORES = List.of(StoreNames.USER_VECTORS, StoreNames.ID_DICTIONARY,
-            StoreNames.SEEN_SETS, StoreNames.BANDIT, StoreNames.SKETCH, StoreNames.SKETCH_COUNTERS, StoreNames.BATCH_BUFFER);
+            StoreNames.SEEN_SETS, StoreNames.BANDIT, StoreNames.SKETCH, StoreNames.SKETCH_COUNTERS, StoreNames.BATCH_BUFFER,
+            StoreNames.COOCCURRENCE_WINDOWS);
 
     @Test
     void stoppedAndRestartedRunEqualsUninterruptedRun(KafkaInfra.Infra infra) throws Exception {
         List<InteractionEvent> events = Fixtures.randomStream(3000, 60, 40, 5);
         long triggering = events.stream().filter(e -> EventWeights.triggers(e.getType())).count();
+        // lists (and the bandit impressions they record) depend on when item-to-item lists arrive, so
+        // none is published during the runs: the windows and increments still flow and are compared
         Map<String, Object> overrides = Map.of(HyperrecConfig.EMBEDDING_DIM, 8, HyperrecConfig.BATCH_MAX_EVENTS, 50,
-                HyperrecConfig.BATCH_FLUSH_INTERVAL_MS, 200, HyperrecConfig.CACHE_CHECK_EVERY_EVENTS, 25);
+                HyperrecConfig.BATCH_FLUSH_INTERVAL_MS, 200, HyperrecConfig.CACHE_CHECK_EVERY_EVENTS, 25,
+                HyperrecConfig.NEIGHBOURS_PUBLISH_INTERVAL_MS, 3_600_000);
 
         HyperrecConfig a = ItSupport.config(infra, "restartA.", overrides);
         publish(infra, a, events);

@@ -1,0 +1,153 @@
+package dev.hyperrec.topology.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hyperrec.avro.CatalogItem;
+import dev.hyperrec.avro.InteractionEvent;
+import dev.hyperrec.avro.InteractionType;
+import dev.hyperrec.avro.Reason;
+import dev.hyperrec.avro.Recommendations;
+import dev.hyperrec.avro.RecommendedItem;
+import dev.hyperrec.operators.ItemKeys;
+import dev.hyperrec.schemas.AvroSerdes;
+import dev.hyperrec.topology.DeadLetter;
+import dev.hyperrec.topology.Fixtures;
+import dev.hyperrec.topology.HyperrecApp;
+import dev.hyperrec.topology.HyperrecConfig;
+import dev.hyperrec.topology.HyperrecRuntime;
+import dev.hyperrec.topology.TopicSetup;
+import dev.hyperrec.topology.Topics;
+import dev.hyperrec.topology.engine.NeighbourTable;
+import dev.hyperrec.topology.internal.NeighbourCodecs;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The streaming item-to-item model on a real broker and registry, two partitions: users co-click
+ * items, the co-occurrence increments go through {@code item-cooccurrence} to the aggregator, its
+ * lists through {@code item-neighbours} to every instance's global store, and another user who clicks
+ * one of the items gets the others as SIMILAR, ahead of equally popular items that were not co-clicked
+ * with it. Corrupt bytes on {@code item-cooccurrence} are dead-lettered and the app keeps running.
+ */
+@ExtendWith(KafkaInfra.class)
+class ItemNeighboursIT {
+
+    @Test
+    void anotherUsersListContainsTheCoClickedItemsThroughTheStreamingModel(KafkaInfra.Infra infra) throws Exception {
+        HyperrecConfig config = ItSupport.config(infra, "neighbours.", Map.of(HyperrecConfig.EMBEDDING_DIM, 8,
+                HyperrecConfig.BATCH_MAX_EVENTS, 16, HyperrecConfig.NEIGHBOURS_PUBLISH_INTERVAL_MS, 200));
+        String bootstrap = infra.bootstrapServers();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            TopicSetup.ensure(admin, "neighbours.", 2, (short) 1);
+        }
+        Properties pp = new Properties();
+        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        var serdeConfig = config.serdeConfig();
+        var catalogSer = AvroSerdes.forClass(CatalogItem.class, serdeConfig, false).serializer();
+        var eventSer = AvroSerdes.forClass(InteractionEvent.class, serdeConfig, false).serializer();
+        try (KafkaProducer<String, CatalogItem> p = new KafkaProducer<>(pp, new StringSerializer(), catalogSer)) {
+            for (int i = 0; i < 24; i++) {
+                CatalogItem item = Fixtures.axisItem(i);
+                p.send(new ProducerRecord<>(config.topic(Topics.CATALOG), item.getItemId(), item));
+            }
+        }
+        String interactions = config.topic(Topics.INTERACTIONS);
+        String cooccurrence = config.topic(Topics.ITEM_COOCCURRENCE);
+        long i0 = ItemKeys.hash64("i0");
+        List<Long> coClicked = List.of(ItemKeys.hash64("i9"), ItemKeys.hash64("i18"));
+
+        try (HyperrecRuntime runtime = HyperrecRuntime.create(config)) {
+            KafkaStreams streams = HyperrecApp.start(runtime);
+            try {
+                ItSupport.awaitRunning(streams);
+                try (KafkaProducer<String, InteractionEvent> p = new KafkaProducer<>(pp, new StringSerializer(), eventSer);
+                        KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(pp, new ByteArraySerializer(),
+                                new ByteArraySerializer())) {
+                    // two groups of six users, each clicking its own three items on three different axes
+                    int t = 0;
+                    for (int u = 0; u < 6; u++) {
+                        for (String item : List.of("i0", "i9", "i18")) {
+                            p.send(new ProducerRecord<>(interactions, "a" + u,
+                                    Fixtures.event("a" + u + item, "a" + u, item, InteractionType.CLICK, 1, t++)));
+                        }
+                        for (String item : List.of("i1", "i10", "i19")) {
+                            p.send(new ProducerRecord<>(interactions, "b" + u,
+                                    Fixtures.event("b" + u + item, "b" + u, item, InteractionType.CLICK, 1, t++)));
+                        }
+                    }
+                    raw.send(new ProducerRecord<>(cooccurrence, NeighbourCodecs.key(i0), "garbage".getBytes(StandardCharsets.UTF_8)));
+                    p.flush();
+                    raw.flush();
+
+                    // i0's list arrives on item-neighbours and in this instance's global view
+                    List<ConsumerRecord<byte[], byte[]>> lists = ItSupport.readUntil(bootstrap, config.topic(Topics.ITEM_NEIGHBOURS),
+                            new ByteArrayDeserializer(), new ByteArrayDeserializer(), l -> l.stream().anyMatch(r ->
+                                    NeighbourCodecs.key(r.key()) == i0 && NeighbourCodecs.list(r.value()).size() == 2
+                                            && NeighbourCodecs.list(r.value()).occurrences() == 6), Duration.ofSeconds(60));
+                    NeighbourTable.Entry published = lists.stream().filter(r -> NeighbourCodecs.key(r.key()) == i0)
+                            .map(r -> NeighbourCodecs.list(r.value())).reduce((a, b) -> b).orElseThrow();
+                    assertThat(published.occurrences()).isEqualTo(6);
+                    assertThat(published.keys()).containsExactlyInAnyOrder(coClicked.get(0), coClicked.get(1));
+                    assertThat(published.similarity()).containsExactly(1f, 1f);
+                    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                    while ((runtime.neighbours().get(i0) == null || runtime.neighbours().get(i0).size() < 2)
+                            && System.nanoTime() < deadline) {
+                        Thread.sleep(20);
+                    }
+                    assertThat(runtime.neighbours().similarity(i0, coClicked.get(0))).isEqualTo(1f);
+
+                    p.send(new ProducerRecord<>(interactions, "zed",
+                            Fixtures.event("zed1", "zed", "i0", InteractionType.CLICK, 1, t)));
+                    p.flush();
+                }
+                var recsDe = AvroSerdes.forClass(Recommendations.class, serdeConfig, false).deserializer();
+                List<ConsumerRecord<String, Recommendations>> recs = ItSupport.readUntil(bootstrap,
+                        config.topic(Topics.RECOMMENDATIONS), new StringDeserializer(), recsDe,
+                        l -> l.stream().anyMatch(r -> r.value().getRecommendationId().equals("evt:zed1")), Duration.ofSeconds(60));
+                Recommendations zed = recs.stream().filter(r -> r.value().getRecommendationId().equals("evt:zed1"))
+                        .findFirst().orElseThrow().value();
+                List<RecommendedItem> items = zed.getItems();
+                assertThat(items.subList(0, 2)).extracting(RecommendedItem::getItemId).containsExactlyInAnyOrder("i9", "i18");
+                assertThat(items.subList(0, 2)).allSatisfy(it -> {
+                    assertThat(it.getReason()).isEqualTo(Reason.SIMILAR);
+                    // w_s · sim = 1.0 · 1.0: only the item-to-item model contributes that much
+                    assertThat(it.getScore()).isGreaterThanOrEqualTo(1f);
+                });
+                assertThat(items).allSatisfy(it -> {
+                    if (it.getItemId().equals("i10") || it.getItemId().equals("i19")) {
+                        assertThat(it.getScore()).isLessThan(1f);
+                        assertThat(it.getRank()).isGreaterThan(2);
+                    }
+                });
+
+                List<ConsumerRecord<byte[], byte[]>> dead = ItSupport.readUntil(bootstrap,
+                        config.topic(Topics.INTERACTIONS_DLQ), new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                        l -> !l.isEmpty(), Duration.ofSeconds(30));
+                assertThat(dead).hasSize(1);
+                assertThat(new String(dead.get(0).headers().lastHeader(DeadLetter.HEADER_REASON).value(), StandardCharsets.UTF_8))
+                        .isEqualTo(DeadLetter.MALFORMED_COOCCURRENCE.name());
+                assertThat(new String(dead.get(0).headers().lastHeader(DeadLetter.HEADER_TOPIC).value(), StandardCharsets.UTF_8))
+                        .isEqualTo(cooccurrence);
+                assertThat(dead.get(0).value()).isEqualTo("garbage".getBytes(StandardCharsets.UTF_8));
+                assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
+            } finally {
+                streams.close(Duration.ofSeconds(30));
+            }
+        }
+    }
+}
