@@ -34,7 +34,7 @@ if [[ "${1:-}" == "--prepare" ]]; then
   tr ':' '\n' < "$root/target/gpu-demo-cp.txt" | while read -r jar; do
     name="$(basename "$jar")"
     case "$name" in
-      testcontainers-*|docker-java-*|jna-*|junit-*|jqwik-*|assertj-*|byte-buddy-*|opentest4j-*|apiguardian-*|hamcrest-*|duct-tape-*|annotations-*|kafka-1.*|xchart-*) continue ;;
+      testcontainers-*|docker-java-*|jna-*|junit-*|jqwik-*|assertj-*|byte-buddy-*|opentest4j-*|apiguardian-*|hamcrest-*|duct-tape-*|annotations-*|kafka-1.*) continue ;;
     esac
     cp "$jar" "$tmp/lib/"
   done

@@ -32,7 +32,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -44,12 +43,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import jdk.jfr.Recording;
-import jdk.jfr.consumer.RecordedEvent;
-import jdk.jfr.consumer.RecordedFrame;
-import jdk.jfr.consumer.RecordedStackTrace;
-import jdk.jfr.consumer.RecordedThread;
-import jdk.jfr.consumer.RecordingFile;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -163,6 +156,15 @@ public final class PipelineBench implements Callable<Integer> {
     Path workDir;
     @Option(names = "--no-progress", description = "no progress bars (on stderr)")
     boolean noProgress;
+    @Option(names = "--warmup-events", defaultValue = "0",
+            description = "before (b), the app drains this many other events (own topics, application id and state) in"
+                    + " this JVM, so that (b) runs on JIT-compiled code as the best passthrough run does (default: ${DEFAULT-VALUE})")
+    int warmupEvents;
+    @Option(names = "--threads", defaultValue = "1",
+            description = "stream threads of each Streams instance, the passthrough's and hyperrec's (default: ${DEFAULT-VALUE})")
+    int threads;
+    @Option(names = "--set", description = "an app config key=value (repeatable), e.g. hyperrec.batch.max.events=2048")
+    Map<String, String> overrides = new HashMap<>();
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new PipelineBench()).execute(args));
@@ -217,6 +219,10 @@ public final class PipelineBench implements Callable<Integer> {
                 log("ceiling run %d: %.0f events/s (%.0f incl. startup; RUNNING after %.2f s)", r, d.eps(), d.epsInclStartup(),
                         d.startupSeconds());
             }
+            if (warmupEvents > 0) {
+                double eps = warmUp(c, dir, eventSerde);
+                log("warm-up drain: %d other events at %.0f events/s", warmupEvents, eps);
+            }
             AppRun app = hyperrec(c, in);
             log("hyperrec drain: %.0f events/s (%.0f incl. startup; RUNNING after %.2f s; %d lists)", app.drain().eps(),
                     app.drain().epsInclStartup(), app.drain().startupSeconds(), app.drain().outputs());
@@ -235,6 +241,7 @@ public final class PipelineBench implements Callable<Integer> {
         requireAtLeast("--dim", dim, 1);
         requireAtLeast("--partitions", partitions, 1);
         requireAtLeast("--ceiling-runs", ceilingRuns, 1);
+        requireAtLeast("--threads", threads, 1);
         if (!(userZipf >= 0) || !(rateSeconds > 0)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--user-zipf must be >= 0 and --rate-seconds > 0; got "
                     + userZipf + " and " + rateSeconds);
@@ -272,6 +279,8 @@ public final class PipelineBench implements Callable<Integer> {
         m.put(HyperrecConfig.BACKEND, backend);
         m.put(HyperrecConfig.METRICS_PORT, -1);
         m.put(HyperrecConfig.CATALOG_INITIAL_CAPACITY, Math.max(16384, items));
+        m.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
+        m.putAll(overrides);
         return HyperrecConfig.of(m);
     }
 
@@ -476,7 +485,8 @@ public final class PipelineBench implements Callable<Integer> {
             int expected = in.triggering(0, in.preloaded());
             reader.target(expected);
             Path jfrFile = jfr ? Files.createTempFile("pipeline-bench-", ".jfr") : null;
-            Recording recording = jfr ? startRecording(jfrFile) : null;
+            // JfrProfile is loaded only with --jfr: a runtime without the jdk.jfr module runs everything else
+            JfrProfile recording = jfr ? JfrProfile.start(jfrFile) : null;
             Map<String, double[]> threadsBefore = threadCpu();
             Cpu before = Cpu.now();
             long start = System.nanoTime();
@@ -492,9 +502,7 @@ public final class PipelineBench implements Callable<Integer> {
                 Map<String, Double> stagesAfter = stages(app.registry());
                 Map<String, Object> profile = null;
                 if (recording != null) {
-                    recording.stop(); // writes jfrFile
-                    recording.close();
-                    profile = profile(jfrFile, c.get("application.id"));
+                    profile = recording.stopAndSummarise(c.get("application.id")); // writes jfrFile
                     log("JFR recording of the drain: %s", jfrFile);
                 }
                 Drain drain = new Drain(in.preloaded(), reader.count(), start, running, done, after.jvmS() - before.jvmS(),
@@ -518,6 +526,43 @@ public final class PipelineBench implements Callable<Integer> {
                 return new AppRun(drain, app.runtime().backend().name(), stages, profile, phases);
             } finally {
                 app.close();
+            }
+        }
+    }
+
+    /**
+     * Runs the app once over {@code warmupEvents} other events of the same kind (topic prefix
+     * {@code bench.warm.}, its own application id and state directory) and closes it: the JIT then
+     * compiles the app's hot paths before (b) is timed.
+     *
+     * @return the warm-up drain's events/s
+     */
+    private double warmUp(HyperrecConfig c, Path dir, Serde<InteractionEvent> eventSerde) throws Exception {
+        HyperrecConfig w = c.with(HyperrecConfig.TOPIC_PREFIX, PREFIX + "warm.")
+                .with(StreamsConfig.APPLICATION_ID_CONFIG, c.get(StreamsConfig.APPLICATION_ID_CONFIG) + "-warmup")
+                .with(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("warmup-state").toString());
+        try (Admin admin = Admin.create(w.adminConfig())) {
+            TopicSetup.ensure(admin, PREFIX + "warm.", partitions, (short) 1);
+        }
+        try (SchemaRegistryClient registry = SchemaRegistryClient.fromConfig(w.serdeConfig())) {
+            SchemaSetup.ensure(registry, w);
+        }
+        Input in = Input.generate(warmupEvents, new int[0], users, userZipf, items, dim, clusters, seed + 1,
+                eventSerde.serializer(), w.topic(Topics.INTERACTIONS));
+        publishCatalog(w, in.catalog());
+        preload(w.topic(Topics.INTERACTIONS), 1, w, in);
+        try (OutputReader reader = new OutputReader(w.get("bootstrap.servers"), w.topic(Topics.RECOMMENDATIONS), in.triggers())) {
+            int expected = in.triggering(0, in.preloaded());
+            reader.target(expected);
+            long start = System.nanoTime();
+            HyperrecApp.Running app = HyperrecApp.launch(w);
+            try {
+                long running = awaitRunning(app.streams(), Duration.ofSeconds(120));
+                long done = await(reader, expected, running, new ArrayList<>(), "warm-up");
+                return throughput(in.preloaded(), running, done);
+            } finally {
+                app.close();
+                log("warm-up app closed %.1f s after its start", (System.nanoTime() - start) / 1e9);
             }
         }
     }
@@ -917,85 +962,6 @@ public final class PipelineBench implements Callable<Integer> {
         return m;
     }
 
-    private static Recording startRecording(Path destination) throws IOException {
-        Recording r = new Recording();
-        r.setDestination(destination);
-        r.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(10));
-        r.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(10));
-        r.setToDisk(true);
-        r.start();
-        return r;
-    }
-
-    /**
-     * The stream threads' samples of a JFR recording: how many were in Java and in native code, the
-     * methods on top of the stack ("self") and the methods anywhere on it ("inclusive"), each the 25
-     * most frequent with their share of the samples.
-     */
-    static Map<String, Object> profile(Path jfrFile, String applicationId) throws IOException {
-        Map<String, Integer> self = new HashMap<>();
-        Map<String, Integer> inclusive = new HashMap<>();
-        int java = 0;
-        int nativeSamples = 0;
-        try (RecordingFile f = new RecordingFile(jfrFile)) {
-            while (f.hasMoreEvents()) {
-                RecordedEvent e = f.readEvent();
-                String type = e.getEventType().getName();
-                boolean isJava = type.equals("jdk.ExecutionSample");
-                if (!isJava && !type.equals("jdk.NativeMethodSample")) {
-                    continue;
-                }
-                RecordedThread t = e.getThread("sampledThread");
-                String name = t == null ? null : t.getJavaName();
-                if (name == null || !name.startsWith(applicationId) || !name.contains("-StreamThread-")) {
-                    continue;
-                }
-                RecordedStackTrace st = e.getStackTrace();
-                if (st == null || st.getFrames().isEmpty()) {
-                    continue;
-                }
-                if (isJava) {
-                    java++;
-                } else {
-                    nativeSamples++;
-                }
-                List<RecordedFrame> frames = st.getFrames();
-                self.merge(frameName(frames.get(0)), 1, Integer::sum);
-                Set<String> seen = new HashSet<>();
-                for (RecordedFrame fr : frames) {
-                    String n = frameName(fr);
-                    if (seen.add(n)) {
-                        inclusive.merge(n, 1, Integer::sum);
-                    }
-                }
-            }
-        }
-        int total = java + nativeSamples;
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("thread", applicationId + "-…-StreamThread-*");
-        p.put("samples_java", java);
-        p.put("samples_native", nativeSamples);
-        p.put("self_top", top(self, total, 25));
-        p.put("inclusive_top", top(inclusive, total, 25));
-        return p;
-    }
-
-    private static String frameName(RecordedFrame f) {
-        return f.getMethod().getType().getName() + "." + f.getMethod().getName();
-    }
-
-    private static List<Object> top(Map<String, Integer> counts, int total, int n) {
-        List<Object> out = new ArrayList<>();
-        counts.entrySet().stream().sorted((a, b) -> Integer.compare(b.getValue(), a.getValue())).limit(n).forEach(e -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("method", e.getKey());
-            m.put("samples", e.getValue());
-            m.put("share", round(e.getValue() / (double) Math.max(1, total), 4));
-            out.add(m);
-        });
-        return out;
-    }
-
     // ---------------------------------------------------------------- report
 
     /** Writes the JSON and the plot; returns the {@code pipeline:} line. */
@@ -1037,6 +1003,7 @@ public final class PipelineBench implements Callable<Integer> {
         setup.put("processing_guarantee", sp.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
         setup.put("commit_interval_ms", sp.getProperty(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100 (Streams' default under exactly_once_v2)"));
         setup.put("num_stream_threads", sp.getProperty(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "1 (Streams' default)"));
+        setup.put("warmup_events", warmupEvents);
         setup.put("batch_max_events", c.get(HyperrecConfig.BATCH_MAX_EVENTS));
         setup.put("batch_flush_interval_ms", c.get(HyperrecConfig.BATCH_FLUSH_INTERVAL_MS));
         setup.put("backend", app.backendName());
@@ -1112,8 +1079,15 @@ public final class PipelineBench implements Callable<Integer> {
         Files.createDirectories(out);
         String name = "pipeline-" + app.backendName();
         Files.writeString(out.resolve(name + ".json"), json(j, 0) + "\n");
-        plot(out.resolve(name + ".png"), best, app, ceiling, hyper);
-        log("wrote %s and %s", out.resolve(name + ".json"), out.resolve(name + ".png"));
+        try {
+            plot(out.resolve(name + ".png"), best, app, ceiling, hyper);
+            log("wrote %s and %s", out.resolve(name + ".json"), out.resolve(name + ".png"));
+        } catch (RuntimeException | InternalError e) {
+            // e.g. a jlinked runtime without fonts ("Fontconfig head is null"): the JSON has every figure,
+            // and PipelinePlot draws it elsewhere
+            Files.deleteIfExists(out.resolve(name + ".png"));
+            log("wrote %s; no plot (%s), draw it with tools.PipelinePlot", out.resolve(name + ".json"), e);
+        }
         return String.format(Locale.ROOT, "pipeline: ceiling_eps=%.0f hyperrec_eps=%.0f ratio=%.4f p99_ms_at_20k=%.1f backend=%s",
                 ceiling, hyper, ratio, p99At20k, app.backendName());
     }

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Issue 7 on the GPU machine: the whole pipeline with the CUDA backend (broker and app both there) and the
+# operators' scaling curves. Uses the package of scripts/gpu-demo.sh (a jlinked JRE and the runtime jars,
+# carried as .gpu-demo; the GPU machine has no Java):
+#
+#   scripts/gpu-demo.sh --prepare        here, once (or --overlay topology gpu-operators after a change)
+#   scripts/gpu-pipeline.sh [scaling] [pipeline USERS...]
+#                                        there, from the repo root, .gpu-demo carried; writes under $OUT:
+#                                        scaling-cuda.json, pipeline-cuda-<users>.json/.png, logs, env.txt
+#
+# scaling: ScalingBench --backend cuda at d=384 (catalog 1K..1M items, 1,000 lists a call; 10K..10M resident
+# users, 100K events a call). pipeline U: PipelineBench --backend cuda with a 62,423 x 384 catalog and U users
+# (Zipf 1.0), 16 partitions, 8 stream threads, the broker in its own JVM on loopback.
+set -uo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+g="$root/.gpu-demo"
+out="${OUT:-$root/out}"
+mkdir -p "$out"
+base=/tmp/hyperrec-demo
+if [[ ! -x "$base/jre25/bin/java" ]]; then
+  rm -rf "$base" && mkdir -p "$base" && xz -dc "$g/demo.tar.xz" | tar -C "$base" -xf -
+fi
+if [[ -d "$g/overlay" ]]; then cp "$g"/overlay/*.jar "$base/lib/"; fi
+java="$base/jre25/bin/java"
+chmod +x "$base"/jre25/bin/* "$base"/jre25/lib/jspawnhelper 2>/dev/null
+cp="$(ls -d "$base"/lib/* | tr '\n' ':')"
+flags=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -XX:+UseG1GC)
+{ nvidia-smi; nproc; free -g; "$java" -version 2>&1; } > "$out/env.txt" 2>&1
+mode=""
+for arg in "$@"; do
+  case "$arg" in
+    scaling)
+      timeout 300 "$java" "${flags[@]}" -Xmx48g -cp "$cp" dev.hyperrec.topology.tools.ScalingBench --backend cuda --dim 384 \
+        --queries 1000 --events 100000 --out "$out" > "$out/scaling-cuda.log" 2>&1
+      echo "gpu-pipeline: scaling exit $?"; grep "scaling-bench:" "$out/scaling-cuda.log" ;;
+    pipeline) mode=pipeline ;;
+    *)
+      if [[ "$mode" == pipeline ]]; then
+        runs=1; [[ "$arg" == "10000" ]] && runs=2
+        timeout "${GPU_PIPELINE_TIMEOUT:-280}" "$java" "${flags[@]}" -Xmx24g -cp "$cp" dev.hyperrec.topology.tools.PipelineBench \
+          --backend cuda --items 62423 --dim 384 --users "$arg" --events "${GPU_PIPELINE_EVENTS:-200000}" --partitions 16 --threads 8 \
+          --ceiling-runs "$runs" --ceiling-events 2000000 --warmup-events "${GPU_PIPELINE_WARMUP:-50000}" --rates "${GPU_PIPELINE_RATES:-1000,10000,50000}" --rate-seconds 2 \
+          --timeout-seconds 120 --no-progress --out "$out/p$arg" > "$out/pipeline-cuda-$arg.log" 2>&1
+        echo "gpu-pipeline: pipeline users=$arg exit $?"
+        for f in "$out/p$arg"/pipeline-cuda.*; do [[ -f "$f" ]] && mv "$f" "$out/pipeline-cuda-$arg.${f##*.}"; done
+        rmdir "$out/p$arg" 2>/dev/null
+        grep -E "pipeline-bench: (ceiling|hyperrec|offered)|^pipeline:|Exception" "$out/pipeline-cuda-$arg.log" | head -20
+      fi ;;
+  esac
+done
