@@ -132,7 +132,8 @@ final class CudaGraphSignal extends CudaOperator implements GraphSignal {
             int added = pendingOnly ? pendingPerUser[u] : d;
             seg.put(b, u);
             seg.put(count + b, off);
-            seg.put(2 * count + b, d - added);
+            // graph_add_edges reads the degree before the pending edges, graph_rebuild the whole degree
+            seg.put(2 * count + b, pendingOnly ? d - added : d);
             seg.put(3 * count + b, added);
             nb.put(off, graph.itemsOf(u), 0, d);
             off += d;

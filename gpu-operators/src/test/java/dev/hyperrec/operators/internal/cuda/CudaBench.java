@@ -28,7 +28,8 @@ import java.util.SplittableRandom;
  * median device time (CUDA events around the operator's uploads, kernels and downloads) and median
  * wall time of the Java call, over {@code reps} runs after warm-up. Seeded random unit vectors.
  *
- * <p>Usage: {@code CudaBench <out.json> [quick | thompson]}
+ * <p>Usage: {@code CudaBench <out.json> [quick | thompson | mol]}; {@code mol} compares the
+ * Mixture-of-Logits scorer with dot-product scoring (time and arithmetic intensity, issue 8).
  */
 public final class CudaBench {
     private static final int N = 62_423;
@@ -43,6 +44,15 @@ public final class CudaBench {
             CudaBench t = new CudaBench();
             t.thompson();
             Files.writeString(out, "{\"measurements\": [" + String.join(",", t.rows) + "]}\n");
+            return;
+        }
+        if (args.length > 1 && args[1].equals("mol")) {
+            CudaBench m = new CudaBench();
+            String device = CudaBackend.describeDevice();
+            m.mol();
+            Files.writeString(out, "{\"device\": \"" + device.replace("\"", "'") + "\", \"measurements\": [\n    "
+                    + String.join(",\n    ", m.rows) + "\n]}\n");
+            System.out.println("cuda-bench: wrote " + out);
             return;
         }
         CudaBench b = new CudaBench();
@@ -210,6 +220,68 @@ public final class CudaBench {
             sum += e.isEmpty() ? 1.0 : (double) hit / e.size();
         }
         return sum / b;
+    }
+
+    /**
+     * Mixture-of-Logits (P = R = 4 components of width 64 over the 384-dim catalog) against the dot
+     * product (fp32 and bf16 scorers) on the same catalog and queries, k = 20. Arithmetic intensity is
+     * the ideal one: flops of a batch over the bytes of the item side read once per batch (MoL:
+     * R·c + P·R floats an item, precomputed; dot: the fp32 or bf16 row); "achieved" divides the flops
+     * by the measured device time.
+     */
+    private void mol() {
+        SplittableRandom rnd = new SplittableRandom(42);
+        ItemCatalog items = new ItemCatalog(DIM, N);
+        for (int i = 0; i < N; i++) {
+            items.upsert("i" + i, unit(rnd, DIM));
+        }
+        ScoreBatch all = new ScoreBatch(DIM, 1000);
+        for (int q = 0; q < 1000; q++) {
+            all.add(unit(rnd, DIM), null);
+        }
+        dev.hyperrec.operators.MixtureOfLogits w = dev.hyperrec.operators.MixtureOfLogits.initial("bench", 4, 4, 64, DIM, 7);
+        try (CudaBackend cuda = new CudaBackend()) {
+            CudaMolScorer mol = (CudaMolScorer) cuda.newMixtureOfLogitsScorer(w);
+            CudaScorer fp32 = cuda.newScorer(ScorePrecision.FP32);
+            CudaScorer bf16 = cuda.newScorer(ScorePrecision.BF16);
+            for (int b : new int[] {1, 100, 1000}) {
+                ScoreBatch batch = slice(all, b);
+                TopKResult out = new TopKResult();
+                int reps = 9;
+                double[] dev = new double[reps];
+                double[] wall = new double[reps];
+                for (int r = 0; r < 3; r++) {
+                    mol.topK(items, batch, 20, out);
+                }
+                for (int r = 0; r < reps; r++) {
+                    long t0 = System.nanoTime();
+                    mol.topK(items, batch, 20, out);
+                    wall[r] = (System.nanoTime() - t0) / 1e6;
+                    dev[r] = mol.lastDeviceMillis();
+                }
+                double flops = (double) b * N * w.flopsPerPair();
+                double bytes = (double) N * w.itemFloats() * 4;
+                record("mol", "fp32", b, 20, median(dev), median(wall), String.format(Locale.ROOT,
+                        "\"flops_per_pair\": %d, \"item_bytes\": %d, \"intensity_flops_per_byte\": %.2f, \"achieved_gflops\": %.1f",
+                        w.flopsPerPair(), w.itemFloats() * 4, flops / bytes, flops / (median(dev) * 1e6)));
+                for (CudaScorer s : new CudaScorer[] {fp32, bf16}) {
+                    for (int r = 0; r < 3; r++) {
+                        s.topK(items, batch, 20, out);
+                    }
+                    for (int r = 0; r < reps; r++) {
+                        long t0 = System.nanoTime();
+                        s.topK(items, batch, 20, out);
+                        wall[r] = (System.nanoTime() - t0) / 1e6;
+                        dev[r] = s.lastDeviceMillis();
+                    }
+                    int rowBytes = s == bf16 ? DIM * 2 : DIM * 4;
+                    double dflops = (double) b * N * 2 * DIM;
+                    record("dot", s == bf16 ? "bf16" : "fp32", b, 20, median(dev), median(wall), String.format(Locale.ROOT,
+                            "\"flops_per_pair\": %d, \"item_bytes\": %d, \"intensity_flops_per_byte\": %.2f, \"achieved_gflops\": %.1f",
+                            2 * DIM, rowBytes, dflops / ((double) N * rowBytes), dflops / (median(dev) * 1e6)));
+                }
+            }
+        }
     }
 
     private void thompson() {
