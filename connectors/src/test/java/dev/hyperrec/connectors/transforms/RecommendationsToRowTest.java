@@ -26,9 +26,9 @@ import org.junit.jupiter.api.Test;
 class RecommendationsToRowTest {
     private static Recommendations sample(boolean shuffled) {
         List<RecommendedItem> items = List.of(
-                new RecommendedItem("i-7", 0.9f, 1, Reason.PERSONAL),
-                new RecommendedItem("i-3", 0.5f, 2, Reason.POPULAR),
-                new RecommendedItem("i-9", 0.25f, 3, Reason.EXPLORE));
+                new RecommendedItem("i-7", 0.9f, 1, Reason.PERSONAL, null),
+                new RecommendedItem("i-3", 0.5f, 2, Reason.POPULAR, null),
+                new RecommendedItem("i-9", 0.25f, 3, Reason.EXPLORE, null));
         return Recommendations.newBuilder().setUserId("u1").setRecommendationId("evt:e42").setRequestId(null)
                 .setItems(shuffled ? List.of(items.get(2), items.get(0), items.get(1)) : items)
                 .setGeneratedAt(Instant.ofEpochMilli(1_700_000_001_000L))
