@@ -95,6 +95,8 @@ public final class HyperrecConfig {
     public static final String RERANK_HEADS = "hyperrec.rerank.heads";
     /** How often (wall clock) the weight file is checked for a new version. */
     public static final String RERANK_CHECK_INTERVAL_MS = "hyperrec.rerank.check.interval.ms";
+    /** Mixture-of-Logits weight file: when set, personal scoring uses that learned similarity instead of the dot product. */
+    public static final String SCORER_MOL_WEIGHTS = "hyperrec.scorer.mol.weights";
 
     /**
      * {@code hyperrec.*} keys without a default that the Serdes read; listed so that the environment
@@ -165,6 +167,7 @@ public final class HyperrecConfig {
         d.put(RERANK_CANDIDATES, "50");
         d.put(RERANK_HEADS, "8");
         d.put(RERANK_CHECK_INTERVAL_MS, "5000");
+        d.put(SCORER_MOL_WEIGHTS, "");
         DEFAULTS = Collections.unmodifiableMap(d);
     }
 

@@ -139,7 +139,7 @@ public final class RecommenderEngine implements AutoCloseable {
         this.listsOnInteractions = Boolean.parseBoolean(config.get(HyperrecConfig.RECS_ON_INTERACTIONS).trim());
         int maxBatch = config.getInt(HyperrecConfig.BATCH_MAX_EVENTS);
         this.updater = backend.newEmbeddingUpdater(config.embeddingUpdate());
-        this.scorer = backend.newScorer();
+        this.scorer = dev.hyperrec.topology.rerank.RankingStages.scorer(config, backend);
         this.sketch = backend.newPopularitySketch(config.countMin());
         this.sampler = backend.newThompsonSampler(config.getLong(HyperrecConfig.BANDIT_SEED));
         this.cache = new PopularItemCache(scorer, config.popularCache());

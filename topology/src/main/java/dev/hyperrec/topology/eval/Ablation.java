@@ -19,7 +19,8 @@ import java.util.concurrent.Future;
  * The ablation of the {@code hyperrec} method (issue 8): the same prequential replay with one
  * component removed ({@code -similar}, {@code -popularity}, {@code -bandit}, {@code -personal}) or
  * added ({@code +graph}: the 2-hop graph signal at {@code graphWeight}; {@code +attention}: the
- * attention reranker trained on the replay's past, see {@link PrequentialReranker}), reporting
+ * attention reranker trained on the replay's past, see {@link PrequentialReranker}; {@code +mol}: the
+ * Mixture-of-Logits personal scorer trained on the replay's past, see {@link PrequentialMol}), reporting
  * recall@10, NDCG@10, the wall time per engine batch (one request or one learned event) and the
  * time the added stages took in it. A component added here earns its place (on by default) only
  * with NDCG@10 at least 3% higher, relative, at no more than 20% added time per batch, where the
@@ -28,7 +29,7 @@ import java.util.concurrent.Future;
  */
 final class Ablation {
     static final List<String> VARIANTS = List.of("hyperrec", "-similar", "-popularity", "-bandit", "-personal", "+graph",
-            "+attention", "+graph+attention");
+            "+attention", "+graph+attention", "+mol");
     static final double MIN_NDCG_GAIN = 0.03;
     static final double MAX_LATENCY_GAIN = 0.20;
 
@@ -62,7 +63,11 @@ final class Ablation {
     static EngineRecommender create(String variant, Prequential.Dataset data, OperatorBackend ops, HyperrecConfig base,
             double graphWeight, long seed) {
         HyperrecConfig c = config(variant, base, graphWeight);
-        EngineRecommender r = (EngineRecommender) Evaluate.create("hyperrec", data, ops, c, seed);
+        PrequentialMol mol = variant.contains("+mol") ? new PrequentialMol(2, 2, 16, 10_000, seed) : null;
+        EngineRecommender r = (EngineRecommender) Evaluate.create("hyperrec", data, mol == null ? ops : mol.backend(ops), c, seed);
+        if (mol != null) {
+            r.withMol(mol);
+        }
         if (variant.contains("+attention")) {
             r.withAttention(new PrequentialReranker(ops, c.getInt(HyperrecConfig.RERANK_HEADS),
                     c.getInt(HyperrecConfig.RERANK_CANDIDATES), 4000, 2, seed));

@@ -60,6 +60,14 @@ public final class EngineRecommender implements StreamingRecommender {
         return this;
     }
 
+    private PrequentialMol mol;
+
+    /** Trains the Mixture-of-Logits weights of {@code m} from this replay's past (the engine must have been built on {@code m.backend}). */
+    EngineRecommender withMol(PrequentialMol m) {
+        mol = m;
+        return this;
+    }
+
     /** Mean wall time of one {@link RecommenderEngine#apply} call (a batch: one request or one learned event), in µs. */
     public double meanBatchMicros() {
         return applies == 0 ? 0 : applyNanos / 1e3 / applies;
@@ -72,7 +80,7 @@ public final class EngineRecommender implements StreamingRecommender {
 
     /** Seconds the attached reranker spent training (0 without one). */
     public double trainSeconds() {
-        return reranker == null ? 0 : reranker.trainSeconds();
+        return (reranker == null ? 0 : reranker.trainSeconds()) + (mol == null ? 0 : mol.trainSeconds());
     }
 
     /** The engine's ranking stages (for their time). */
@@ -141,6 +149,9 @@ public final class EngineRecommender implements StreamingRecommender {
         if (reranker != null) {
             reranker.outcome(e, catalog.indexOf(e.itemId()));
         }
+        if (mol != null && trained && itemIndex.containsKey(e.itemId())) {
+            mol.observe(e, engine.users(), catalog, catalogItems, item -> catalog.indexOf(idOf(item)));
+        }
         past.add(e);
         if (neighbours != null) {
             neighbours.learn(e);
@@ -164,6 +175,9 @@ public final class EngineRecommender implements StreamingRecommender {
             upsertAll();
             if (reranker != null) {
                 reranker.refresh();
+            }
+            if (mol != null) {
+                mol.refresh(catalog.dim());
             }
         } else if (trained) {
             flush();

@@ -18,6 +18,8 @@ import dev.hyperrec.topology.rerank.ContextFeatures;
  * the next list. No weights exist before the first refresh: the stage is then a pass-through.
  */
 public final class PrequentialReranker {
+    static final float START_BASE_SCALE = 20f;
+
     private final OperatorBackend backend;
     private final int heads;
     private final int candidates;
@@ -83,7 +85,7 @@ public final class PrequentialReranker {
         long t0 = System.nanoTime();
         AttentionTrainer trainer = new AttentionTrainer(0.005, 1e-3, seed + refreshes);
         examples.forEach(trainer::add);
-        AttentionWeights start = weights != null ? weights : AttentionWeights.identity("prequential-0", heads, dim, ContextFeatures.WIDTH);
+        AttentionWeights start = weights != null ? weights : start("prequential-0");
         weights = trainer.train(start, "prequential-" + ++refreshes, epochs, 64);
         trainNanos += System.nanoTime() - t0;
     }
@@ -97,7 +99,17 @@ public final class PrequentialReranker {
     public AttentionWeights trainAll(String version, int trainEpochs) {
         AttentionTrainer trainer = new AttentionTrainer(0.005, 1e-3, seed);
         examples.forEach(trainer::add);
-        return trainer.train(AttentionWeights.identity(version, heads, dim, ContextFeatures.WIDTH), version, trainEpochs, 64);
+        return trainer.train(start(version), version, trainEpochs, 64);
+    }
+
+    /**
+     * The identity weights with base scale {@value #START_BASE_SCALE}: the base ranking's scores differ by
+     * about 0.1 between its top candidates, so a logit scale near 1 would start (and, at Adam's step
+     * size, long stay) close to ignoring it.
+     */
+    private AttentionWeights start(String version) {
+        AttentionWeights id = AttentionWeights.identity(version, heads, dim, ContextFeatures.WIDTH);
+        return new AttentionWeights(version, heads, dim, ContextFeatures.WIDTH, START_BASE_SCALE, id.wq(), id.wk(), id.wv(), id.wo());
     }
 
     /** Wall time spent training so far, in seconds (offline work, not part of a batch's latency). */

@@ -1,11 +1,15 @@
 package dev.hyperrec.topology.rerank;
 
+import dev.hyperrec.operators.MixtureOfLogits;
 import dev.hyperrec.operators.OperatorBackend;
+import dev.hyperrec.operators.Scorer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import dev.hyperrec.topology.HyperrecConfig;
 import dev.hyperrec.topology.engine.RecommenderEngine;
 import java.nio.file.Path;
 
-/** Attaches the ranking stages the configuration turns on to a new {@link RecommenderEngine}. */
+/** The configurable parts of a new {@link RecommenderEngine}'s ranking: its scorer and its ranking stages. */
 public final class RankingStages {
     private RankingStages() {
     }
@@ -15,6 +19,29 @@ public final class RankingStages {
      * reranker when {@link HyperrecConfig#RERANK_WEIGHTS_FILE} names a file (hot-swapped, see
      * {@link WeightsFile}).
      */
+    /**
+     * The personal scorer: the dot product, or the Mixture-of-Logits similarity read from
+     * {@link HyperrecConfig#SCORER_MOL_WEIGHTS} (a file that cannot be read, or of another
+     * dimension, fails the engine's construction with the reason).
+     */
+    public static Scorer scorer(HyperrecConfig config, OperatorBackend backend) {
+        String file = config.get(HyperrecConfig.SCORER_MOL_WEIGHTS).trim();
+        if (file.isEmpty()) {
+            return backend.newScorer();
+        }
+        MixtureOfLogits w;
+        try {
+            w = MixtureOfLogits.read(Path.of(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException(HyperrecConfig.SCORER_MOL_WEIGHTS + " = " + file + ": " + e.getMessage(), e);
+        }
+        if (w.dim() != config.dim()) {
+            throw new IllegalArgumentException(HyperrecConfig.SCORER_MOL_WEIGHTS + " = " + file + " has dimension " + w.dim()
+                    + ", " + HyperrecConfig.EMBEDDING_DIM + " is " + config.dim());
+        }
+        return backend.newMixtureOfLogitsScorer(w);
+    }
+
     public static void attach(RecommenderEngine engine, HyperrecConfig config, OperatorBackend backend) {
         float graphWeight = config.getFloat(HyperrecConfig.RANK_WEIGHT_GRAPH);
         if (graphWeight != 0f) {

@@ -80,9 +80,9 @@ class LeakageTest {
         assertThat(b).isNotEqualTo(a); // the rewrite did change the future
     }
 
-    /** The ablation's added components (the graph signal, the attention reranker trained in the replay) see only the past too. */
+    /** The ablation's added components (graph signal; attention reranker and Mixture-of-Logits scorer trained in the replay) see only the past too. */
     @ParameterizedTest
-    @ValueSource(strings = {"+graph", "+attention", "+graph+attention"})
+    @ValueSource(strings = {"+graph", "+attention", "+graph+attention", "+mol"})
     void ablationVariantsBeforeTheCutIgnoreTheFuture(String variant) {
         List<MovieLens.Rating> original = SyntheticRatings.generate(60, 120, EVENTS, 4, 7);
         List<MovieLens.Rating> rewritten = new ArrayList<>(original.subList(0, CUT));

@@ -132,4 +132,42 @@ class RankingStagesTest {
             }
         }
     }
+
+    /** One identity component pair is the dot product: the configured Mixture-of-Logits scorer gives the dot scorer's lists. */
+    @Test
+    void mixtureOfLogitsScorerFromConfig(@TempDir Path dir) throws IOException {
+        float[] eye = new float[DIM * DIM];
+        for (int i = 0; i < DIM; i++) {
+            eye[i * DIM + i] = 1f;
+        }
+        Path file = dir.resolve("mol.bin");
+        new dev.hyperrec.operators.MixtureOfLogits("eye", 1, 1, DIM, DIM, eye, eye.clone(), new float[DIM], new float[DIM],
+                new float[1]).write(file);
+        List<String> withMol = lists(config(Map.of(HyperrecConfig.SCORER_MOL_WEIGHTS, file.toString())));
+        List<String> withDot = lists(config(Map.of()));
+        assertThat(withMol).isEqualTo(withDot).isNotEmpty();
+        dev.hyperrec.operators.MixtureOfLogits.initial("other", 1, 1, 4, DIM * 2, 1).write(file);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> lists(config(Map.of(HyperrecConfig.SCORER_MOL_WEIGHTS, file.toString()))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("dimension");
+    }
+
+    private static List<String> lists(HyperrecConfig cfg) {
+        List<String> out = new ArrayList<>();
+        seq = 0; // the same event ids, so the same Thompson draws
+        try (CpuBackend ops = new CpuBackend(); RecommenderEngine engine = new RecommenderEngine(cfg, ops, catalog(30))) {
+            long t = 1_000_000;
+            List<PendingEvent> events = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                events.add(rating("u" + (i % 4), "i" + i, t++));
+            }
+            engine.apply(events, e -> {
+            });
+            for (int u = 0; u < 4; u++) {
+                for (RecommendedItem item : request(engine, "u" + u, t++).getItems()) {
+                    out.add(u + ":" + item.getItemId());
+                }
+            }
+        }
+        return out;
+    }
 }
