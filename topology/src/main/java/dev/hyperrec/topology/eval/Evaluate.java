@@ -71,7 +71,7 @@ public final class Evaluate implements Callable<Integer> {
     @Option(names = "--ablation-variants", split = ",", description = "ablation variants (default: all of ${DEFAULT-VALUE})",
             defaultValue = "hyperrec,-similar,-popularity,-bandit,-personal,+graph,+attention,+graph+attention")
     List<String> ablationVariants;
-    @Option(names = "--graph-weight", defaultValue = "0.5", description = "weight of the graph signal in the +graph ablation variants"
+    @Option(names = "--graph-weight", defaultValue = "2", description = "weight of the graph signal in the +graph ablation variants"
             + " (default: ${DEFAULT-VALUE})")
     double graphWeight;
 
