@@ -28,8 +28,9 @@ import java.util.SplittableRandom;
  * median device time (CUDA events around the operator's uploads, kernels and downloads) and median
  * wall time of the Java call, over {@code reps} runs after warm-up. Seeded random unit vectors.
  *
- * <p>Usage: {@code CudaBench <out.json> [quick | thompson | mol]}; {@code mol} compares the
- * Mixture-of-Logits scorer with dot-product scoring (time and arithmetic intensity, issue 8).
+ * <p>Usage: {@code CudaBench <out.json> [quick | thompson | mol | rerank]}; {@code mol} compares the
+ * Mixture-of-Logits scorer with dot-product scoring (time and arithmetic intensity), {@code rerank}
+ * times the ranking stages' operators per list on both backends (issue 8).
  */
 public final class CudaBench {
     private static final int N = 62_423;
@@ -46,10 +47,14 @@ public final class CudaBench {
             Files.writeString(out, "{\"measurements\": [" + String.join(",", t.rows) + "]}\n");
             return;
         }
-        if (args.length > 1 && args[1].equals("mol")) {
+        if (args.length > 1 && (args[1].equals("mol") || args[1].equals("rerank"))) {
             CudaBench m = new CudaBench();
             String device = CudaBackend.describeDevice();
-            m.mol();
+            if (args[1].equals("mol")) {
+                m.mol();
+            } else {
+                m.rerank();
+            }
             Files.writeString(out, "{\"device\": \"" + device.replace("\"", "'") + "\", \"measurements\": [\n    "
                     + String.join(",\n    ", m.rows) + "\n]}\n");
             System.out.println("cuda-bench: wrote " + out);
@@ -279,6 +284,66 @@ public final class CudaBench {
                     record("dot", s == bf16 ? "bf16" : "fp32", b, 20, median(dev), median(wall), String.format(Locale.ROOT,
                             "\"flops_per_pair\": %d, \"item_bytes\": %d, \"intensity_flops_per_byte\": %.2f, \"achieved_gflops\": %.1f",
                             2 * DIM, rowBytes, dflops / ((double) N * rowBytes), dflops / (median(dev) * 1e6)));
+                }
+            }
+        }
+    }
+
+    /**
+     * Wall time of one list's work in each ranking stage, CPU reference vs CUDA, at the MovieLens
+     * dimension (32) and the seeds' (384): the graph signal (one new edge, then 150 candidates scored
+     * against a graph of 100,000 Zipf edges over 610 users) and the attention reranker (8 heads, top 50).
+     */
+    private void rerank() {
+        for (int dim : new int[] {32, 384}) {
+            SplittableRandom rnd = new SplittableRandom(dim);
+            int n = 9_742;
+            ItemCatalog items = new ItemCatalog(dim, n);
+            for (int i = 0; i < n; i++) {
+                items.upsert("i" + i, unit(rnd, dim));
+            }
+            dev.hyperrec.operators.contract.TestData.Zipf zipf = new dev.hyperrec.operators.contract.TestData.Zipf(n, 1.0);
+            int[] eu = new int[100_000];
+            int[] ei = new int[100_000];
+            for (int e = 0; e < eu.length; e++) {
+                eu[e] = rnd.nextInt(610);
+                ei[e] = zipf.sample(rnd);
+            }
+            int[] cand = new int[150];
+            for (int j = 0; j < cand.length; j++) {
+                cand[j] = rnd.nextInt(n);
+            }
+            dev.hyperrec.operators.AttentionWeights w = dev.hyperrec.operators.AttentionWeights.identity("bench", 8, dim, 20);
+            float[] user = unit(rnd, dim);
+            float[] ctx = new float[20];
+            for (dev.hyperrec.operators.OperatorBackend b : new dev.hyperrec.operators.OperatorBackend[] {new CpuBackend(), new CudaBackend()}) {
+                try (b; dev.hyperrec.operators.GraphSignal g = b.newGraphSignal();
+                        dev.hyperrec.operators.AttentionReranker a = b.newAttentionReranker()) {
+                    for (int e = 0; e < eu.length; e++) {
+                        g.addEdge(items, eu[e], ei[e]);
+                    }
+                    float[] out = new float[150];
+                    int reps = 300;
+                    double[] wall = new double[reps];
+                    for (int r = -20; r < reps; r++) {
+                        long t0 = System.nanoTime();
+                        g.addEdge(items, rnd.nextInt(610), zipf.sample(rnd));
+                        g.score(items, r & 511, cand, 150, out);
+                        if (r >= 0) {
+                            wall[r] = (System.nanoTime() - t0) / 1e6;
+                        }
+                    }
+                    record("graph_list", b.name(), 1, 150, 0, median(wall), "\"dim\": " + dim + ", \"edges\": " + g.edges());
+                    float[] s = new float[50];
+                    float[] att = new float[8 * 50];
+                    for (int r = -20; r < reps; r++) {
+                        long t0 = System.nanoTime();
+                        a.score(w, items, user, ctx, cand, 50, s, att);
+                        if (r >= 0) {
+                            wall[r] = (System.nanoTime() - t0) / 1e6;
+                        }
+                    }
+                    record("attention_list", b.name(), 1, 50, 0, median(wall), "\"dim\": " + dim + ", \"heads\": 8");
                 }
             }
         }
