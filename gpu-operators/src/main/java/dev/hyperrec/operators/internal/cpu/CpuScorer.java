@@ -39,8 +39,12 @@ import java.util.concurrent.locks.Lock;
  * confined to the task thread (it reuses scratch buffers and its mirror).
  */
 final class CpuScorer extends CpuOperator implements Scorer {
-    /** Largest dimension-major mirror kept between calls (bytes); larger catalogs transpose per call. */
-    static final long MIRROR_LIMIT_BYTES = 256L << 20;
+    /**
+     * Largest dimension-major mirror kept between calls (bytes); larger catalogs transpose per call. Each
+     * scorer (one per stream task, plus the popular-item cache's) keeps its own mirror, so this bounds
+     * the heap a task adds: 10,000 x 64 items (5 MiB) are mirrored, 62,423 x 384 (183 MiB) are not.
+     */
+    static final long MIRROR_LIMIT_BYTES = 32L << 20;
     private static final int TILE_BYTES = 256 * 1024;
     private static final int GROUP = 4;
 
@@ -60,8 +64,16 @@ final class CpuScorer extends CpuOperator implements Scorer {
     /** One tile transposed per call when the catalog is not mirrored. */
     private double[][] scratchTile = new double[0][];
 
+    private final long mirrorLimitBytes;
+
     CpuScorer(ResourceOwner owner) {
+        this(owner, MIRROR_LIMIT_BYTES);
+    }
+
+    /** A scorer that mirrors catalogs up to {@code mirrorLimitBytes} (0: transposes per call, for tests). */
+    CpuScorer(ResourceOwner owner, long mirrorLimitBytes) {
         super(owner, "scorer");
+        this.mirrorLimitBytes = mirrorLimitBytes;
     }
 
     /** Items per tile for dimension {@code dim}: a power of two in [16, 512], tile about 256 KiB. */
@@ -157,7 +169,7 @@ final class CpuScorer extends CpuOperator implements Scorer {
     private boolean syncMirror(ItemCatalog items, int n, int dim, int tile) {
         int tiles = (n + tile - 1) / tile;
         long cells = (long) tiles * tile * dim;
-        if (cells * Double.BYTES > MIRROR_LIMIT_BYTES) {
+        if (cells * Double.BYTES > mirrorLimitBytes) {
             mirror = null;
             mirrored = null;
             return false;
