@@ -77,9 +77,9 @@ public final class PrequentialReranker {
         lastEvent = null;
     }
 
-    /** Retrains on the recent examples (called at the embeddings' refresh points). */
+    /** Retrains on the recent examples (called at the embeddings' refresh points); with 0 epochs it only records. */
     void refresh() {
-        if (examples.isEmpty()) {
+        if (examples.isEmpty() || epochs == 0) {
             return;
         }
         long t0 = System.nanoTime();

@@ -59,7 +59,7 @@ public final class TrainReranker implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (OperatorBackend ops = Backends.open(config.backend())) {
             PrequentialReranker reranker = new PrequentialReranker(ops, config.getInt(HyperrecConfig.RERANK_HEADS),
-                    config.getInt(HyperrecConfig.RERANK_CANDIDATES), Integer.MAX_VALUE, 1, seed);
+                    config.getInt(HyperrecConfig.RERANK_CANDIDATES), Integer.MAX_VALUE, 0, seed);
             try (EngineRecommender method = (EngineRecommender) Evaluate.create("hyperrec", data, ops, config.with(
                     HyperrecConfig.RERANK_WEIGHTS_FILE, "").with(HyperrecConfig.RANK_WEIGHT_GRAPH, 0), seed)) {
                 method.withAttention(reranker);
