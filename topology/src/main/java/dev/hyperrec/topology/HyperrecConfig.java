@@ -61,6 +61,7 @@ public final class HyperrecConfig {
     public static final String NEIGHBOURS_WINDOW = "hyperrec.neighbours.window";
     /** How often (wall clock) each changed item's list is published, at most once per interval. */
     public static final String NEIGHBOURS_PUBLISH_INTERVAL_MS = "hyperrec.neighbours.publish.interval.ms";
+    public static final String NEIGHBOURS_PUBLISH_BUDGET = "hyperrec.neighbours.publish.budget";
     public static final String RANK_WEIGHT_BANDIT = "hyperrec.rank.weight.bandit";
     public static final String RANK_WEIGHT_POPULARITY = "hyperrec.rank.weight.popularity";
     public static final String SKETCH_EPSILON = "hyperrec.sketch.epsilon";
@@ -143,6 +144,7 @@ public final class HyperrecConfig {
         d.put(NEIGHBOURS_MAX, "200");
         d.put(NEIGHBOURS_WINDOW, "50");
         d.put(NEIGHBOURS_PUBLISH_INTERVAL_MS, "1000");
+        d.put(NEIGHBOURS_PUBLISH_BUDGET, "0.2");
         d.put(RANK_WEIGHT_BANDIT, "0.02");
         d.put(RANK_WEIGHT_POPULARITY, "0.5");
         d.put(SKETCH_EPSILON, "0.002");
@@ -383,6 +385,10 @@ public final class HyperrecConfig {
         range(NEIGHBOURS_MAX, 1, 1024);
         range(NEIGHBOURS_WINDOW, 1, 1024);
         range(NEIGHBOURS_PUBLISH_INTERVAL_MS, 1, 3_600_000);
+        if (!(getDouble(NEIGHBOURS_PUBLISH_BUDGET) >= 0 && getDouble(NEIGHBOURS_PUBLISH_BUDGET) <= 1)) {
+            throw new IllegalArgumentException(NEIGHBOURS_PUBLISH_BUDGET + " must be in [0, 1], was "
+                    + getDouble(NEIGHBOURS_PUBLISH_BUDGET));
+        }
         embeddingUpdate();
         countMin();
         popularCache();

@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * per {@code item-cooccurrence} partition: adds the increments {@link CoOccurrenceEmitter} sent into
  * the changelogged {@code cooccurrence-counts} store (8-byte item key → occurrence count; 16-byte
  * item pair key → co-occurrence count), marks the item as changed, and every
- * {@code hyperrec.neighbours.publish.interval.ms} (wall clock) publishes each changed item's top
- * {@code hyperrec.neighbours.max} neighbours once to the compacted {@code item-neighbours} topic.
+ * {@code hyperrec.neighbours.publish.interval.ms} (wall clock) publishes changed items' top
+ * {@code hyperrec.neighbours.max} neighbours to the compacted {@code item-neighbours} topic, round-robin
+ * within a time budget of the interval (so a backlog of changed items takes several intervals).
  *
  * <p>The cosine needs each neighbour's occurrence count: taken from this task's store when the
  * neighbour's key belongs to this partition, else from the published lists ({@link NeighbourTable},
@@ -47,9 +48,13 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
     private final HyperrecRuntime runtime;
     private final int max;
     private final long intervalMs;
+    /** Share of the publish interval one punctuation may spend publishing lists ({@code hyperrec.neighbours.publish.budget}). */
+    private final double budget;
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<Bytes, Long> counts;
     private KeyValueStore<Bytes, Long> changed;
+    /** The last item published, where the next punctuation continues (round-robin over the changed items). */
+    private Bytes cursor;
     private long[] keys = new long[64];
     private long[] together = new long[64];
     private float[] similarity = new float[64];
@@ -58,6 +63,7 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
         this.runtime = runtime;
         this.max = runtime.config().getInt(HyperrecConfig.NEIGHBOURS_MAX);
         this.intervalMs = runtime.config().getLong(HyperrecConfig.NEIGHBOURS_PUBLISH_INTERVAL_MS);
+        this.budget = runtime.config().getDouble(HyperrecConfig.NEIGHBOURS_PUBLISH_BUDGET);
     }
 
     @Override
@@ -97,17 +103,34 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
         counts.put(key, (old == null ? 0L : old) + delta);
     }
 
-    /** Publishes the list of every item changed since the last interval (once each). */
+    /**
+     * Publishes the lists of the items changed since they were last published, round-robin from where
+     * the previous punctuation stopped, for at most {@code hyperrec.neighbours.publish.budget} of the interval
+     * (at least one list): a punctuation runs on the task's stream thread, and publishing every changed item at once
+     * (a range scan and a lookup per neighbour each) kept the thread from processing for minutes once
+     * thousands of items had changed. Items not reached stay marked for the next interval.
+     */
     void publish(long timestamp) {
         List<Bytes> due = new ArrayList<>();
         try (KeyValueIterator<Bytes, Long> it = changed.all()) {
             it.forEachRemaining(kv -> due.add(kv.key));
         }
+        if (due.isEmpty()) {
+            return;
+        }
+        int start = 0;
+        if (cursor != null) {
+            while (start < due.size() && due.get(start).compareTo(cursor) <= 0) {
+                start++;
+            }
+        }
+        long deadline = System.nanoTime() + (long) (intervalMs * 1_000_000L * budget);
         int published = 0;
-        for (Bytes key : due) {
-            long item = NeighbourCodecs.key(key.get());
-            boolean complete = publish(item, timestamp);
+        for (int i = 0; i < due.size() && (published == 0 || System.nanoTime() < deadline); i++) {
+            Bytes key = due.get((start + i) % due.size());
+            boolean complete = publish(NeighbourCodecs.key(key.get()), timestamp);
             published++;
+            cursor = key;
             if (complete) {
                 changed.delete(key);
             }
