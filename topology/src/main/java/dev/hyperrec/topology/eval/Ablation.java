@@ -167,7 +167,7 @@ final class Ablation {
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> rows = (List<Map<String, Object>>) ablation.get("variants");
         for (Map<String, Object> m : rows) {
-            sb.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %s | %.1f | %s | %.1f | %s |%n", m.get("variant"),
+            sb.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %s | %.1f | %.1f | %s | %s |%n", m.get("variant"),
                     (Double) m.get("recall_at_10"), (Double) m.get("ndcg_at_10"), pct(m.get("ndcg_at_10_change")),
                     (Double) m.get("batch_us"), (Double) m.get("stage_us_per_batch"), pct(m.get("added_latency")),
                     m.containsKey("earns_place") ? m.get("earns_place") : ""));

@@ -69,7 +69,7 @@ public final class Evaluate implements Callable<Integer> {
     @Option(names = "--ablation", description = "also replay hyperrec without / with each component (report.json \"ablation\"; several more replays)")
     boolean ablation;
     @Option(names = "--ablation-variants", split = ",", description = "ablation variants (default: all of ${DEFAULT-VALUE})",
-            defaultValue = "hyperrec,-similar,-popularity,-bandit,-personal,+graph,+attention,+graph+attention")
+            defaultValue = "hyperrec,-similar,-popularity,-bandit,-personal,+graph,+attention,+graph+attention,+mol")
     List<String> ablationVariants;
     @Option(names = "--graph-weight", defaultValue = "2", description = "weight of the graph signal in the +graph ablation variants"
             + " (default: ${DEFAULT-VALUE})")
