@@ -144,7 +144,7 @@ public final class HyperrecConfig {
         d.put(NEIGHBOURS_MAX, "200");
         d.put(NEIGHBOURS_WINDOW, "50");
         d.put(NEIGHBOURS_PUBLISH_INTERVAL_MS, "1000");
-        d.put(NEIGHBOURS_PUBLISH_BUDGET, "0.2");
+        d.put(NEIGHBOURS_PUBLISH_BUDGET, "0.05");
         d.put(RANK_WEIGHT_BANDIT, "0.02");
         d.put(RANK_WEIGHT_POPULARITY, "0.5");
         d.put(SKETCH_EPSILON, "0.002");

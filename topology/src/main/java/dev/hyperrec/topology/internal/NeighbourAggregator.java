@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * <p>The cosine needs each neighbour's occurrence count: taken from this task's store when the
  * neighbour's key belongs to this partition, else from the published lists ({@link NeighbourTable},
  * fed by the global store). A neighbour whose count has not been published yet is left out and the
- * item stays marked, so its list is computed again at the next interval.
+ * item stays marked, so its list is computed again at a later interval, up to
+ * {@link #MAX_PUBLICATIONS} times (then it waits for the item's next change).
  *
  * <p>Records that do not decode go to {@code interactions-dlq} with the reason
  * {@link DeadLetter#MALFORMED_COOCCURRENCE}. Thread affinity: the task's stream thread.
@@ -53,6 +54,9 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<Bytes, Long> counts;
     private KeyValueStore<Bytes, Long> changed;
+    /** How often an item's list is published while a neighbour's occurrence count is still unknown. */
+    static final long MAX_PUBLICATIONS = 3;
+
     /** The last item published, where the next punctuation continues (round-robin over the changed items). */
     private Bytes cursor;
     private long[] keys = new long[64];
@@ -112,8 +116,12 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
      */
     void publish(long timestamp) {
         List<Bytes> due = new ArrayList<>();
+        List<Long> marks = new ArrayList<>();
         try (KeyValueIterator<Bytes, Long> it = changed.all()) {
-            it.forEachRemaining(kv -> due.add(kv.key));
+            it.forEachRemaining(kv -> {
+                due.add(kv.key);
+                marks.add(kv.value);
+            });
         }
         if (due.isEmpty()) {
             return;
@@ -127,12 +135,18 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
         long deadline = System.nanoTime() + (long) (intervalMs * 1_000_000L * budget);
         int published = 0;
         for (int i = 0; i < due.size() && (published == 0 || System.nanoTime() < deadline); i++) {
-            Bytes key = due.get((start + i) % due.size());
+            int at = (start + i) % due.size();
+            Bytes key = due.get(at);
             boolean complete = publish(NeighbourCodecs.key(key.get()), timestamp);
             published++;
             cursor = key;
-            if (complete) {
+            // the mark counts publications; a list with neighbours whose count is not known yet is
+            // published again, at most MAX_PUBLICATIONS times, or when the item changes again
+            long mark = marks.get(at);
+            if (complete || mark >= MAX_PUBLICATIONS) {
                 changed.delete(key);
+            } else {
+                changed.put(key, mark + 1);
             }
         }
         runtime.metrics().neighbourListsPublished(published);
