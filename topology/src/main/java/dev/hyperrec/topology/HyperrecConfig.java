@@ -158,7 +158,7 @@ public final class HyperrecConfig {
         d.put(CACHE_CHECK_EVERY_EVENTS, "2000");
         d.put(BANDIT_SEED, "42");
         d.put(SEEN_MAX, "2000");
-        d.put(RECENT_ITEMS, "5");
+        d.put(RECENT_ITEMS, "8");
         d.put(MODEL_VERSION, "hyperrec-0.1.0/ema");
         d.put(CATALOG_INITIAL_CAPACITY, "16384");
         d.put(USERS_INITIAL_CAPACITY, "4096");

@@ -2,24 +2,59 @@ package dev.hyperrec.topology.engine;
 
 /**
  * The maths of hyperrec's item-to-item model, shared by the streaming aggregation and the evaluation
- * harness so that both compute exactly the same lists: a user's positive events (weight &gt; 0) each
- * add one to the item's occurrence count {@code n_i} and one to the co-occurrence count
- * {@code c_ij = c_ji} with every other item among that user's last {@code window} positive items
- * (repeats included, pairs of an item with itself skipped); the similarity of two items is the cosine
- * {@code c_ij / sqrt(n_i n_j)}, at most 1 unless users repeat items within their window (a repeat
- * counts every time, so it can exceed 1); an item's neighbour list is the {@code max} most similar
- * items, ties by the smaller item key.
+ * harness so that both compute exactly the same lists. Binary per user window: each user keeps a
+ * window of their last {@code window} distinct positive items (weight &gt; 0), oldest first. A positive
+ * event on an item already in the window only makes it the newest again ({@link #touch}) and counts
+ * nothing; any other adds one to the item's occurrence count {@code n_i} and one to the co-occurrence
+ * count {@code c_ij = c_ji} with every item in the window, then enters the window ({@link #append}),
+ * evicting the oldest when full. So repeated clicks on an item count once while it stays in the
+ * window. The similarity of two items is the cosine {@code min(1, c_ij / sqrt(n_i n_j))}: without the
+ * cap it could pass 1 only when an item leaves a user's window and re-enters it while the other item
+ * is still there. An item's neighbour list is the {@code max} most similar items, ties by the smaller
+ * item key.
  */
 public final class CoOccurrenceCosine {
     private CoOccurrenceCosine() {
     }
 
-    /** Cosine similarity of two items that co-occurred {@code together} times; 0 when a count is not positive. */
+    /** Cosine similarity of two items that co-occurred {@code together} times, at most 1; 0 when a count is not positive. */
     public static float cosine(long together, long occurrencesA, long occurrencesB) {
         if (together <= 0 || occurrencesA <= 0 || occurrencesB <= 0) {
             return 0f;
         }
-        return (float) (together / Math.sqrt((double) occurrencesA * occurrencesB));
+        return (float) Math.min(1.0, together / Math.sqrt((double) occurrencesA * occurrencesB));
+    }
+
+    /**
+     * When {@code item} is in the window {@code recent[0, size)} (oldest first), moves it to the newest
+     * position and returns true: the event counts nothing. Else leaves the window as it is and returns
+     * false: the caller counts the item and its pairs with the window, then calls {@link #append}.
+     */
+    public static boolean touch(long[] recent, int size, long item) {
+        for (int i = size - 1; i >= 0; i--) {
+            if (recent[i] == item) {
+                System.arraycopy(recent, i + 1, recent, i, size - 1 - i);
+                recent[size - 1] = item;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Adds {@code item} as the newest of the window {@code recent[0, size)}, evicting the oldest when the
+     * window is full ({@code size == recent.length}).
+     *
+     * @return the new size
+     */
+    public static int append(long[] recent, int size, long item) {
+        if (size == recent.length) {
+            System.arraycopy(recent, 1, recent, 0, size - 1);
+            recent[size - 1] = item;
+            return size;
+        }
+        recent[size] = item;
+        return size + 1;
     }
 
     /**

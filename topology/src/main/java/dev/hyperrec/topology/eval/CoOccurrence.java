@@ -4,7 +4,9 @@ import dev.hyperrec.topology.engine.CoOccurrenceCosine;
 import java.util.Arrays;
 
 /**
- * Windowed item co-occurrence counts learned incrementally, and scoring of a user's candidates by
+ * Windowed item co-occurrence counts learned incrementally (binary per user window, as
+ * {@link CoOccurrenceCosine} defines them: an item already in the user's window is not counted again),
+ * and scoring of a user's candidates by
  * cosine similarity {@code c_ij / sqrt(n_i n_j)} ({@link CoOccurrenceCosine#cosine}) to their most recent
  * items. Deterministic.
  */
@@ -12,9 +14,9 @@ final class CoOccurrence {
     private final int window;
     private final SparseRows counts = new SparseRows();
     private float[] itemCount = new float[0];
-    private int[][] recent = new int[0][];
+    /** Each user's window of distinct item indices, oldest first ({@link CoOccurrenceCosine#touch}). */
+    private long[][] recent = new long[0][];
     private int[] recentSize = new int[0];
-    private int[] recentHead = new int[0];
     private float[] score = new float[0];
     private int[] touched = new int[0];
     private boolean[] mark = new boolean[0];
@@ -26,21 +28,18 @@ final class CoOccurrence {
     void learn(int user, int item) {
         ensureUser(user);
         ensureItem(item);
-        int[] r = recent[user];
+        long[] r = recent[user];
         int size = recentSize[user];
+        if (CoOccurrenceCosine.touch(r, size, item)) {
+            return; // already in the user's window: counted once while it stays there
+        }
         for (int j = 0; j < size; j++) {
-            int other = r[j];
-            if (other != item) {
-                counts.add(item, other, 1f);
-                counts.add(other, item, 1f);
-            }
+            int other = (int) r[j];
+            counts.add(item, other, 1f);
+            counts.add(other, item, 1f);
         }
         itemCount[item] += 1f;
-        recentHead[user] = (recentHead[user] + 1) % window;
-        r[recentHead[user]] = item;
-        if (size < window) {
-            recentSize[user] = size + 1;
-        }
+        recentSize[user] = CoOccurrenceCosine.append(r, size, item);
     }
 
     /**
@@ -56,7 +55,7 @@ final class CoOccurrence {
         int size = Math.min(recentSize[user], seeds);
         float w = 1f;
         for (int a = 0; a < size; a++, w *= decay) {
-            int seed = recent[user][Math.floorMod(recentHead[user] - a, window)];
+            int seed = (int) recent[user][recentSize[user] - 1 - a];
             int[] slots = counts.slots(seed);
             if (slots == null) {
                 continue;
@@ -135,11 +134,9 @@ final class CoOccurrence {
             int cap = Math.max(user + 1, recent.length * 2);
             recent = Arrays.copyOf(recent, cap);
             recentSize = Arrays.copyOf(recentSize, cap);
-            recentHead = Arrays.copyOf(recentHead, cap);
         }
         if (recent[user] == null) {
-            recent[user] = new int[window];
-            recentHead[user] = -1;
+            recent[user] = new long[window];
         }
     }
 

@@ -18,8 +18,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * The per-user half of the streaming item-to-item model ({@link CoOccurrenceCosine}): for each
  * positive interaction of a flushed batch, in partition order, it counts the item's occurrence and its
- * co-occurrence with the user's last {@code hyperrec.neighbours.window} positive items (kept in the
- * changelogged {@code cooccurrence-windows} store), sums the increments of the batch per item, and
+ * co-occurrence with the user's last {@code hyperrec.neighbours.window} distinct positive items (kept in
+ * the changelogged {@code cooccurrence-windows} store; an item already in the window is not counted
+ * again, {@link CoOccurrenceCosine#touch}), sums the increments of the batch per item, and
  * forwards them to {@code item-cooccurrence} keyed by item, where {@link NeighbourAggregator} adds them
  * up. Runs inside the batching processor's flush, so the increments, the windows and the lists of a
  * batch commit in one transaction.
@@ -97,21 +98,16 @@ final class CoOccurrenceEmitter {
             openSize.put(user, keep);
         }
         int size = openSize.get(user);
+        if (CoOccurrenceCosine.touch(recent, size, item)) {
+            return; // already in the user's window: counted once while it stays there
+        }
         Sum own = sums.computeIfAbsent(item, k -> new Sum());
         for (int j = 0; j < size; j++) {
             long other = recent[j];
-            if (other != item) {
-                own.pairs.merge(other, 1, Integer::sum);
-                sums.computeIfAbsent(other, k -> new Sum()).pairs.merge(item, 1, Integer::sum);
-            }
+            own.pairs.merge(other, 1, Integer::sum);
+            sums.computeIfAbsent(other, k -> new Sum()).pairs.merge(item, 1, Integer::sum);
         }
         own.occurrences++;
-        if (size == window) {
-            System.arraycopy(recent, 1, recent, 0, size - 1);
-            recent[size - 1] = item;
-        } else {
-            recent[size] = item;
-            openSize.put(user, size + 1);
-        }
+        openSize.put(user, CoOccurrenceCosine.append(recent, size, item));
     }
 }

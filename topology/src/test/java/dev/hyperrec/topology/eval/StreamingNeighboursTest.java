@@ -143,6 +143,31 @@ class StreamingNeighboursTest {
     }
 
     @Test
+    void aRepeatedClickWithinTheWindowCountsOnceSoTheCosineStaysAtMostOne() {
+        try (TestPipeline p = pipeline(1)) {
+            // u0 clicks i1 and i2 back and forth, u1 clicks i1 once: n_i1 = 2, n_i2 = 1, c = 1
+            String[] clicks = {"i1", "i2", "i1", "i2", "i1", "i2"};
+            for (int t = 0; t < clicks.length; t++) {
+                p.interaction(Fixtures.event("r" + t, "u0", clicks[t], InteractionType.CLICK, 1, t));
+            }
+            p.interaction(Fixtures.event("r-u1", "u1", "i1", InteractionType.CLICK, 1, 10));
+            p.driver.advanceWallClockTime(Duration.ofMillis(PUBLISH_MS));
+            NeighbourTable.Entry one = p.runtime.neighbours().get(ItemKeys.hash64("i1"));
+            assertThat(one.occurrences()).isEqualTo(2);
+            assertThat(one.similarity()).containsExactly((float) (1 / Math.sqrt(2)));
+            assertThat(p.runtime.neighbours().get(ItemKeys.hash64("i2")).occurrences()).isEqualTo(1);
+
+            CoOccurrenceNeighbours reference = new CoOccurrenceNeighbours(HyperrecConfig.of(CONFIG));
+            for (int t = 0; t < clicks.length; t++) {
+                int item = clicks[t].equals("i1") ? 1 : 2;
+                reference.learn(new Event(t, 0, item, "u0", clicks[t], 5f, t));
+            }
+            reference.learn(new Event(clicks.length, 1, 1, "u1", "i1", 5f, 10));
+            assertThat(reference.similarity(ItemKeys.hash64("i1"), ItemKeys.hash64("i2"))).isEqualTo(one.similarity()[0]);
+        }
+    }
+
+    @Test
     void corruptIncrementsAreDeadLetteredWithTheReasonAndTheModelKeepsWorking() {
         try (TestPipeline p = pipeline(1)) {
             TestInputTopic<byte[], byte[]> raw = p.driver.createInputTopic(Topics.ITEM_COOCCURRENCE, new ByteArraySerializer(),

@@ -96,5 +96,24 @@ class NeighbourCodecsTest {
         assertThat(CoOccurrenceCosine.cosine(3, 4, 9)).isEqualTo(0.5f);
         assertThat(CoOccurrenceCosine.cosine(0, 4, 9)).isZero();
         assertThat(CoOccurrenceCosine.cosine(1, 0, 9)).isZero();
+        // an item that left a user's window and re-entered it while the other stayed: capped at 1
+        assertThat(CoOccurrenceCosine.cosine(2, 2, 1)).isEqualTo(1f);
+    }
+
+    @Test
+    void aUsersWindowHoldsDistinctItemsOldestFirstAndARepeatOnlyMovesToTheNewestEnd() {
+        long[] window = new long[3];
+        int size = 0;
+        for (long item : new long[] {1, 2, 3}) {
+            assertThat(CoOccurrenceCosine.touch(window, size, item)).isFalse();
+            size = CoOccurrenceCosine.append(window, size, item);
+        }
+        assertThat(window).containsExactly(1, 2, 3);
+        assertThat(CoOccurrenceCosine.touch(window, size, 1)).as("a repeat counts nothing").isTrue();
+        assertThat(window).containsExactly(2, 3, 1);
+        assertThat(CoOccurrenceCosine.touch(window, size, 4)).isFalse();
+        size = CoOccurrenceCosine.append(window, size, 4);
+        assertThat(size).isEqualTo(3);
+        assertThat(window).as("the oldest leaves").containsExactly(3, 1, 4);
     }
 }
