@@ -79,7 +79,7 @@ class SchemaDocsTest {
         "itemId", "embedding", "dimension", "categories", "publishedAt", "active");
     assertThat(names(RecommendationRequest.getClassSchema())).containsExactly(
         "requestId", "userId", "queryEmbedding", "context", "k", "requestedAt");
-    assertThat(names(RecommendedItem.getClassSchema())).containsExactly("itemId", "score", "rank", "reason");
+    assertThat(names(RecommendedItem.getClassSchema())).containsExactly("itemId", "score", "rank", "reason", "attention");
     assertThat(names(Recommendations.getClassSchema())).containsExactly(
         "userId", "recommendationId", "requestId", "items", "generatedAt", "sourceEventTime", "modelVersion");
   }

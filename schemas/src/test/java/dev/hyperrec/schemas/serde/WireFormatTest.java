@@ -36,7 +36,8 @@ class WireFormatTest {
         0x04, 'i', '1', // string: zig-zag length 2, UTF-8
         0x00, 0x00, 0xC0, 0x3F, // float 1.5, little-endian IEEE 754
         0x02, // int 1, zig-zag
-        0x06)); // enum SIMILAR = index 3, zig-zag
+        0x06, // enum SIMILAR = index 3, zig-zag
+        0x00)); // attention: null (union branch 0)
     assertThat(registry.subjects()).containsExactly("recommendations-value");
   }
 
@@ -80,7 +81,7 @@ class WireFormatTest {
     RegistryAvroDeserializer<RecommendedItem> deserializer = new RegistryAvroDeserializer<>(RecommendedItem.class, registry);
 
     RecommendedItem item = deserializer.deserialize("recommendations",
-        bytes(0, 1, 2, 3, 4, 0x04, 'i', '1', 0, 0, 0xC0, 0x3F, 0x02, 0x06));
+        bytes(0, 1, 2, 3, 4, 0x04, 'i', '1', 0, 0, 0xC0, 0x3F, 0x02, 0x06, 0x00));
 
     assertThat(item).isEqualTo(RecommendedItem.newBuilder()
         .setItemId("i1").setScore(1.5f).setRank(1).setReason(Reason.SIMILAR).build());
