@@ -65,7 +65,14 @@ final class Report {
         root.put("hyperrec_config", cfg);
         root.put("command", command);
         Files.writeString(dir.resolve("report.json"), Json.write(root), StandardCharsets.UTF_8);
-        plot(dir.resolve("recall.png"), data, results, window);
+        try {
+            plot(dir.resolve("recall.png"), data, results, window);
+        } catch (RuntimeException | InternalError e) {
+            // a runtime without fonts (a jlinked JRE on the GPU machine: "Fontconfig head is null"); every
+            // figure is in report.json and report.md, and the run must not fail after the replay
+            Files.deleteIfExists(dir.resolve("recall.png"));
+            System.err.println("evaluate: no recall.png (" + e + ")");
+        }
         Files.writeString(dir.resolve("report.md"), markdown(data, results, popularHalfLifeMs, popularGrid, bandit,
                 seconds, command) + (ablation == null ? "" : Ablation.markdown(ablation)), StandardCharsets.UTF_8);
     }
