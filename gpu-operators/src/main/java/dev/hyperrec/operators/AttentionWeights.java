@@ -136,13 +136,7 @@ public final class AttentionWeights {
 
     /** Writes the weights to {@code file} (through a temporary file and a rename, so a watcher never reads half a file). */
     public void write(Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, ".weights", ".tmp");
-        try (OutputStream os = Files.newOutputStream(tmp)) {
-            write(os);
-        }
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        WeightFiles.writeAtomically(file, ".weights", this::write);
     }
 
     public void write(OutputStream os) throws IOException {
@@ -154,11 +148,7 @@ public final class AttentionWeights {
         out.writeInt(dim);
         out.writeInt(context);
         out.writeFloat(baseScale);
-        for (float[] w : new float[][] {wq, wk, wv, wo}) {
-            for (float f : w) {
-                out.writeFloat(f);
-            }
-        }
+        WeightFiles.writeFloats(out, wq, wk, wv, wo);
         out.flush();
     }
 
@@ -186,23 +176,15 @@ public final class AttentionWeights {
         if (dim < 1 || dim > 4096 || context < 0 || context > 4096) {
             throw new IOException("attention weight file has dim " + dim + " and context " + context + " (limits 1..4096, 0..4096)");
         }
-        float[] wq = readFloats(in, dim * (dim + context));
-        float[] wk = readFloats(in, dim * dim);
-        float[] wv = readFloats(in, dim * dim);
-        float[] wo = readFloats(in, dim * dim);
+        float[] wq = WeightFiles.readFloats(in, dim * (dim + context));
+        float[] wk = WeightFiles.readFloats(in, dim * dim);
+        float[] wv = WeightFiles.readFloats(in, dim * dim);
+        float[] wo = WeightFiles.readFloats(in, dim * dim);
         try {
             return new AttentionWeights(version, heads, dim, context, baseScale, wq, wk, wv, wo);
         } catch (OperatorException e) {
             throw new IOException(e.getMessage(), e);
         }
-    }
-
-    private static float[] readFloats(DataInputStream in, int n) throws IOException {
-        float[] f = new float[n];
-        for (int i = 0; i < n; i++) {
-            f[i] = in.readFloat();
-        }
-        return f;
     }
 
     @Override

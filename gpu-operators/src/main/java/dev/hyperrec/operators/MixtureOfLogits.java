@@ -6,7 +6,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -160,10 +159,7 @@ public final class MixtureOfLogits {
 
     /** Writes through a temporary file and a rename. */
     public void write(Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, ".mol", ".tmp");
-        try (OutputStream os = Files.newOutputStream(tmp)) {
+        WeightFiles.writeAtomically(file, ".mol", os -> {
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(os));
             out.writeInt(MAGIC);
             out.writeInt(FORMAT);
@@ -172,14 +168,9 @@ public final class MixtureOfLogits {
             out.writeInt(itemComponents);
             out.writeInt(width);
             out.writeInt(dim);
-            for (float[] m : new float[][] {a, b, gq, gx, bias}) {
-                for (float f : m) {
-                    out.writeFloat(f);
-                }
-            }
+            WeightFiles.writeFloats(out, a, b, gq, gx, bias);
             out.flush();
-        }
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        });
     }
 
     public static MixtureOfLogits read(Path file) throws IOException {
@@ -200,14 +191,13 @@ public final class MixtureOfLogits {
             if (p < 1 || r < 1 || p * r > MAX_PAIRS || c < 1 || c > MAX_COMPONENT || d < 1 || d > 4096) {
                 throw new IOException("mixture-of-logits shape P=" + p + " R=" + r + " c=" + c + " dim=" + d + " out of range");
             }
-            float[][] m = {new float[p * c * d], new float[r * c * d], new float[p * r * d], new float[p * r * d], new float[p * r]};
-            for (float[] x : m) {
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = in.readFloat();
-                }
-            }
+            float[] a = WeightFiles.readFloats(in, p * c * d);
+            float[] b = WeightFiles.readFloats(in, r * c * d);
+            float[] gq = WeightFiles.readFloats(in, p * r * d);
+            float[] gx = WeightFiles.readFloats(in, p * r * d);
+            float[] bias = WeightFiles.readFloats(in, p * r);
             try {
-                return new MixtureOfLogits(version, p, r, c, d, m[0], m[1], m[2], m[3], m[4]);
+                return new MixtureOfLogits(version, p, r, c, d, a, b, gq, gx, bias);
             } catch (OperatorException e) {
                 throw new IOException(e.getMessage(), e);
             }
