@@ -32,6 +32,27 @@ public final class OperatorChecks {
         return nq;
     }
 
+    /**
+     * Checks a mixture-of-logits {@code Scorer.topK} call: {@link #scoreCall} and weights of the
+     * catalog's dimension.
+     *
+     * @return the number of queries (0: nothing to score, {@code out} is empty)
+     */
+    public static int molScoreCall(ItemCatalog items, ScoreBatch batch, int k, TopKResult out, int weightsDim) {
+        int nq = scoreCall(items, batch, k, out);
+        if (items.dim() != weightsDim) {
+            throw new OperatorException("mixture-of-logits weights have dimension " + weightsDim + ", catalog " + items.dim());
+        }
+        return nq;
+    }
+
+    /** Checks a {@code GraphSignal.addEdge} item against the catalog. */
+    public static void graphEdge(ItemCatalog catalog, int item) {
+        if (item >= catalog.size()) {
+            throw new OperatorException("graph edge item " + item + " outside the catalog's " + catalog.size() + " rows");
+        }
+    }
+
     private static void validate(ScoreBatch batch, int nq, int dim) {
         float[] q = batch.queries();
         for (int i = 0; i < nq * dim; i++) {

@@ -4,6 +4,7 @@ import dev.hyperrec.operators.GraphSignal;
 import dev.hyperrec.operators.ItemCatalog;
 import dev.hyperrec.operators.OperatorException;
 import dev.hyperrec.operators.internal.BipartiteGraph;
+import dev.hyperrec.operators.internal.OperatorChecks;
 import dev.hyperrec.operators.internal.ResourceOwner;
 import java.util.Arrays;
 
@@ -40,9 +41,7 @@ final class CpuGraphSignal extends CpuOperator implements GraphSignal {
     public void addEdge(ItemCatalog catalog, int user, int item) {
         checkOpen();
         bind(catalog);
-        if (item >= catalog.size()) {
-            throw new OperatorException("graph edge item " + item + " outside the catalog's " + catalog.size() + " rows");
-        }
+        OperatorChecks.graphEdge(catalog, item);
         int d = graph.userDegree(user);
         if (!graph.add(user, item)) {
             return;

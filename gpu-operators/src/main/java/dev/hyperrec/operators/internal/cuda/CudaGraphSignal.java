@@ -63,9 +63,7 @@ final class CudaGraphSignal extends CudaOperator implements GraphSignal {
     public void addEdge(ItemCatalog catalog, int user, int item) {
         checkOpen();
         bind(catalog);
-        if (item >= catalog.size()) {
-            throw new OperatorException("graph edge item " + item + " outside the catalog's " + catalog.size() + " rows");
-        }
+        OperatorChecks.graphEdge(catalog, item);
         if (!graph.add(user, item)) {
             return;
         }

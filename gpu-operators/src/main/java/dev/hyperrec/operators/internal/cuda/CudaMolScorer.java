@@ -2,7 +2,6 @@ package dev.hyperrec.operators.internal.cuda;
 
 import dev.hyperrec.operators.ItemCatalog;
 import dev.hyperrec.operators.MixtureOfLogits;
-import dev.hyperrec.operators.OperatorException;
 import dev.hyperrec.operators.ScoreBatch;
 import dev.hyperrec.operators.Scorer;
 import dev.hyperrec.operators.TopKResult;
@@ -92,10 +91,7 @@ final class CudaMolScorer extends CudaOperator implements Scorer {
     @Override
     public void topK(ItemCatalog items, ScoreBatch batch, int k, TopKResult out) {
         enter();
-        int nq = OperatorChecks.scoreCall(items, batch, k, out);
-        if (items.dim() != w.dim()) {
-            throw new OperatorException("mixture-of-logits weights have dimension " + w.dim() + ", catalog " + items.dim());
-        }
+        int nq = OperatorChecks.molScoreCall(items, batch, k, out, w.dim());
         if (nq == 0) {
             return;
         }
