@@ -106,7 +106,7 @@ public final class HyperrecApp {
             }
             closed = true;
             try {
-                streams.close();
+                stop(streams, Duration.ofSeconds(30));
             } finally {
                 kafkaMetrics.close();
                 kafkaMetricsRefresh.shutdownNow();
@@ -184,7 +184,19 @@ public final class HyperrecApp {
         }
     }
 
-    /** Builds and starts the topology; the caller closes the returned instance, then the runtime. */
+    /**
+     * Closes a hyperrec Streams instance and leaves its consumer group, so that the partitions it
+     * owned move to the other instances (or to its own restart) at once. Kafka Streams' plain
+     * {@code close()} keeps a dynamic member in the group until {@code session.timeout.ms} (45 s)
+     * runs out, and its partitions are processed by nobody until then. Returns whether every thread
+     * stopped within {@code timeout}.
+     */
+    public static boolean stop(KafkaStreams streams, Duration timeout) {
+        return streams.close(org.apache.kafka.streams.CloseOptions.timeout(timeout)
+                .withGroupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+    }
+
+    /** Builds and starts the topology; the caller stops the returned instance ({@link #stop}), then the runtime. */
     public static KafkaStreams start(HyperrecRuntime runtime) {
         KafkaStreams streams = create(runtime);
         start(streams, runtime);

@@ -196,7 +196,7 @@ public final class PipelineRun {
             } finally {
                 stop.set(true);
                 reader.join(5000);
-                streams.close(Duration.ofSeconds(30));
+                HyperrecApp.stop(streams, Duration.ofSeconds(30));
             }
             long[] lat = latencyNs.values().stream().mapToLong(Long::longValue).sorted().toArray();
             return new Result(data.events().size(), users.size(), latest.size(), lists.get(), duplicates.get(),

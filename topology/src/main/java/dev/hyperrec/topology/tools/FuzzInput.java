@@ -280,7 +280,7 @@ public final class FuzzInput implements Callable<Integer> {
                 }
                 return new Result(badSent, dlq[0], goodSent, processed.size(), crashes.get(), badByKind, byReason, wrong[0]);
             } finally {
-                streams.close(Duration.ofSeconds(30));
+                HyperrecApp.stop(streams, Duration.ofSeconds(30));
             }
         }
     }

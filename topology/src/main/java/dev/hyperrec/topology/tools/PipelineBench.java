@@ -463,7 +463,7 @@ public final class PipelineBench implements Callable<Integer> {
                         after.brokerS() - before.brokerS(), thread, progress, reader.duplicates(),
                         threadCpuDelta(threadsBefore, threadCpu()));
             } finally {
-                streams.close(Duration.ofSeconds(60));
+                HyperrecApp.stop(streams, Duration.ofSeconds(60));
             }
         }
     }

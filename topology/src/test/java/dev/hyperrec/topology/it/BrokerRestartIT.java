@@ -102,7 +102,7 @@ class BrokerRestartIT {
                     assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
                     assertThat(runtime.threadFailures()).as("stream threads that died").isZero();
                 } finally {
-                    streams.close(Duration.ofSeconds(30));
+                    HyperrecApp.stop(streams, Duration.ofSeconds(30));
                 }
             }
         }

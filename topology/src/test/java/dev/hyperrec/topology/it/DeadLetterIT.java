@@ -113,7 +113,7 @@ class DeadLetterIT {
                 assertThat(dead).allSatisfy(r -> assertThat(r.headers().lastHeader(DeadLetter.HEADER_DETAIL)).isNotNull());
                 assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
             } finally {
-                streams.close(Duration.ofSeconds(30));
+                HyperrecApp.stop(streams, Duration.ofSeconds(30));
             }
         }
     }

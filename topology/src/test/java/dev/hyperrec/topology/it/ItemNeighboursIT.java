@@ -146,7 +146,7 @@ class ItemNeighboursIT {
                 assertThat(dead.get(0).value()).isEqualTo("garbage".getBytes(StandardCharsets.UTF_8));
                 assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
             } finally {
-                streams.close(Duration.ofSeconds(30));
+                HyperrecApp.stop(streams, Duration.ofSeconds(30));
             }
         }
     }

@@ -108,7 +108,7 @@ class SchemaEvolutionIT {
                     assertThat(lists).extracting(r -> r.value().getRecommendationId())
                             .containsExactlyInAnyOrderElementsOf(expected);
                 } finally {
-                    streams.close(Duration.ofSeconds(30));
+                    HyperrecApp.stop(streams, Duration.ofSeconds(30));
                 }
             }
             assertThat(registry.getId(subject, v2)).as("v2 is registered as a new version")

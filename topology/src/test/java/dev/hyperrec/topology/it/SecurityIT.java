@@ -118,7 +118,7 @@ class SecurityIT {
                     var lists = readAs(admin, config.topic(Topics.RECOMMENDATIONS), de, expected.size());
                     assertThat(lists).containsExactlyInAnyOrderElementsOf(expected);
                 } finally {
-                    streams.close(Duration.ofSeconds(30));
+                    HyperrecApp.stop(streams, Duration.ofSeconds(30));
                 }
             } finally {
                 System.setErr(err);
