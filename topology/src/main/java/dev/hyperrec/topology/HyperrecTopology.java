@@ -5,12 +5,16 @@ import dev.hyperrec.topology.internal.BatchingProcessor;
 import dev.hyperrec.topology.internal.CatalogProcessor;
 import dev.hyperrec.topology.internal.NeighbourAggregator;
 import dev.hyperrec.topology.internal.NeighbourListProcessor;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -56,21 +60,9 @@ public final class HyperrecTopology {
         t.addSource(NodeNames.REQUESTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.topic(Topics.REQUESTS));
         t.addProcessor(NodeNames.BATCHING_PROCESSOR, () -> new BatchingProcessor(runtime),
                 NodeNames.INTERACTIONS_SOURCE, NodeNames.REQUESTS_SOURCE);
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.USER_VECTORS),
-                Serdes.String(), Serdes.ByteArray()), NodeNames.BATCHING_PROCESSOR);
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.ID_DICTIONARY),
-                Serdes.String(), Serdes.Integer()), NodeNames.BATCHING_PROCESSOR);
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.SEEN_SETS),
-                Serdes.String(), Serdes.ByteArray()), NodeNames.BATCHING_PROCESSOR);
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.BANDIT),
-                Serdes.Bytes(), Serdes.ByteArray()), NodeNames.BATCHING_PROCESSOR);
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.SKETCH),
-                Serdes.String(), Serdes.ByteArray()), NodeNames.BATCHING_PROCESSOR);
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.SKETCH_COUNTERS),
-                Serdes.Integer(), Serdes.Long()), NodeNames.BATCHING_PROCESSOR);
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.BATCH_BUFFER),
-                Serdes.Long(), Serdes.ByteArray()), NodeNames.BATCHING_PROCESSOR);
-
+        for (StoreBuilder<? extends StateStore> b : batchingStores(config)) {
+            t.addStateStore(b, NodeNames.BATCHING_PROCESSOR);
+        }
         t.addSink(NodeNames.RECOMMENDATIONS_SINK, config.topic(Topics.RECOMMENDATIONS), new StringSerializer(),
                 runtime.serdes().serde(Recommendations.class, false).serializer(), NodeNames.BATCHING_PROCESSOR);
         t.addSink(NodeNames.DLQ_SINK, config.topic(Topics.INTERACTIONS_DLQ), new ByteArraySerializer(), new ByteArraySerializer(),
@@ -81,11 +73,30 @@ public final class HyperrecTopology {
         return t;
     }
 
+    /**
+     * The stores of one task's {@link BatchingProcessor} (with changelogs), in the topology and in
+     * tools that open a task's stores outside Streams ({@code tools.RestoreBench}); the co-occurrence
+     * windows only with {@code hyperrec.neighbours.enabled}.
+     */
+    public static List<StoreBuilder<? extends StateStore>> batchingStores(HyperrecConfig config) {
+        List<StoreBuilder<? extends StateStore>> b = new ArrayList<>();
+        b.add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.USER_VECTORS), Serdes.String(), Serdes.ByteArray()));
+        b.add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.ID_DICTIONARY), Serdes.String(), Serdes.Integer()));
+        b.add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.SEEN_SETS), Serdes.String(), Serdes.ByteArray()));
+        b.add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.BANDIT), Serdes.Bytes(), Serdes.ByteArray()));
+        b.add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.SKETCH), Serdes.String(), Serdes.ByteArray()));
+        b.add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.SKETCH_COUNTERS), Serdes.Integer(), Serdes.Long()));
+        b.add(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.BATCH_BUFFER), Serdes.Long(), Serdes.ByteArray()));
+        if (config.neighboursEnabled()) {
+            b.add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.COOCCURRENCE_WINDOWS), Serdes.String(),
+                    Serdes.ByteArray()));
+        }
+        return b;
+    }
+
     /** The streaming item-to-item model: co-occurrence windows, the item-keyed aggregation and the global lists. */
     private static void addItemNeighbours(Topology t, HyperrecRuntime runtime) {
         HyperrecConfig config = runtime.config();
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.COOCCURRENCE_WINDOWS),
-                Serdes.String(), Serdes.ByteArray()), NodeNames.BATCHING_PROCESSOR);
         t.addSink(NodeNames.COOCCURRENCE_SINK, config.topic(Topics.ITEM_COOCCURRENCE), new ByteArraySerializer(),
                 new ByteArraySerializer(), NodeNames.BATCHING_PROCESSOR);
 

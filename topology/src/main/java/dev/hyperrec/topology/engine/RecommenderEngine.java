@@ -174,18 +174,52 @@ public final class RecommenderEngine implements AutoCloseable {
         return cache;
     }
 
-    /** Restores one user, in dense-index order; {@code vector} may be null (a user with no update yet). */
-    public int restoreUser(String userId, float[] vector, UserHistory history) {
-        int idx = users.indexOrAdd(userId);
-        if (idx != histories.size()) {
-            throw new IllegalStateException("users must be restored in dense-index order: " + userId + " got " + idx
-                    + " with " + histories.size() + " histories");
+    /**
+     * Registers restored users at their dense indices ({@code ids[i]} is user i): zero rows and empty
+     * histories, filled in by {@link #restoreRow} and {@link #restoreHistory}. Only on a fresh engine.
+     */
+    public void restoreUsers(String[] ids, int count) {
+        if (users.size() != 0) {
+            throw new IllegalStateException("users can only be restored into an empty engine, it has " + users.size());
         }
-        if (vector != null) {
-            users.setRow(idx, vector);
+        for (int i = 0; i < count; i++) {
+            if (ids[i] == null) {
+                throw new IllegalStateException("id dictionary is not dense: no user has index " + i + " of " + count);
+            }
+            int idx = users.indexOrAdd(ids[i]);
+            if (idx != i) {
+                throw new IllegalStateException("id dictionary is not dense: user " + ids[i] + " has index " + i
+                        + " but was restored at " + idx);
+            }
+            histories.add(null);
         }
-        histories.add(history == null ? new UserHistory(recentCap) : history);
-        return idx;
+    }
+
+    /**
+     * Writes a restored user's row from its stored encoding ({@code dim} little-endian floats) straight
+     * into the table's page, without an intermediate array.
+     */
+    public void restoreRow(int index, byte[] littleEndianFloats) {
+        if (littleEndianFloats.length != dim * Float.BYTES) {
+            throw new IllegalStateException("stored row of user " + users.idAt(index) + " has " + littleEndianFloats.length
+                    + " bytes, expected " + dim * Float.BYTES);
+        }
+        java.nio.ByteBuffer.wrap(littleEndianFloats).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
+                .get(users.page(index), users.offset(index), dim);
+        users.markDirty(index);
+    }
+
+    public void restoreHistory(int index, UserHistory history) {
+        histories.set(index, history);
+    }
+
+    /** Gives every restored user without a stored history an empty one; call after the restore. */
+    public void finishRestore() {
+        for (int i = 0; i < histories.size(); i++) {
+            if (histories.get(i) == null) {
+                histories.set(i, new UserHistory(recentCap));
+            }
+        }
     }
 
     /**
