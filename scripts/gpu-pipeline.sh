@@ -4,13 +4,16 @@
 # carried as .gpu-demo; the GPU machine has no Java):
 #
 #   scripts/gpu-demo.sh --prepare        here, once (or --overlay topology gpu-operators after a change)
-#   scripts/gpu-pipeline.sh [scaling] [pipeline USERS...]
+#   scripts/gpu-pipeline.sh [scaling] [restore USERS:TASKS:THREADS...] [pipeline USERS...]
 #                                        there, from the repo root, .gpu-demo carried; writes under $OUT:
-#                                        scaling-cuda.json, pipeline-cuda-<users>.json/.png, logs, env.txt
+#                                        scaling-cuda.json, restore-cuda-<users>-<tasks>x<threads>.json,
+#                                        pipeline-cuda-<users>.json/.png, logs, env.txt
 #
 # scaling: ScalingBench --backend cuda at d=384 (catalog 1K..1M items, 1,000 lists a call; 10K..10M resident
 # users, 100K events a call). pipeline U: PipelineBench --backend cuda with a 62,423 x 384 catalog and U users
-# (Zipf 1.0), 16 partitions, 8 stream threads, the broker in its own JVM on loopback.
+# (Zipf 1.0), 16 partitions, 8 stream threads, the broker in its own JVM on loopback. restore U:P:T:
+# RestoreBench --backend cuda at d=384: U users in P tasks' RocksDB stores, restored by T threads, each
+# task's first flush uploading its rows to the device (2 runs).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -35,7 +38,20 @@ for arg in "$@"; do
         --queries 1000 --events 100000 --out "$out" > "$out/scaling-cuda.log" 2>&1
       echo "gpu-pipeline: scaling exit $?"; grep "scaling-bench:" "$out/scaling-cuda.log" ;;
     pipeline) mode=pipeline ;;
+    restore) mode=restore ;;
     *)
+      if [[ "$mode" == restore ]]; then
+        IFS=: read -r u p t <<<"$arg"
+        name="restore-cuda-$u-${p}x$t"
+        timeout "${GPU_RESTORE_TIMEOUT:-400}" "$java" "${flags[@]}" -Xmx64g -cp "$cp" dev.hyperrec.topology.tools.RestoreBench \
+          --backend cuda --dim 384 --items 62423 --users "$u" --tasks "$p" --threads "$t" --runs 2 \
+          --work-dir "/tmp/$name" --out "$out/$name" > "$out/$name.log" 2>&1
+        echo "gpu-pipeline: restore $arg exit $?"
+        [[ -f "$out/$name/restore-cuda.json" ]] && mv "$out/$name/restore-cuda.json" "$out/$name.json"
+        rmdir "$out/$name" 2>/dev/null; rm -rf "/tmp/$name"
+        grep -E "^restore|restore-bench: (filled|run)|Exception|Error" "$out/$name.log" | head -12
+        continue
+      fi
       if [[ "$mode" == pipeline ]]; then
         runs=1; [[ "$arg" == "10000" ]] && runs=2
         timeout "${GPU_PIPELINE_TIMEOUT:-280}" "$java" "${flags[@]}" -Xmx24g -cp "$cp" dev.hyperrec.topology.tools.PipelineBench \
