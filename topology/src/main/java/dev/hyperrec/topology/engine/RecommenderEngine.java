@@ -38,9 +38,11 @@ import java.util.function.Consumer;
  * <ol>
  *   <li>Rounds: round r holds each user's r-th event of the batch. A round's embedding updates touch
  *       each user once, so they run as one operator call; right after it, every triggering event of
- *       the round captures its query vector, seen-set and recent items, and the round's queries are
- *       scored in one batched top-M call. Personal scores depend only on the user's own state, so this
- *       equals the sequential order.</li>
+ *       the round captures (copies) its query vector, seen-set and recent items. After the last round
+ *       the captured queries of all rounds are scored in one batched top-M call: a personal score
+ *       depends only on the captured query and exclusions, so this equals the sequential order, and a
+ *       batch costs one scorer call however many events its most active user has (with skewed
+ *       activity a batch has as many rounds as its busiest user has events).</li>
  *   <li>Sequential pass in order: Count-Min adds (decayed on event time), bandit rewards,
  *       popular-cache drift checks, then each triggering event's final ranking with Thompson draws
  *       keyed by its event id, and the impressions of the list it emits.</li>
@@ -309,6 +311,8 @@ public final class RecommenderEngine implements AutoCloseable {
         boolean scoredAny = false;
         sketchNanos = 0;
         thompsonNanos = 0;
+        scoreBatch.clear();
+        List<Capture> scored = new ArrayList<>();
         for (int r = 0; r <= maxRound; r++) {
             updateBatch.clear();
             for (int i : byRound[r]) {
@@ -326,8 +330,6 @@ public final class RecommenderEngine implements AutoCloseable {
                 updateNanos += System.nanoTime() - t0;
                 updated = true;
             }
-            scoreBatch.clear();
-            List<Capture> scored = new ArrayList<>();
             for (int i : byRound[r]) {
                 PendingEvent e = pending.get(i);
                 UserHistory h = histories.get(userIdx[i]);
@@ -349,20 +351,20 @@ public final class RecommenderEngine implements AutoCloseable {
                     scored.add(c);
                 }
             }
-            if (scoreBatch.size() > 0) {
-                long t0 = System.nanoTime();
-                scorer.topK(catalog, scoreBatch, candidates, topK);
-                scoreNanos += System.nanoTime() - t0;
-                scoredAny = true;
-                for (int q = 0; q < scored.size(); q++) {
-                    Capture c = scored.get(q);
-                    int cnt = topK.count(q);
-                    c.personalIdx = new int[cnt];
-                    c.personalScore = new float[cnt];
-                    for (int j = 0; j < cnt; j++) {
-                        c.personalIdx[j] = topK.index(q, j);
-                        c.personalScore[j] = topK.score(q, j);
-                    }
+        }
+        if (scoreBatch.size() > 0) {
+            long t0 = System.nanoTime();
+            scorer.topK(catalog, scoreBatch, candidates, topK);
+            scoreNanos += System.nanoTime() - t0;
+            scoredAny = true;
+            for (int q = 0; q < scored.size(); q++) {
+                Capture c = scored.get(q);
+                int cnt = topK.count(q);
+                c.personalIdx = new int[cnt];
+                c.personalScore = new float[cnt];
+                for (int j = 0; j < cnt; j++) {
+                    c.personalIdx[j] = topK.index(q, j);
+                    c.personalScore[j] = topK.score(q, j);
                 }
             }
         }
