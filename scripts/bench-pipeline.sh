@@ -4,7 +4,10 @@
 # app with the app's Streams settings (exactly_once_v2) — the ceiling — and (b) the hyperrec app;
 # then (c) event -> recommendation latency at fixed offered rates. Writes
 # docs/benchmarks/pipeline-<backend>.json and .png (flags: --help; --jfr adds a profile of (b)).
+# --instances M (M > 1) adds (d): M app instances in one JVM (one application id) form a group, then drain the
+# same N events sent to topics of their own; then one instance does the same.
 # Last line: pipeline: ceiling_eps=<a> hyperrec_eps=<b> ratio=<b/a> p99_ms_at_20k=<x> backend=<backend>
+#            (+ " instances=<M> scale_out_eps=<d>" when M > 1)
 set -euo pipefail
 source "$(dirname "$0")/lib/run-java.sh"
 # JFR's default stack depth (64) cuts Kafka Streams' stacks; harmless without --jfr

@@ -98,10 +98,15 @@ import picocli.CommandLine.Spec;
  *       the arrival of its list at the read_committed consumer (both clocks in this JVM), as
  *       {@code PipelineRun} measures it. Each phase waits until its lists have arrived before the next
  *       begins.</li>
+ *   <li>(d) With {@code --instances M} (M &gt; 1), after (c): M app instances in this JVM (one application
+ *       id, each its own state directory) form a group on topics of their own, then are sent the N events
+ *       of (b) and drain them; then one instance does the same ({@link #scaleDrain}); JSON key
+ *       {@code scale_out}.</li>
  * </ol>
  *
  * <p>Writes {@code pipeline-<backend>.json} and {@code .png} under {@code --out}. Last line:
- * {@code pipeline: ceiling_eps=<a> hyperrec_eps=<b> ratio=<b/a> p99_ms_at_20k=<x> backend=<…>}.
+ * {@code pipeline: ceiling_eps=<a> hyperrec_eps=<b> ratio=<b/a> p99_ms_at_20k=<x> backend=<…>}, followed by
+ * {@code  instances=<M> scale_out_eps=<d>} when M &gt; 1.
  * Time from {@code start()} to RUNNING (rebalance, the global catalog's restore) is recorded apart
  * ({@code *_incl_startup}); the headline rates exclude it, since it does not scale with N.
  */
@@ -163,6 +168,11 @@ public final class PipelineBench implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "1",
             description = "stream threads of each Streams instance, the passthrough's and hyperrec's (default: ${DEFAULT-VALUE})")
     int threads;
+    @Option(names = "--instances", defaultValue = "1",
+            description = "M > 1 adds a scale-out drain after (c): M app instances in this JVM (one application id, each its own"
+                    + " state directory) form a group on topics of their own and are then sent the N events; then one instance"
+                    + " does the same, for the comparison (default: ${DEFAULT-VALUE})")
+    int instances;
     @Option(names = "--set", description = "an app config key=value (repeatable), e.g. hyperrec.batch.max.events=2048")
     Map<String, String> overrides = new HashMap<>();
 
@@ -190,6 +200,16 @@ public final class PipelineBench implements Callable<Integer> {
                 }
                 admin.createTopics(outs).all().get();
                 awaitLeaders(admin, outs.stream().map(NewTopic::name).toList());
+                // the warm-up's and scale-out drains' topics now, not just before their catalogs are sent: a producer's
+                // first batches to a partition the broker had only just taken up were seen to loop on
+                // OUT_OF_ORDER_SEQUENCE_NUMBER until they expired (2,132 of 10,000 catalog items lost, once)
+                if (warmupEvents > 0) {
+                    TopicSetup.ensure(admin, PREFIX + "warm.", partitions, (short) 1);
+                }
+                if (instances > 1) {
+                    TopicSetup.ensure(admin, scalePrefix(instances), partitions, (short) 1);
+                    TopicSetup.ensure(admin, scalePrefix(1), partitions, (short) 1);
+                }
             }
             try (SchemaRegistryClient registry = SchemaRegistryClient.fromConfig(c.serdeConfig())) {
                 SchemaSetup.ensure(registry, c);
@@ -226,7 +246,16 @@ public final class PipelineBench implements Callable<Integer> {
             AppRun app = hyperrec(c, in);
             log("hyperrec drain: %.0f events/s (%.0f incl. startup; RUNNING after %.2f s; %d lists)", app.drain().eps(),
                     app.drain().epsInclStartup(), app.drain().startupSeconds(), app.drain().outputs());
-            line = report(c, in, preloadEps, repeats, ceilings, app);
+            ScaleOut scale = null;
+            if (instances > 1) {
+                // M instances first, then 1: the one-instance drain then runs on the warmer JIT, which errs against scale-out
+                ScaleRun many = scaleDrain(c, in, dir, instances);
+                ScaleRun one = scaleDrain(c, in, dir, 1);
+                scale = new ScaleOut(one, many);
+                log("scale-out: %d instances %.0f events/s, one instance %.0f events/s (ratio %.2f)", instances,
+                        many.drain().eps(), one.drain().eps(), many.drain().eps() / one.drain().eps());
+            }
+            line = report(c, in, preloadEps, repeats, ceilings, app, scale);
         }
         // after the broker is down: nothing the shutdown logs can follow it on stdout
         System.out.println(line);
@@ -242,6 +271,7 @@ public final class PipelineBench implements Callable<Integer> {
         requireAtLeast("--partitions", partitions, 1);
         requireAtLeast("--ceiling-runs", ceilingRuns, 1);
         requireAtLeast("--threads", threads, 1);
+        requireAtLeast("--instances", instances, 1);
         if (!(userZipf >= 0) || !(rateSeconds > 0)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--user-zipf must be >= 0 and --rate-seconds > 0; got "
                     + userZipf + " and " + rateSeconds);
@@ -372,10 +402,31 @@ public final class PipelineBench implements Callable<Integer> {
         Properties pp = new Properties();
         pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, c.get("bootstrap.servers"));
         pp.put(ProducerConfig.LINGER_MS_CONFIG, "10");
+        SendFailures failures = new SendFailures();
         try (KafkaProducer<String, CatalogItem> p = new KafkaProducer<>(pp, new StringSerializer(),
                 AvroSerdes.forClass(CatalogItem.class, c.serdeConfig(), false).serializer())) {
-            catalog.forEach(i -> p.send(new ProducerRecord<>(c.topic(Topics.CATALOG), i.getItemId(), i)));
+            catalog.forEach(i -> p.send(new ProducerRecord<>(c.topic(Topics.CATALOG), i.getItemId(), i), failures));
             p.flush();
+        }
+        failures.check(c.topic(Topics.CATALOG));
+    }
+
+    /** Counts failed sends and keeps the first error, so that a lost record fails the run instead of skewing it. */
+    static final class SendFailures implements org.apache.kafka.clients.producer.Callback {
+        private final AtomicLong failed = new AtomicLong();
+        private volatile Exception first;
+
+        @Override
+        public void onCompletion(org.apache.kafka.clients.producer.RecordMetadata metadata, Exception e) {
+            if (e != null && failed.getAndIncrement() == 0) {
+                first = e;
+            }
+        }
+
+        void check(String topic) {
+            if (failed.get() > 0) {
+                throw new IllegalStateException(failed.get() + " records could not be sent to " + topic, first);
+            }
         }
     }
 
@@ -387,11 +438,12 @@ public final class PipelineBench implements Callable<Integer> {
         long t0 = System.nanoTime();
         long total = (long) repeats * in.preloaded();
         var bar = Progress.bar("pre-load " + topic, total, "events", !noProgress);
+        SendFailures failures = new SendFailures();
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer())) {
             long sent = 0;
             for (int r = 0; r < repeats; r++) {
                 for (int i = 0; i < in.preloaded(); i++, sent++) {
-                    p.send(new ProducerRecord<>(topic, in.keys()[i], in.values()[i]));
+                    p.send(new ProducerRecord<>(topic, in.keys()[i], in.values()[i]), failures);
                     if ((sent & 4095) == 0) {
                         Progress.set(bar, sent);
                     }
@@ -401,6 +453,7 @@ public final class PipelineBench implements Callable<Integer> {
         } finally {
             Progress.close(bar);
         }
+        failures.check(topic);
         return total / ((System.nanoTime() - t0) / 1e9);
     }
 
@@ -564,6 +617,164 @@ public final class PipelineBench implements Callable<Integer> {
                 app.close();
                 log("warm-up app closed %.1f s after its start", (System.nanoTime() - start) / 1e9);
             }
+        }
+    }
+
+    // ---------------------------------------------------------------- scale-out (--instances)
+
+    /**
+     * One instance of a scale-out drain: events it flushed, lists it sent, its active tasks when the
+     * input began and at the end, its stream threads' CPU seconds (from its start).
+     */
+    record Instance(long events, long lists, List<String> tasksAtStart, List<String> tasksAtEnd, double streamThreadCpuS) {
+    }
+
+    /** A drain by {@code instances} instances; the drain's {@code runningNs} is the first send of the input. */
+    record ScaleRun(int instances, Drain drain, List<Instance> perInstance) {
+    }
+
+    record ScaleOut(ScaleRun one, ScaleRun many) {
+    }
+
+    /**
+     * {@code n} app instances ({@link HyperrecApp#launch}, one application id, each its own state
+     * directory) are started on empty topics of their own (prefix {@code bench.scale<n>.}) and awaited
+     * until every one is RUNNING with active tasks and the assignment has not changed for
+     * {@link #STABLE}; then the N events of (b) (the same bytes, keys and partitions) are sent to their
+     * interactions topic. events/s = N / (the first send → the read_committed consumer has seen the
+     * list of every triggering event). So the figure is the throughput of a formed group, not how
+     * fast a rebalance hands out a backlog: an instance that joins a group already busy with a backlog
+     * gets its tasks only once it counts as caught up ({@code acceptable.recovery.lag}), which is
+     * ScaleOutIT's subject, not this drain's.
+     */
+    private ScaleRun scaleDrain(HyperrecConfig c, Input in, Path dir, int n) throws Exception {
+        String prefix = scalePrefix(n);
+        HyperrecConfig base = c.with(HyperrecConfig.TOPIC_PREFIX, prefix)
+                .with(StreamsConfig.APPLICATION_ID_CONFIG, c.get(StreamsConfig.APPLICATION_ID_CONFIG) + "-scale" + n);
+        try (SchemaRegistryClient registry = SchemaRegistryClient.fromConfig(base.serdeConfig())) {
+            SchemaSetup.ensure(registry, base);
+        }
+        publishCatalog(base, in.catalog());
+        try (OutputReader reader = new OutputReader(base.get("bootstrap.servers"), base.topic(Topics.RECOMMENDATIONS),
+                in.triggers())) {
+            int expected = in.triggering(0, in.preloaded());
+            reader.target(expected);
+            long start = System.nanoTime();
+            List<HyperrecApp.Running> apps = new ArrayList<>();
+            try {
+                for (int i = 0; i < n; i++) {
+                    apps.add(HyperrecApp.launch(base.with(StreamsConfig.STATE_DIR_CONFIG,
+                            dir.resolve("scale" + n + "-state-" + i).toString())));
+                }
+                List<List<String>> tasksAtStart = awaitStableGroup(apps, Duration.ofSeconds(120));
+                Map<String, double[]> threadsBefore = threadCpu();
+                Cpu before = Cpu.now();
+                long first = System.nanoTime();
+                // the bytes of (b): the registry's ids are global (one id per schema), so they decode under any topic
+                preload(base.topic(Topics.INTERACTIONS), 1, base, in);
+                List<double[]> progress = new ArrayList<>();
+                long done;
+                try {
+                    done = await(reader, expected, first, progress, n + (n == 1 ? " instance" : " instances"));
+                } catch (IllegalStateException stalled) {
+                    for (HyperrecApp.Running app : apps) {
+                        Map<String, Double> st = stages(app.registry());
+                        log("stalled: instance %s %s, active tasks %s, %.0f events flushed, %.0f lists", app.streams()
+                                .metadataForLocalThreads().stream().map(t -> t.threadName()).toList(), app.streams().state(),
+                                activeTasks(app), st.get("batched_events"), st.get("lists"));
+                    }
+                    throw stalled;
+                }
+                Cpu after = Cpu.now();
+                Map<String, Double> threads = threadCpuDelta(threadsBefore, threadCpu());
+                List<Instance> per = new ArrayList<>();
+                double streamCpu = 0;
+                for (int i = 0; i < n; i++) {
+                    HyperrecApp.Running app = apps.get(i);
+                    Set<String> names = new java.util.HashSet<>();
+                    app.streams().metadataForLocalThreads().forEach(t -> names.add(t.threadName()));
+                    double cpu = threadCpuSeconds(names);
+                    streamCpu += cpu;
+                    Map<String, Double> st = stages(app.registry());
+                    per.add(new Instance(Math.round(st.get("batched_events")), Math.round(st.get("lists")), tasksAtStart.get(i),
+                            activeTasks(app), cpu));
+                }
+                Drain drain = new Drain(in.preloaded(), reader.count(), start, first, done, after.jvmS() - before.jvmS(),
+                        after.brokerS() - before.brokerS(), streamCpu, progress, reader.duplicates(), threads);
+                log("scale-out drain, %d instance(s): %.0f events/s (%.0f incl. startup; group formed %.2f s after the first"
+                        + " start; %d lists); per instance: %s", n, drain.eps(), drain.epsInclStartup(), drain.startupSeconds(),
+                        drain.outputs(), per);
+                return new ScaleRun(n, drain, per);
+            } finally {
+                closeAll(apps);
+            }
+        }
+    }
+
+    /** How long a scale-out group's assignment must stay unchanged before its input is sent. */
+    static final Duration STABLE = Duration.ofSeconds(2);
+
+    /** Topic prefix of the scale-out drain by {@code n} instances (its topics are created with the others, in {@link #call}). */
+    private static String scalePrefix(int n) {
+        return PREFIX + "scale" + n + ".";
+    }
+
+    private static List<String> activeTasks(HyperrecApp.Running app) {
+        List<String> tasks = new ArrayList<>();
+        app.streams().metadataForLocalThreads().forEach(t -> t.activeTasks().forEach(a -> tasks.add(a.taskId().toString())));
+        java.util.Collections.sort(tasks);
+        return tasks;
+    }
+
+    /**
+     * Waits until every instance is RUNNING with at least one active task, no task is active twice and
+     * the assignment has stayed so for {@link #STABLE}; returns each instance's active tasks.
+     */
+    private static List<List<String>> awaitStableGroup(List<HyperrecApp.Running> apps, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<List<String>> last = null;
+        long since = 0;
+        while (true) {
+            List<List<String>> now = new ArrayList<>();
+            boolean formed = true;
+            Set<String> seen = new java.util.HashSet<>();
+            for (HyperrecApp.Running app : apps) {
+                KafkaStreams.State s = app.streams().state();
+                if (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING || s == KafkaStreams.State.PENDING_ERROR) {
+                    throw new IllegalStateException("an instance failed to start (state " + s + ")");
+                }
+                List<String> tasks = activeTasks(app);
+                formed &= s == KafkaStreams.State.RUNNING && !tasks.isEmpty();
+                for (String t : tasks) {
+                    formed &= seen.add(t);
+                }
+                now.add(tasks);
+            }
+            long t = System.nanoTime();
+            if (!formed || !now.equals(last)) {
+                last = formed ? now : null;
+                since = t;
+            } else if (t - since >= STABLE.toNanos()) {
+                return now;
+            }
+            if (t > deadline) {
+                throw new IllegalStateException("the instances did not form a stable group within " + timeout + ": " + now);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Closes the instances in parallel (each leaves the group), so that none picks up the others' tasks first. */
+    private static void closeAll(List<HyperrecApp.Running> apps) throws InterruptedException {
+        List<Thread> closers = new ArrayList<>();
+        for (HyperrecApp.Running app : apps) {
+            Thread t = new Thread(app::close, "bench-close");
+            t.start();
+            closers.add(t);
+        }
+        for (Thread t : closers) {
+            t.join();
         }
     }
 
@@ -930,6 +1141,21 @@ public final class PipelineBench implements Callable<Integer> {
         return sorted;
     }
 
+    /** CPU seconds of the live threads named {@code names}. */
+    private static double threadCpuSeconds(Set<String> names) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        double s = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (names.contains(t.getName())) {
+                long ns = mx.getThreadCpuTime(t.getId());
+                if (ns > 0) {
+                    s += ns / 1e9;
+                }
+            }
+        }
+        return s;
+    }
+
     /** CPU seconds of the live stream threads of {@code applicationId}'s instance. */
     private static double streamThreadCpuSeconds(String applicationId) {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
@@ -965,8 +1191,8 @@ public final class PipelineBench implements Callable<Integer> {
     // ---------------------------------------------------------------- report
 
     /** Writes the JSON and the plot; returns the {@code pipeline:} line. */
-    private String report(HyperrecConfig c, Input in, double preloadEps, int repeats, List<Drain> ceilings, AppRun app)
-            throws IOException {
+    private String report(HyperrecConfig c, Input in, double preloadEps, int repeats, List<Drain> ceilings, AppRun app,
+            ScaleOut scale) throws IOException {
         // the best run: later runs are faster (JIT warm-up in this JVM and the broker's), and a ceiling is what the
         // same broker and Streams can do, so the best run errs against hyperrec, not for it
         double[] ceilingEps = ceilings.stream().mapToDouble(Drain::eps).sorted().toArray();
@@ -1065,6 +1291,23 @@ public final class PipelineBench implements Callable<Integer> {
         la.put("phases", lat);
         j.put("latency", la);
 
+        if (scale != null) {
+            Map<String, Object> so = new LinkedHashMap<>();
+            so.put("instances", instances);
+            so.put("hyperrec_eps", Math.round(scale.many().drain().eps()));
+            so.put("one_instance_eps", Math.round(scale.one().drain().eps()));
+            so.put("ratio", round(scale.many().drain().eps() / scale.one().drain().eps(), 3));
+            so.put("definition", "each drain: its own topics (prefix bench.scale<n>.), application id and one state directory per"
+                    + " instance, all instances in this JVM; started on empty topics, and once the group is formed and its"
+                    + " assignment stable, the N events of (b) (same bytes, keys, partitions) are sent; eps = N / (first send →"
+                    + " the read_committed consumer has seen the list of every triggering event of the N). Unlike (b), the"
+                    + " input is not pre-loaded: the send (tens of thousands of events/s) overlaps the drain");
+            so.put("order", "after (c): the " + instances + "-instance drain, then the one-instance drain (on the warmer JIT,"
+                    + " which errs against scale-out); (b)'s own drain (hyperrec.eps above) is a third one-instance figure");
+            so.put("runs", List.of(scaleJson(scale.many()), scaleJson(scale.one())));
+            j.put("scale_out", so);
+        }
+
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("ceiling_eps", Math.round(ceiling));
         summary.put("hyperrec_eps", Math.round(hyper));
@@ -1074,13 +1317,18 @@ public final class PipelineBench implements Callable<Integer> {
         summary.put("target_p99_ms_at_20k", 200);
         summary.put("ratio_met", ratio >= 0.5);
         summary.put("p99_met", p99At20k <= 200 && at20k != null && !at20k.censored());
+        if (scale != null) {
+            summary.put("instances", instances);
+            summary.put("scale_out_eps", Math.round(scale.many().drain().eps()));
+            summary.put("scale_out_one_instance_eps", Math.round(scale.one().drain().eps()));
+        }
         j.put("summary", summary);
 
         Files.createDirectories(out);
         String name = "pipeline-" + app.backendName();
         Files.writeString(out.resolve(name + ".json"), json(j, 0) + "\n");
         try {
-            plot(out.resolve(name + ".png"), best, app, ceiling, hyper);
+            plot(out.resolve(name + ".png"), best, app, ceiling, hyper, scale);
             log("wrote %s and %s", out.resolve(name + ".json"), out.resolve(name + ".png"));
         } catch (RuntimeException | InternalError e) {
             // e.g. a jlinked runtime without fonts ("Fontconfig head is null"): the JSON has every figure,
@@ -1088,8 +1336,12 @@ public final class PipelineBench implements Callable<Integer> {
             Files.deleteIfExists(out.resolve(name + ".png"));
             log("wrote %s; no plot (%s), draw it with tools.PipelinePlot", out.resolve(name + ".json"), e);
         }
-        return String.format(Locale.ROOT, "pipeline: ceiling_eps=%.0f hyperrec_eps=%.0f ratio=%.4f p99_ms_at_20k=%.1f backend=%s",
+        String line = String.format(Locale.ROOT, "pipeline: ceiling_eps=%.0f hyperrec_eps=%.0f ratio=%.4f p99_ms_at_20k=%.1f backend=%s",
                 ceiling, hyper, ratio, p99At20k, app.backendName());
+        if (scale != null) {
+            line += String.format(Locale.ROOT, " instances=%d scale_out_eps=%.0f", instances, scale.many().drain().eps());
+        }
+        return line;
     }
 
     private static int distinctUsers(Input in, int from, int to) {
@@ -1098,6 +1350,32 @@ public final class PipelineBench implements Callable<Integer> {
             s.add(in.keys()[i]);
         }
         return s.size();
+    }
+
+    private static Map<String, Object> scaleJson(ScaleRun r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("instances", r.instances());
+        m.putAll(drainJson(r.drain()));
+        m.put("startup_note", "startup_s: from the first instance's start until the group had stayed formed for "
+                + STABLE.toMillis() + " ms (every instance RUNNING with active tasks), when the input began; eps counts from"
+                + " the first send of the input, cpu from then too");
+        List<Object> per = new ArrayList<>();
+        for (Instance i : r.perInstance()) {
+            Map<String, Object> pm = new LinkedHashMap<>();
+            pm.put("events", i.events());
+            pm.put("eps", Math.round(i.events() / r.drain().seconds()));
+            pm.put("lists", i.lists());
+            pm.put("active_tasks", i.tasksAtStart());
+            pm.put("rebalanced_during_drain", !i.tasksAtStart().equals(i.tasksAtEnd()));
+            pm.put("stream_thread_cpu_s", round(i.streamThreadCpuS(), 2));
+            per.add(pm);
+        }
+        m.put("per_instance", per);
+        m.put("per_instance_note", "events: the instance's flushed events (PipelineMetrics batch sizes; an aborted transaction's"
+                + " events are flushed again by the task's next owner, so the sum can exceed N); eps = events / drain_s;"
+                + " active_tasks: when the input began (1_x: the per-user tasks, 2_x: the item-keyed co-occurrence tasks);"
+                + " stream_thread_cpu_s: from the instance's start");
+        return m;
     }
 
     private static Map<String, Object> drainJson(Drain d) {
@@ -1118,12 +1396,17 @@ public final class PipelineBench implements Callable<Integer> {
         return m;
     }
 
-    private void plot(Path file, Drain ceiling, AppRun app, double ceilingEps, double hyperEps) throws IOException {
+    private void plot(Path file, Drain ceiling, AppRun app, double ceilingEps, double hyperEps, ScaleOut scale) throws IOException {
         XYChart drains = new XYChartBuilder().width(700).height(500).title(String.format(Locale.ROOT,
                 "Backlog drain: passthrough %.0f/s, hyperrec %.0f/s", ceilingEps, hyperEps))
                 .xAxisTitle("seconds since RUNNING").yAxisTitle("fraction of expected outputs (read_committed)").build();
         addSeries(drains, "passthrough (EOS v2), best run", ceiling.progress());
         addSeries(drains, "hyperrec (" + app.backendName() + "), lists of triggering events", app.drain().progress());
+        if (scale != null) {
+            // x: seconds since the first send of the input (the group was formed before it)
+            addSeries(drains, "hyperrec, " + instances + " instances (scale-out; x from the first send)", scale.many().drain().progress());
+            addSeries(drains, "hyperrec, 1 instance (scale-out baseline; x from the first send)", scale.one().drain().progress());
+        }
         drains.getStyler().setMarkerSize(0).setLegendPosition(Styler.LegendPosition.InsideSE);
         XYChart lat = new XYChartBuilder().width(700).height(500).title("Event -> list latency vs offered rate")
                 .xAxisTitle("offered events/s").yAxisTitle("ms (log)").build();

@@ -1,6 +1,7 @@
 package dev.hyperrec.topology.tools;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.hyperrec.avro.Reason;
@@ -72,6 +73,21 @@ class PipelineBenchTest {
     void throughputIsEventsPerSecondOfTheInterval() {
         assertThat(PipelineBench.throughput(50_000, 1_000_000_000L, 3_500_000_000L)).isCloseTo(20_000, within(1e-9));
         assertThat(PipelineBench.throughput(10, 5, 5)).isNaN();
+    }
+
+    @Test
+    void aFailedSendFailsThePreloadWithItsCountAndFirstError() {
+        PipelineBench.SendFailures ok = new PipelineBench.SendFailures();
+        ok.onCompletion(null, null);
+        ok.check("t"); // nothing failed: no exception
+
+        PipelineBench.SendFailures failures = new PipelineBench.SendFailures();
+        failures.onCompletion(null, null);
+        failures.onCompletion(null, new org.apache.kafka.common.errors.TimeoutException("expired"));
+        failures.onCompletion(null, new IllegalStateException("second"));
+        assertThatThrownBy(() -> failures.check("bench.catalog")).isInstanceOf(IllegalStateException.class)
+                .hasMessage("2 records could not be sent to bench.catalog").hasCauseInstanceOf(
+                        org.apache.kafka.common.errors.TimeoutException.class);
     }
 
     @Test
