@@ -553,7 +553,6 @@ public final class RecommenderEngine implements AutoCloseable {
         sampler.sample(ItemKeys.hash64(e.eventId()), keys, alpha, beta, nc, theta);
         thompsonNanos += Math.max(1, System.nanoTime() - t1);
 
-        Integer[] order = new Integer[nc];
         float[] total = new float[nc];
         float[] pop = new float[nc];
         float[] sim = new float[nc];
@@ -571,7 +570,6 @@ public final class RecommenderEngine implements AutoCloseable {
             }
             total[j] = wPersonal * pers[j] + wSimilar * sim[j] + wBandit * theta[j] + wPopularity * pop[j];
             ids[j] = catalog.idAt(idx[j]);
-            order[j] = j;
         }
         float[][] explanation = new float[nc][];
         if (!stages.isEmpty()) {
@@ -580,11 +578,8 @@ public final class RecommenderEngine implements AutoCloseable {
                 stage.adjust(list);
             }
         }
-        Arrays.sort(order, (a, b) -> {
-            int cmp = Float.compare(total[b], total[a]);
-            return cmp != 0 ? cmp : ids[a].compareTo(ids[b]);
-        });
         int k = Math.min(e.k() > 0 ? e.k() : defaultK, nc);
+        int[] order = topOrder(total, ids, nc, k);
         List<RecommendedItem> items = new ArrayList<>(k);
         for (int r = 0; r < k; r++) {
             int o = order[r];
@@ -602,6 +597,66 @@ public final class RecommenderEngine implements AutoCloseable {
                 .setSourceEventTime(Instant.ofEpochMilli(e.eventTimeMs()))
                 .setModelVersion(modelVersion)
                 .build();
+    }
+
+    /**
+     * The {@code k} best of candidates {@code [0, nc)}, best first: higher total first, then the
+     * smaller item id (the order {@code Float.compare} and {@code String.compareTo} give). A bounded
+     * heap over primitive indices: {@code Arrays.sort} of boxed indices with a comparator went through
+     * {@code TimSort}, which every Kafka client shares, and its type-profile traps kept deoptimizing
+     * (and recompiling, a second of C2 time each) the ranking code.
+     */
+    static int[] topOrder(float[] total, String[] ids, int nc, int k) {
+        int[] heap = new int[k];
+        int size = 0;
+        for (int j = 0; j < nc; j++) {
+            if (size < k) {
+                int i = size++;
+                while (i > 0) {
+                    int parent = (i - 1) >>> 1;
+                    if (!ranksBefore(total, ids, heap[parent], j)) {
+                        break;
+                    }
+                    heap[i] = heap[parent];
+                    i = parent;
+                }
+                heap[i] = j;
+            } else if (ranksBefore(total, ids, j, heap[0])) {
+                siftWorst(total, ids, heap, 0, k, j);
+            }
+        }
+        for (int end = size - 1; end > 0; end--) {
+            int last = heap[end];
+            heap[end] = heap[0];
+            siftWorst(total, ids, heap, 0, end, last);
+        }
+        return heap;
+    }
+
+    /** Places candidate {@code c} at slot {@code i} of the worst-at-root heap {@code heap[0, size)} and sifts it down. */
+    private static void siftWorst(float[] total, String[] ids, int[] heap, int i, int size, int c) {
+        while (true) {
+            int l = 2 * i + 1;
+            if (l >= size) {
+                break;
+            }
+            int w = l;
+            if (l + 1 < size && ranksBefore(total, ids, heap[l], heap[l + 1])) {
+                w = l + 1;
+            }
+            if (!ranksBefore(total, ids, c, heap[w])) {
+                break;
+            }
+            heap[i] = heap[w];
+            i = w;
+        }
+        heap[i] = c;
+    }
+
+    /** True when candidate {@code a} ranks before {@code b}. */
+    private static boolean ranksBefore(float[] total, String[] ids, int a, int b) {
+        int cmp = Float.compare(total[b], total[a]);
+        return cmp != 0 ? cmp < 0 : ids[a].compareTo(ids[b]) < 0;
     }
 
     private static List<Float> asList(float[] values) {
