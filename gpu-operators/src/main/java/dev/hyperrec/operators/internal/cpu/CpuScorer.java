@@ -224,7 +224,12 @@ final class CpuScorer extends CpuOperator implements Scorer {
         return xt;
     }
 
-    /** acc_r[j] = sum_d xt[base + d][j] * q_{g+r, d} for four queries, in d order. */
+    /**
+     * acc_r[j] = sum_d xt[base + d][j] * q_{g+r, d} for four queries, in d order. Two dimensions per
+     * pass: each running sum is loaded once, gets its two products added one after the other (the
+     * same additions in the same order as one dimension per pass, so the same bits) and is stored
+     * once, which halves the loads and stores of the accumulators per multiply-add.
+     */
     private void accumulate4(double[][] xt, int base, int m, int dim, int q0) {
         double[] a0 = acc[0];
         double[] a1 = acc[1];
@@ -246,7 +251,32 @@ final class CpuScorer extends CpuOperator implements Scorer {
             a2[j] = v * c2;
             a3[j] = v * c3;
         }
-        for (int d = 1; d < dim; d++) {
+        int d = 1;
+        for (; d + 1 < dim; d += 2) {
+            double[] xa = xt[base + d];
+            double[] xb = xt[base + d + 1];
+            double c0a = q[q0 + d];
+            double c0b = q[q0 + d + 1];
+            double c1a = q[q1 + d];
+            double c1b = q[q1 + d + 1];
+            double c2a = q[q2 + d];
+            double c2b = q[q2 + d + 1];
+            double c3a = q[q3 + d];
+            double c3b = q[q3 + d + 1];
+            for (int j = 0; j < m; j++) {
+                double va = xa[j];
+                double vb = xb[j];
+                double s0 = a0[j] + va * c0a;
+                a0[j] = s0 + vb * c0b;
+                double s1 = a1[j] + va * c1a;
+                a1[j] = s1 + vb * c1b;
+                double s2 = a2[j] + va * c2a;
+                a2[j] = s2 + vb * c2b;
+                double s3 = a3[j] + va * c3a;
+                a3[j] = s3 + vb * c3b;
+            }
+        }
+        for (; d < dim; d++) {
             double[] xd = xt[base + d];
             c0 = q[q0 + d];
             c1 = q[q1 + d];
@@ -262,7 +292,7 @@ final class CpuScorer extends CpuOperator implements Scorer {
         }
     }
 
-    /** acc_0[j] = sum_d xt[base + d][j] * q_d for one query, in d order. */
+    /** acc_0[j] = sum_d xt[base + d][j] * q_d for one query, in d order (four dimensions per pass, as above). */
     private void accumulate1(double[][] xt, int base, int m, int dim, int q0) {
         double[] a = acc[0];
         double[] x0 = xt[base];
@@ -270,7 +300,24 @@ final class CpuScorer extends CpuOperator implements Scorer {
         for (int j = 0; j < m; j++) {
             a[j] = x0[j] * c;
         }
-        for (int d = 1; d < dim; d++) {
+        int d = 1;
+        for (; d + 3 < dim; d += 4) {
+            double[] xa = xt[base + d];
+            double[] xb = xt[base + d + 1];
+            double[] xc = xt[base + d + 2];
+            double[] xe = xt[base + d + 3];
+            double ca = queries[q0 + d];
+            double cb = queries[q0 + d + 1];
+            double cc = queries[q0 + d + 2];
+            double ce = queries[q0 + d + 3];
+            for (int j = 0; j < m; j++) {
+                double t = a[j] + xa[j] * ca;
+                t = t + xb[j] * cb;
+                t = t + xc[j] * cc;
+                a[j] = t + xe[j] * ce;
+            }
+        }
+        for (; d < dim; d++) {
             double[] xd = xt[base + d];
             c = queries[q0 + d];
             for (int j = 0; j < m; j++) {
