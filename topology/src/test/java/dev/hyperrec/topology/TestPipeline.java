@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -23,12 +22,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 
@@ -134,21 +131,7 @@ public final class TestPipeline implements AutoCloseable {
     /** A store's content, keys and values rendered comparably. */
     public List<String> storeDump(String name) {
         KeyValueStore<Object, Object> store = driver.getKeyValueStore(name);
-        List<String> out = new ArrayList<>();
-        try (KeyValueIterator<Object, Object> it = store.all()) {
-            it.forEachRemaining(kv -> out.add(render(kv.key) + "=" + render(kv.value)));
-        }
-        return out;
-    }
-
-    private static String render(Object o) {
-        if (o instanceof byte[] b) {
-            return java.util.HexFormat.of().formatHex(b);
-        }
-        if (o instanceof Bytes b) {
-            return java.util.HexFormat.of().formatHex(b.get());
-        }
-        return String.valueOf(o);
+        return StoreDumps.rows(store);
     }
 
     @Override

@@ -3,7 +3,6 @@ package dev.hyperrec.topology.tools;
 import dev.hyperrec.avro.InteractionEvent;
 import dev.hyperrec.avro.InteractionType;
 import dev.hyperrec.operators.ItemKeys;
-import dev.hyperrec.operators.Vectors;
 import dev.hyperrec.topology.HyperrecConfig;
 import dev.hyperrec.topology.HyperrecRuntime;
 import dev.hyperrec.topology.StoreNames;
@@ -17,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -118,7 +116,7 @@ public final class RestoreBench implements Callable<Integer> {
         try (HyperrecRuntime runtime = HyperrecRuntime.create(config)) {
             SplittableRandom rnd = new SplittableRandom(seed);
             for (int i = 0; i < items; i++) {
-                runtime.catalog().upsert("item-" + i, unit(rnd, dim));
+                runtime.catalog().upsert("item-" + i, ScalingBench.unit(rnd, dim));
             }
             log("filling the stores of %d task(s) with %,d users (dim %d, %d seen items each) under %s", tasks, users, dim,
                     seen, dir);
@@ -144,9 +142,9 @@ public final class RestoreBench implements Callable<Integer> {
                         run.restoreS(), run.firstFlushS(), run.totalS());
                 System.gc();
             }
-            Run med = new Run(median(done.stream().mapToDouble(Run::openS).toArray()),
-                    median(done.stream().mapToDouble(Run::restoreS).toArray()),
-                    median(done.stream().mapToDouble(Run::firstFlushS).toArray()));
+            Run med = new Run(ScalingBench.median(done.stream().mapToDouble(Run::openS).toArray()),
+                    ScalingBench.median(done.stream().mapToDouble(Run::restoreS).toArray()),
+                    ScalingBench.median(done.stream().mapToDouble(Run::firstFlushS).toArray()));
             write(runtime, fillS, bytes, done, med);
             System.out.printf(Locale.ROOT, "restore: users=%d tasks=%d threads=%d dim=%d backend=%s open_s=%.2f restore_s=%.2f first_flush_s=%.2f total_s=%.2f%n",
                     users, tasks, threads, dim, runtime.backend().name(), med.openS(), med.restoreS(), med.firstFlushS(), med.totalS());
@@ -300,21 +298,6 @@ public final class RestoreBench implements Callable<Integer> {
     }
 
     // ---------------------------------------------------------------- helpers
-
-    private static float[] unit(SplittableRandom rnd, int dim) {
-        float[] v = new float[dim];
-        for (int d = 0; d < dim; d++) {
-            v[d] = (float) rnd.nextGaussian();
-        }
-        Vectors.normaliseInPlace(v);
-        return v;
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
 
     private static long sizeOf(Path dir) throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {

@@ -103,7 +103,8 @@ public final class ScalingBench implements Callable<Integer> {
         }
     }
 
-    private static float[] unit(SplittableRandom rnd, int dim) {
+    /** A random unit vector (Gaussian components, normalised). */
+    static float[] unit(SplittableRandom rnd, int dim) {
         float[] v = new float[dim];
         for (int d = 0; d < dim; d++) {
             v[d] = (float) rnd.nextGaussian();
@@ -120,7 +121,7 @@ public final class ScalingBench implements Callable<Integer> {
         }
     }
 
-    private static double median(double[] v) {
+    static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;

@@ -9,6 +9,7 @@ import dev.hyperrec.avro.Recommendations;
 import dev.hyperrec.topology.Fixtures;
 import dev.hyperrec.topology.HyperrecConfig;
 import dev.hyperrec.topology.HyperrecRuntime;
+import dev.hyperrec.topology.StoreDumps;
 import dev.hyperrec.topology.StoreNames;
 import dev.hyperrec.topology.Topics;
 import dev.hyperrec.topology.tools.TaskStores;
@@ -16,15 +17,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -191,22 +189,8 @@ class BatchingProcessorRestoreTest {
         for (String name : List.of(StoreNames.USER_VECTORS, StoreNames.ID_DICTIONARY, StoreNames.SEEN_SETS,
                 StoreNames.BANDIT, StoreNames.SKETCH, StoreNames.SKETCH_COUNTERS, StoreNames.BATCH_BUFFER)) {
             KeyValueStore<Object, Object> store = ctx.getStateStore(name);
-            List<String> rows = new ArrayList<>();
-            try (KeyValueIterator<Object, Object> it = store.all()) {
-                it.forEachRemaining(kv -> rows.add(render(kv.key) + "=" + render(kv.value)));
-            }
-            out.put(name, rows);
+            out.put(name, StoreDumps.rows(store));
         }
         return out;
-    }
-
-    private static String render(Object o) {
-        if (o instanceof byte[] b) {
-            return HexFormat.of().formatHex(b);
-        }
-        if (o instanceof Bytes b) {
-            return HexFormat.of().formatHex(b.get());
-        }
-        return String.valueOf(o);
     }
 }

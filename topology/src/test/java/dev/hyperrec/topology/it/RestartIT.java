@@ -10,14 +10,13 @@ import dev.hyperrec.topology.Fixtures;
 import dev.hyperrec.topology.HyperrecApp;
 import dev.hyperrec.topology.HyperrecConfig;
 import dev.hyperrec.topology.HyperrecRuntime;
+import dev.hyperrec.topology.StoreDumps;
 import dev.hyperrec.topology.StoreNames;
 import dev.hyperrec.topology.TopicSetup;
 import dev.hyperrec.topology.Topics;
 import dev.hyperrec.topology.engine.EventWeights;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -30,12 +29,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -147,28 +141,6 @@ class RestartIT {
 
     /** Every task store's content, per partition, rendered comparably. */
     private static Map<String, List<String>> snapshot(KafkaStreams s) {
-        Map<String, List<String>> out = new TreeMap<>();
-        for (String store : STORES) {
-            for (int p = 0; p < PARTITIONS; p++) {
-                ReadOnlyKeyValueStore<Object, Object> kv = s.store(StoreQueryParameters
-                        .fromNameAndType(store, QueryableStoreTypes.keyValueStore()).withPartition(p));
-                List<String> rows = new ArrayList<>();
-                try (KeyValueIterator<Object, Object> it = kv.all()) {
-                    it.forEachRemaining(e -> rows.add(render(e.key) + "=" + render(e.value)));
-                }
-                out.put(store + "#" + p, rows);
-            }
-        }
-        return out;
-    }
-
-    private static String render(Object o) {
-        if (o instanceof byte[] b) {
-            return HexFormat.of().formatHex(b);
-        }
-        if (o instanceof Bytes b) {
-            return HexFormat.of().formatHex(b.get());
-        }
-        return String.valueOf(o);
+        return StoreDumps.snapshot(s, STORES, PARTITIONS);
     }
 }

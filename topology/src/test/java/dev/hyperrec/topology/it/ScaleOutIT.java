@@ -10,6 +10,7 @@ import dev.hyperrec.topology.Fixtures;
 import dev.hyperrec.topology.HyperrecApp;
 import dev.hyperrec.topology.HyperrecConfig;
 import dev.hyperrec.topology.HyperrecRuntime;
+import dev.hyperrec.topology.StoreDumps;
 import dev.hyperrec.topology.StoreNames;
 import dev.hyperrec.topology.TopicSetup;
 import dev.hyperrec.topology.Topics;
@@ -18,7 +19,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -38,14 +38,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.ThreadMetadata;
 import org.apache.kafka.streams.processor.TaskId;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -301,28 +296,6 @@ class ScaleOutIT {
 
     /** Every task store's content, per partition, rendered comparably (each store's tasks must be on {@code s}). */
     private static Map<String, List<String>> snapshot(KafkaStreams s) {
-        Map<String, List<String>> out = new TreeMap<>();
-        for (String store : STORES) {
-            for (int p = 0; p < PARTITIONS; p++) {
-                ReadOnlyKeyValueStore<Object, Object> kv = s.store(StoreQueryParameters
-                        .fromNameAndType(store, QueryableStoreTypes.keyValueStore()).withPartition(p));
-                List<String> rows = new ArrayList<>();
-                try (KeyValueIterator<Object, Object> it = kv.all()) {
-                    it.forEachRemaining(e -> rows.add(render(e.key) + "=" + render(e.value)));
-                }
-                out.put(store + "#" + p, rows);
-            }
-        }
-        return out;
-    }
-
-    private static String render(Object o) {
-        if (o instanceof byte[] b) {
-            return HexFormat.of().formatHex(b);
-        }
-        if (o instanceof Bytes b) {
-            return HexFormat.of().formatHex(b.get());
-        }
-        return String.valueOf(o);
+        return StoreDumps.snapshot(s, STORES, PARTITIONS);
     }
 }

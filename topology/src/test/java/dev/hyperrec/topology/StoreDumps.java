@@ -1,0 +1,51 @@
+package dev.hyperrec.topology;
+
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/** Store contents rendered comparably (byte keys and values as hex), for state-equality tests. */
+public final class StoreDumps {
+    private StoreDumps() {
+    }
+
+    /** Every {@code key=value} row of a store, in the store's order. */
+    public static List<String> rows(ReadOnlyKeyValueStore<?, ?> store) {
+        List<String> rows = new ArrayList<>();
+        try (KeyValueIterator<?, ?> it = store.all()) {
+            it.forEachRemaining(e -> rows.add(render(e.key) + "=" + render(e.value)));
+        }
+        return rows;
+    }
+
+    /** The rows of each named store of each partition on {@code streams}, keyed {@code store#partition}. */
+    public static Map<String, List<String>> snapshot(KafkaStreams streams, List<String> stores, int partitions) {
+        Map<String, List<String>> out = new TreeMap<>();
+        for (String store : stores) {
+            for (int p = 0; p < partitions; p++) {
+                ReadOnlyKeyValueStore<Object, Object> kv = streams.store(StoreQueryParameters
+                        .fromNameAndType(store, QueryableStoreTypes.keyValueStore()).withPartition(p));
+                out.put(store + "#" + p, rows(kv));
+            }
+        }
+        return out;
+    }
+
+    public static String render(Object o) {
+        if (o instanceof byte[] b) {
+            return HexFormat.of().formatHex(b);
+        }
+        if (o instanceof Bytes b) {
+            return HexFormat.of().formatHex(b.get());
+        }
+        return String.valueOf(o);
+    }
+}
