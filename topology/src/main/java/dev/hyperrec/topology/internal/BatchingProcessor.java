@@ -428,6 +428,11 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         sketchStore.put(KEY_SEQ, Codecs.longs(processed));
     }
 
+    /** Users in the task's engine (restored or added since); for tools and diagnostics. */
+    public int userCount() {
+        return engine == null ? 0 : engine.users().size();
+    }
+
     @Override
     public void close() {
         // Open events stay in the batch-buffer store and are applied after the task is reassigned.

@@ -258,6 +258,11 @@ public final class RestoreBench implements Callable<Integer> {
         try {
             processor.init(ctx);
             long t2 = System.nanoTime();
+            int expected = users / tasks + (task < users % tasks ? 1 : 0);
+            if (processor.userCount() != expected) {
+                throw new IllegalStateException("task " + task + " restored " + processor.userCount() + " users, its stores hold "
+                        + expected);
+            }
             ctx.setRecordMetadata(config.topic(Topics.INTERACTIONS), task, 0);
             processor.process(new Record<>(("user-" + task).getBytes(StandardCharsets.UTF_8), eventValue,
                     Instant.parse("2024-06-01T00:00:00Z").toEpochMilli()));
