@@ -183,25 +183,34 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
      */
     private void restoreUsers() {
         long t0 = System.nanoTime();
-        String[] ids = new String[1024];
+        // the entries as stored (key order), then placed by index: a corrupt index is refused, never allocated
+        String[] names = new String[1024];
+        int[] indices = new int[1024];
         int count = 0;
         try (KeyValueIterator<String, Integer> it = idDictionary.all()) {
             while (it.hasNext()) {
                 KeyValue<String, Integer> kv = it.next();
-                int idx = kv.value;
-                if (idx < 0) {
-                    throw new IllegalStateException("id dictionary holds a negative index " + idx + " for user " + kv.key);
+                if (count == names.length) {
+                    int grown = (int) Math.min(Integer.MAX_VALUE - 8L, names.length * 2L);
+                    names = Arrays.copyOf(names, grown);
+                    indices = Arrays.copyOf(indices, grown);
                 }
-                if (idx >= ids.length) {
-                    ids = Arrays.copyOf(ids, Math.max(idx + 1, (int) Math.min(Integer.MAX_VALUE - 8L, ids.length * 2L)));
-                }
-                if (ids[idx] != null) {
-                    throw new IllegalStateException("id dictionary is not dense: users " + ids[idx] + " and " + kv.key
-                            + " share index " + idx);
-                }
-                ids[idx] = kv.key;
-                count++;
+                names[count] = kv.key;
+                indices[count++] = kv.value;
             }
+        }
+        String[] ids = new String[count];
+        for (int e = 0; e < count; e++) {
+            int idx = indices[e];
+            if (idx < 0 || idx >= count) {
+                throw new IllegalStateException("id dictionary is not dense: user " + names[e] + " has index " + idx
+                        + ", outside [0, " + count + ")");
+            }
+            if (ids[idx] != null) {
+                throw new IllegalStateException("id dictionary is not dense: users " + ids[idx] + " and " + names[e]
+                        + " share index " + idx);
+            }
+            ids[idx] = names[e];
         }
         long t1 = System.nanoTime();
         engine.restoreUsers(ids, count);
