@@ -1,17 +1,27 @@
 package dev.hyperrec.topology.it;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
+
 import dev.hyperrec.topology.HyperrecConfig;
+import dev.hyperrec.topology.Topics;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -58,6 +68,77 @@ final class ItSupport {
             }
         }
         return out;
+    }
+
+    /**
+     * What an IT prints when the app falls short: the instance's threads and tasks, where its stream
+     * threads are, the group's lag on each input partition, partitions whose last stable offset trails
+     * their end (an open transaction), the broker's ongoing transactions and the dead-letter count.
+     * Compact, so that it survives in the tail of a CI log. Never throws: it reports what it could not read.
+     */
+    static String diagnose(String bootstrap, KafkaStreams streams, HyperrecConfig c) {
+        StringBuilder b = new StringBuilder();
+        String app = c.streamsProperties().getProperty("application.id");
+        try {
+            b.append("streams ").append(streams == null ? "stopped" : streams.state());
+            List<org.apache.kafka.streams.ThreadMetadata> threads = streams == null ? List.of() : List.copyOf(streams.metadataForLocalThreads());
+            for (var t : threads) {
+                b.append("; ").append(t.threadName().replaceFirst(".*-(StreamThread-\\d+)$", "$1")).append(' ')
+                        .append(t.threadState()).append(" active=")
+                        .append(t.activeTasks().stream().map(x -> x.taskId().toString()).sorted().toList());
+            }
+        } catch (RuntimeException e) {
+            b.append("streams: ").append(e);
+        }
+        for (var e : Thread.getAllStackTraces().entrySet()) {
+            if (e.getKey().getName().startsWith(app) && e.getKey().getName().matches(".*-StreamThread-\\d+")) {
+                b.append("\n  at ").append(e.getKey().getName().replaceFirst(".*-(StreamThread-\\d+)$", "$1")).append(':');
+                StackTraceElement[] st = e.getValue();
+                for (int i = 0; i < Math.min(6, st.length); i++) {
+                    b.append(' ').append(st[i].getClassName().replaceFirst(".*\\.", "")).append('.')
+                            .append(st[i].getMethodName());
+                }
+            }
+        }
+        try (Admin admin = Admin.create(
+                Map.of("bootstrap.servers", bootstrap))) {
+            String prefix = c.get(HyperrecConfig.TOPIC_PREFIX);
+            List<String> topics = admin.listTopics().names().get(10, SECONDS).stream()
+                    .filter(t -> t.startsWith(prefix) || t.startsWith(app)).sorted().toList();
+            Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
+            admin.describeTopics(topics).allTopicNames().get(10, SECONDS)
+                    .forEach((t, d) -> d.partitions().forEach(pi -> specs.put(new TopicPartition(t, pi.partition()),
+                            OffsetSpec.latest())));
+            var end = admin.listOffsets(specs).all().get(10, SECONDS);
+            var stable = admin.listOffsets(specs, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(10, SECONDS);
+            var committed = admin.listConsumerGroupOffsets(app).partitionsToOffsetAndMetadata()
+                    .get(10, SECONDS);
+            b.append("\n  offsets (end/stable/committed):");
+            specs.keySet().stream().sorted(Comparator.comparing(TopicPartition::toString)).forEach(tp -> {
+                long e = end.get(tp).offset();
+                long l = stable.get(tp).offset();
+                var off = committed.get(tp);
+                if (e != l || off != null || tp.topic().endsWith(Topics.INTERACTIONS_DLQ)
+                        || tp.topic().endsWith(Topics.RECOMMENDATIONS)) {
+                    b.append(' ').append(tp.topic().replace(app, "~")).append('-').append(tp.partition()).append('=')
+                            .append(e).append('/').append(l).append('/').append(off == null ? "-" : off.offset());
+                }
+            });
+            var ongoing = admin.listTransactions().all().get(10, SECONDS).stream()
+                    .filter(t -> t.state() == TransactionState.ONGOING)
+                    .map(TransactionListing::transactionalId).toList();
+            b.append("\n  ongoing transactions: ").append(ongoing.size());
+            if (!ongoing.isEmpty()) {
+                long now = System.currentTimeMillis();
+                admin.describeTransactions(ongoing).all().get(10, SECONDS).forEach((id, d) ->
+                        b.append("; ").append(id.replace(app, "~")).append(" open ")
+                                .append(d.transactionStartTimeMs().isPresent() ? (now - d.transactionStartTimeMs().getAsLong()) + " ms" : "?")
+                                .append(" on ").append(d.topicPartitions().size()).append(" partitions"));
+            }
+        } catch (Exception e) {
+            b.append("\n  admin: ").append(e);
+        }
+        return b.toString();
     }
 
     static void awaitRunning(KafkaStreams streams) throws InterruptedException {

@@ -62,22 +62,23 @@ class RestartIT {
             KafkaStreams s = HyperrecApp.start(rt);
             try {
                 ItSupport.awaitRunning(s);
-                awaitLists(infra, a, triggering);
+                awaitLists(infra, a, triggering, s, "");
                 reference = snapshot(s);
             } finally {
-                HyperrecApp.stop(s, Duration.ofSeconds(30));
+                assertThat(HyperrecApp.stop(s, Duration.ofSeconds(30))).as("reference run stopped in 30 s").isTrue();
             }
         }
 
         HyperrecConfig b = ItSupport.config(infra, "restartB.", overrides);
+        boolean stopped;
         publish(infra, b, events);
         try (HyperrecRuntime rt = HyperrecRuntime.create(b)) {
             KafkaStreams s = HyperrecApp.start(rt);
             try {
                 ItSupport.awaitRunning(s);
-                awaitLists(infra, b, triggering / 3);
+                awaitLists(infra, b, triggering / 3, s, "");
             } finally {
-                HyperrecApp.stop(s, Duration.ofSeconds(30));
+                stopped = HyperrecApp.stop(s, Duration.ofSeconds(30));
             }
         }
         // the stopped instance left its group: the restart gets the partitions without waiting
@@ -86,6 +87,8 @@ class RestartIT {
             String group = b.streamsProperties().getProperty("application.id");
             assertThat(admin.describeConsumerGroups(List.of(group)).all().get().get(group).members()).isEmpty();
         }
+        // kept for the restarted run's failure message: an open transaction left here would hold back its reads
+        String afterStop = "stopped in 30 s: " + stopped + ", then " + ItSupport.diagnose(infra.bootstrapServers(), null, b);
         HyperrecConfig restarted = b.with("state.dir", Files.createTempDirectory("hyperrec-it-restored-").toString());
         Map<String, List<String>> afterRestart;
         List<ConsumerRecord<String, Recommendations>> lists;
@@ -93,14 +96,15 @@ class RestartIT {
             KafkaStreams s = HyperrecApp.start(rt);
             try {
                 ItSupport.awaitRunning(s);
-                lists = awaitLists(infra, restarted, triggering);
+                lists = awaitLists(infra, restarted, triggering, s, "\nafter the first stop: " + afterStop);
                 Thread.sleep(500); // a last commit interval: nothing more may arrive
                 afterRestart = snapshot(s);
             } finally {
-                HyperrecApp.stop(s, Duration.ofSeconds(30));
+                assertThat(HyperrecApp.stop(s, Duration.ofSeconds(30))).as("restarted run stopped in 30 s").isTrue();
             }
         }
 
+        assertThat(stopped).as("first run stopped in 30 s").isTrue();
         assertThat(reference.get(StoreNames.USER_VECTORS + "#0")).isNotEmpty();
         assertThat(afterRestart).isEqualTo(reference);
         Map<String, Long> perId = lists.stream()
@@ -131,11 +135,14 @@ class RestartIT {
     }
 
     private static List<ConsumerRecord<String, Recommendations>> awaitLists(KafkaInfra.Infra infra, HyperrecConfig c,
-            long count) {
+            long count, KafkaStreams app, String context) {
         var de = AvroSerdes.forClass(Recommendations.class, c.serdeConfig(), false).deserializer();
         List<ConsumerRecord<String, Recommendations>> out = ItSupport.readUntil(infra.bootstrapServers(),
                 c.topic(Topics.RECOMMENDATIONS), new StringDeserializer(), de, l -> l.size() >= count, Duration.ofMinutes(3));
-        assertThat(out.size()).as("lists on %s", c.topic(Topics.RECOMMENDATIONS)).isGreaterThanOrEqualTo((int) count);
+        if (out.size() < count) {
+            throw new AssertionError("lists on " + c.topic(Topics.RECOMMENDATIONS) + ": " + out.size() + " of " + count
+                    + " after 3 min; " + ItSupport.diagnose(infra.bootstrapServers(), app, c) + context);
+        }
         return out;
     }
 
