@@ -42,22 +42,7 @@ class BrokerRestartIT {
     @Test
     void theAppRecoversFromABrokerRestartWithoutLosingOrDuplicatingLists(KafkaInfra.Infra infra) throws Exception {
         try (BrokerProcess broker = BrokerProcess.create(Files.createTempDirectory("hyperrec-broker-"), Map.of())) {
-            KafkaInfra.Infra own = new KafkaInfra.Infra() {
-                @Override
-                public String bootstrapServers() {
-                    return broker.bootstrapServers();
-                }
-
-                @Override
-                public String registryUrl() {
-                    return infra.registryUrl();
-                }
-
-                @Override
-                public String brokerKind() {
-                    return "process";
-                }
-            };
+            KafkaInfra.Infra own = ItSupport.withBroker(infra, broker.bootstrapServers(), "process");
             HyperrecConfig config = ItSupport.config(own, "brokerrestart.", Map.of(HyperrecConfig.EMBEDDING_DIM, 8,
                     HyperrecConfig.BATCH_MAX_EVENTS, 32));
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {

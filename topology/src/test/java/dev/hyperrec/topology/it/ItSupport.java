@@ -48,6 +48,26 @@ final class ItSupport {
         return HyperrecConfig.of(cfg);
     }
 
+    /** {@code shared}'s registry with another broker (an IT's own). */
+    static KafkaInfra.Infra withBroker(KafkaInfra.Infra shared, String bootstrap, String kind) {
+        return new KafkaInfra.Infra() {
+            @Override
+            public String bootstrapServers() {
+                return bootstrap;
+            }
+
+            @Override
+            public String registryUrl() {
+                return shared.registryUrl();
+            }
+
+            @Override
+            public String brokerKind() {
+                return kind;
+            }
+        };
+    }
+
     /** Reads {@code topic} from the beginning (read_committed) until {@code done} holds or the timeout passes. */
     static <K, V> List<ConsumerRecord<K, V>> readUntil(String bootstrap, String topic, Deserializer<K> kd,
             Deserializer<V> vd, Predicate<List<ConsumerRecord<K, V>>> done, Duration timeout) {
