@@ -34,6 +34,8 @@ public final class HyperrecApp {
     private static final Logger LOG = LoggerFactory.getLogger(HyperrecApp.class);
     /** How often Kafka Streams' metrics are re-scanned for meters of new threads and tasks. */
     static final Duration KAFKA_METRICS_REFRESH = Duration.ofSeconds(10);
+    /** The model instance of each started app instance ({@link #model}); removed by {@link #stop}. */
+    private static final Map<KafkaStreams, KafkaStreams> MODELS = new java.util.concurrent.ConcurrentHashMap<>();
 
     private HyperrecApp() {
     }
@@ -64,14 +66,14 @@ public final class HyperrecApp {
         private final KafkaStreams streams;
         private final HyperrecRuntime runtime;
         private final PrometheusMeterRegistry registry;
-        private final KafkaStreamsMetrics kafkaMetrics;
+        private final List<KafkaStreamsMetrics> kafkaMetrics;
         private final ScheduledExecutorService kafkaMetricsRefresh;
         private final JvmGcMetrics gcMetrics;
         private final MetricsServer server;
         private boolean closed;
 
         private Running(KafkaStreams streams, HyperrecRuntime runtime, PrometheusMeterRegistry registry,
-                KafkaStreamsMetrics kafkaMetrics, ScheduledExecutorService kafkaMetricsRefresh, JvmGcMetrics gcMetrics,
+                List<KafkaStreamsMetrics> kafkaMetrics, ScheduledExecutorService kafkaMetricsRefresh, JvmGcMetrics gcMetrics,
                 MetricsServer server) {
             this.streams = streams;
             this.runtime = runtime;
@@ -108,7 +110,7 @@ public final class HyperrecApp {
             try {
                 stop(streams, Duration.ofSeconds(30));
             } finally {
-                kafkaMetrics.close();
+                kafkaMetrics.forEach(KafkaStreamsMetrics::close);
                 kafkaMetricsRefresh.shutdownNow();
                 gcMetrics.close();
                 runtime.close();
@@ -146,14 +148,19 @@ public final class HyperrecApp {
             t.setDaemon(true);
             return t;
         });
-        KafkaStreamsMetrics kafkaMetrics = new KafkaStreamsMetrics(streams, List.of(), refresh, KAFKA_METRICS_REFRESH);
-        kafkaMetrics.bindTo(registry);
+        // the model's instance (when it has one) reports through the same registry: its clients' meters differ by client id
+        List<KafkaStreamsMetrics> kafkaMetrics = new java.util.ArrayList<>();
+        for (KafkaStreams s : model(streams) == null ? List.of(streams) : List.of(streams, model(streams))) {
+            KafkaStreamsMetrics m = new KafkaStreamsMetrics(s, List.of(), refresh, KAFKA_METRICS_REFRESH);
+            m.bindTo(registry);
+            kafkaMetrics.add(m);
+        }
         MetricsServer server = null;
         int port = config.getInt(HyperrecConfig.METRICS_PORT);
         try {
             if (port >= 0) {
                 server = MetricsServer.start(config.get(HyperrecConfig.METRICS_HOST).trim(), port, registry,
-                        () -> new MetricsServer.Health(streams.state(), (System.nanoTime() - stateSince.get()) / 1_000_000,
+                        () -> new MetricsServer.Health(state(streams), (System.nanoTime() - stateSince.get()) / 1_000_000,
                                 runtime.backend().name(), runtime.backendFallbacks(), runtime.threadFailures()));
             }
             start(streams, runtime);
@@ -161,8 +168,8 @@ public final class HyperrecApp {
             if (server != null) {
                 server.close();
             }
-            streams.close();
-            kafkaMetrics.close();
+            stop(streams, Duration.ofSeconds(30));
+            kafkaMetrics.forEach(KafkaStreamsMetrics::close);
             refresh.shutdownNow();
             gc.close();
             runtime.close();
@@ -188,12 +195,42 @@ public final class HyperrecApp {
      * Closes a hyperrec Streams instance and leaves its consumer group, so that the partitions it
      * owned move to the other instances (or to its own restart) at once. Kafka Streams' plain
      * {@code close()} keeps a dynamic member in the group until {@code session.timeout.ms} (45 s)
-     * runs out, and its partitions are processed by nobody until then. Returns whether every thread
-     * stopped within {@code timeout}.
+     * runs out, and its partitions are processed by nobody until then. With the model in an instance
+     * of its own ({@link #model}), that instance is closed the same way after this one (which stops
+     * sending it increments). Returns whether every thread of both stopped within {@code timeout} each.
      */
     public static boolean stop(KafkaStreams streams, Duration timeout) {
+        boolean stopped = close(streams, timeout);
+        KafkaStreams model = MODELS.remove(streams);
+        if (model != null) {
+            stopped &= close(model, timeout);
+        }
+        return stopped;
+    }
+
+    private static boolean close(KafkaStreams streams, Duration timeout) {
         return streams.close(org.apache.kafka.streams.CloseOptions.timeout(timeout)
                 .withGroupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+    }
+
+    /**
+     * The instance that runs the co-occurrence aggregation for {@code streams} (application id
+     * {@code <application.id>-model}; {@code hyperrec.neighbours.separate.app}), or null when {@code streams}
+     * runs it itself or the model is off. Started and stopped with {@code streams}.
+     */
+    public static KafkaStreams model(KafkaStreams streams) {
+        return MODELS.get(streams);
+    }
+
+    /** The state to report for the app: the lists' instance's, unless the model's instance has failed or stopped under it. */
+    static KafkaStreams.State state(KafkaStreams streams) {
+        KafkaStreams model = model(streams);
+        KafkaStreams.State s = streams.state();
+        if (model != null && s.isRunningOrRebalancing() && !model.state().isRunningOrRebalancing()
+                && model.state() != KafkaStreams.State.CREATED) {
+            return model.state();
+        }
+        return s;
     }
 
     /** Builds and starts the topology; the caller stops the returned instance ({@link #stop}), then the runtime. */
@@ -204,7 +241,17 @@ public final class HyperrecApp {
     }
 
     private static KafkaStreams create(HyperrecRuntime runtime) {
-        KafkaStreams streams = new KafkaStreams(HyperrecTopology.build(runtime), runtime.config().streamsProperties());
+        HyperrecConfig config = runtime.config();
+        if (!config.modelInOwnApp()) {
+            return withHandler(new KafkaStreams(HyperrecTopology.build(runtime), config.streamsProperties()), runtime);
+        }
+        KafkaStreams lists = withHandler(new KafkaStreams(HyperrecTopology.buildLists(runtime), config.streamsProperties()), runtime);
+        MODELS.put(lists, withHandler(new KafkaStreams(HyperrecTopology.buildModel(runtime), config.modelStreamsProperties()),
+                runtime));
+        return lists;
+    }
+
+    private static KafkaStreams withHandler(KafkaStreams streams, HyperrecRuntime runtime) {
         streams.setUncaughtExceptionHandler(e -> {
             runtime.recordThreadFailure();
             LOG.error("stream thread failed; replacing it", e);
@@ -216,6 +263,14 @@ public final class HyperrecApp {
     private static void start(KafkaStreams streams, HyperrecRuntime runtime) {
         LOG.info("hyperrec starting: backend={} application.id={} config={}", runtime.backend().name(),
                 runtime.config().streamsProperties().getProperty("application.id"), runtime.config().redacted());
+        KafkaStreams model = model(streams);
+        if (model != null) {
+            LOG.info("item-to-item model starting as its own instance: application.id={} commit.interval.ms={} threads={}",
+                    runtime.config().modelStreamsProperties().getProperty("application.id"),
+                    runtime.config().get(HyperrecConfig.NEIGHBOURS_COMMIT_INTERVAL_MS),
+                    runtime.config().get(HyperrecConfig.NEIGHBOURS_THREADS));
+            model.start();
+        }
         streams.start();
     }
 }

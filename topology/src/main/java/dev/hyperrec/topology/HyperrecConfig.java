@@ -62,6 +62,18 @@ public final class HyperrecConfig {
     /** How often (wall clock) each changed item's list is published, at most once per interval. */
     public static final String NEIGHBOURS_PUBLISH_INTERVAL_MS = "hyperrec.neighbours.publish.interval.ms";
     public static final String NEIGHBOURS_PUBLISH_BUDGET = "hyperrec.neighbours.publish.budget";
+    /**
+     * Whether the co-occurrence aggregation runs in a Kafka Streams instance of its own (application id
+     * {@code <application.id>-model}, its own stream thread and commit interval), so that its backlog after a
+     * burst never sits in front of the lists on their stream thread.
+     */
+    public static final String NEIGHBOURS_SEPARATE_APP = "hyperrec.neighbours.separate.app";
+    /** The model instance's {@code commit.interval.ms} (with {@link #NEIGHBOURS_SEPARATE_APP}). */
+    public static final String NEIGHBOURS_COMMIT_INTERVAL_MS = "hyperrec.neighbours.commit.interval.ms";
+    /** The model instance's {@code num.stream.threads} (with {@link #NEIGHBOURS_SEPARATE_APP}). */
+    public static final String NEIGHBOURS_THREADS = "hyperrec.neighbours.threads";
+    /** Suffix of the model instance's application id. */
+    public static final String MODEL_APP_SUFFIX = "-model";
     public static final String RANK_WEIGHT_BANDIT = "hyperrec.rank.weight.bandit";
     public static final String RANK_WEIGHT_POPULARITY = "hyperrec.rank.weight.popularity";
     public static final String SKETCH_EPSILON = "hyperrec.sketch.epsilon";
@@ -145,6 +157,9 @@ public final class HyperrecConfig {
         d.put(NEIGHBOURS_WINDOW, "50");
         d.put(NEIGHBOURS_PUBLISH_INTERVAL_MS, "1000");
         d.put(NEIGHBOURS_PUBLISH_BUDGET, "0.05");
+        d.put(NEIGHBOURS_SEPARATE_APP, "true");
+        d.put(NEIGHBOURS_COMMIT_INTERVAL_MS, "1000");
+        d.put(NEIGHBOURS_THREADS, "1");
         d.put(RANK_WEIGHT_BANDIT, "0.02");
         d.put(RANK_WEIGHT_POPULARITY, "0.5");
         d.put(SKETCH_EPSILON, "0.002");
@@ -331,6 +346,23 @@ public final class HyperrecConfig {
         return Boolean.parseBoolean(values.get(NEIGHBOURS_ENABLED).trim());
     }
 
+    /** {@link #NEIGHBOURS_SEPARATE_APP}, and the model is on at all. */
+    public boolean modelInOwnApp() {
+        return neighboursEnabled() && Boolean.parseBoolean(values.get(NEIGHBOURS_SEPARATE_APP).trim());
+    }
+
+    /**
+     * Properties of the model instance ({@link #modelInOwnApp()}): the app's, with application id
+     * {@code <application.id>-model}, {@link #NEIGHBOURS_COMMIT_INTERVAL_MS} and {@link #NEIGHBOURS_THREADS}.
+     */
+    public Properties modelStreamsProperties() {
+        Properties p = streamsProperties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, p.getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + MODEL_APP_SUFFIX);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, values.get(NEIGHBOURS_COMMIT_INTERVAL_MS).trim());
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, values.get(NEIGHBOURS_THREADS).trim());
+        return p;
+    }
+
     public int dim() {
         return getInt(EMBEDDING_DIM);
     }
@@ -385,6 +417,12 @@ public final class HyperrecConfig {
         range(NEIGHBOURS_MAX, 1, 1024);
         range(NEIGHBOURS_WINDOW, 1, 1024);
         range(NEIGHBOURS_PUBLISH_INTERVAL_MS, 1, 3_600_000);
+        range(NEIGHBOURS_COMMIT_INTERVAL_MS, 1, 3_600_000);
+        range(NEIGHBOURS_THREADS, 1, 64);
+        String separate = values.get(NEIGHBOURS_SEPARATE_APP).trim();
+        if (!separate.equalsIgnoreCase("true") && !separate.equalsIgnoreCase("false")) {
+            throw new IllegalArgumentException(NEIGHBOURS_SEPARATE_APP + " must be true or false, was '" + separate + "'");
+        }
         if (!(getDouble(NEIGHBOURS_PUBLISH_BUDGET) >= 0 && getDouble(NEIGHBOURS_PUBLISH_BUDGET) <= 1)) {
             throw new IllegalArgumentException(NEIGHBOURS_PUBLISH_BUDGET + " must be in [0, 1], was "
                     + getDouble(NEIGHBOURS_PUBLISH_BUDGET));

@@ -38,15 +38,44 @@ import org.apache.kafka.streams.state.Stores;
  * </pre>
  *
  * The item-to-item part (the last three lines and the neighbours global store) is built only while
- * {@code hyperrec.neighbours.enabled} is true. Sources read raw bytes so that every decoding failure
+ * {@code hyperrec.neighbours.enabled} is true. With {@code hyperrec.neighbours.separate.app} (the default)
+ * the app runs the aggregation (the last three lines) as a Kafka Streams instance of its own
+ * ({@link #buildModel}) next to the rest ({@link #buildLists}); {@link #build} is both in one. Sources read raw bytes so that every decoding failure
  * is handled by the processor (dead-letter topic with the reason) instead of a deserialization
  * handler that could only log it.
  */
 public final class HyperrecTopology {
+    /** The stores of the co-occurrence aggregation, in the model's instance when it has its own. */
+    public static final List<String> MODEL_STORES = List.of(StoreNames.COOCCURRENCE_COUNTS, StoreNames.NEIGHBOURS_CHANGED);
+
     private HyperrecTopology() {
     }
 
+    /**
+     * The whole topology in one, the lists' part and the model's: the app without
+     * {@code hyperrec.neighbours.separate.app}, and the tests on one driver.
+     */
     public static Topology build(HyperrecRuntime runtime) {
+        return lists(runtime, true);
+    }
+
+    /**
+     * The app's topology when the model runs in an instance of its own ({@link HyperrecConfig#modelInOwnApp()}):
+     * everything but the co-occurrence aggregation.
+     */
+    public static Topology buildLists(HyperrecRuntime runtime) {
+        return lists(runtime, false);
+    }
+
+    /** The model instance's topology: {@code item-cooccurrence} → aggregator → {@code item-neighbours}. */
+    public static Topology buildModel(HyperrecRuntime runtime) {
+        Topology t = new Topology();
+        addAggregator(t, runtime);
+        return t;
+    }
+
+    /** The lists' part, and the model's between its sink and its global store when {@code withAggregator} (the original node order). */
+    private static Topology lists(HyperrecRuntime runtime, boolean withAggregator) {
         HyperrecConfig config = runtime.config();
         Topology t = new Topology();
         t.addGlobalStore(
@@ -68,7 +97,7 @@ public final class HyperrecTopology {
         t.addSink(NodeNames.DLQ_SINK, config.topic(Topics.INTERACTIONS_DLQ), new ByteArraySerializer(), new ByteArraySerializer(),
                 NodeNames.BATCHING_PROCESSOR);
         if (config.neighboursEnabled()) {
-            addItemNeighbours(t, runtime);
+            addItemNeighbours(t, runtime, withAggregator);
         }
         return t;
     }
@@ -94,12 +123,25 @@ public final class HyperrecTopology {
         return b;
     }
 
-    /** The streaming item-to-item model: co-occurrence windows, the item-keyed aggregation and the global lists. */
-    private static void addItemNeighbours(Topology t, HyperrecRuntime runtime) {
+    /** The lists' side of the streaming item-to-item model: the increments out, the published lists in (global). */
+    private static void addItemNeighbours(Topology t, HyperrecRuntime runtime, boolean withAggregator) {
         HyperrecConfig config = runtime.config();
         t.addSink(NodeNames.COOCCURRENCE_SINK, config.topic(Topics.ITEM_COOCCURRENCE), new ByteArraySerializer(),
                 new ByteArraySerializer(), NodeNames.BATCHING_PROCESSOR);
+        if (withAggregator) {
+            addAggregator(t, runtime);
+        }
 
+        t.addGlobalStore(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.NEIGHBOURS), Serdes.Bytes(),
+                        Serdes.ByteArray()).withLoggingDisabled(),
+                NodeNames.NEIGHBOURS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                config.topic(Topics.ITEM_NEIGHBOURS), NodeNames.NEIGHBOURS_PROCESSOR, () -> new NeighbourListProcessor(runtime));
+    }
+
+    /** The item-keyed aggregation of the increments into counts and published lists. */
+    private static void addAggregator(Topology t, HyperrecRuntime runtime) {
+        HyperrecConfig config = runtime.config();
         t.addSource(NodeNames.COOCCURRENCE_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 config.topic(Topics.ITEM_COOCCURRENCE));
         t.addProcessor(NodeNames.NEIGHBOUR_AGGREGATOR, () -> new NeighbourAggregator(runtime), NodeNames.COOCCURRENCE_SOURCE);
@@ -111,11 +153,5 @@ public final class HyperrecTopology {
                 new ByteArraySerializer(), NodeNames.NEIGHBOUR_AGGREGATOR);
         t.addSink(NodeNames.COOCCURRENCE_DLQ_SINK, config.topic(Topics.INTERACTIONS_DLQ), new ByteArraySerializer(),
                 new ByteArraySerializer(), NodeNames.NEIGHBOUR_AGGREGATOR);
-
-        t.addGlobalStore(
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.NEIGHBOURS), Serdes.Bytes(),
-                        Serdes.ByteArray()).withLoggingDisabled(),
-                NodeNames.NEIGHBOURS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
-                config.topic(Topics.ITEM_NEIGHBOURS), NodeNames.NEIGHBOURS_PROCESSOR, () -> new NeighbourListProcessor(runtime));
     }
 }

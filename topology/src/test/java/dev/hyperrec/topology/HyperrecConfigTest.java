@@ -39,4 +39,26 @@ class HyperrecConfigTest {
         assertThatThrownBy(() -> HyperrecConfig.of(Map.of(HyperrecConfig.WEIGHT_CLICK, "NaN")))
                 .hasMessageContaining("finite");
     }
+
+    @Test
+    void theModelInstanceGetsItsOwnApplicationIdCommitIntervalAndThreads() {
+        HyperrecConfig c = HyperrecConfig.of(Map.of("application.id", "shop", "commit.interval.ms", "100",
+                "num.stream.threads", "4", HyperrecConfig.NEIGHBOURS_COMMIT_INTERVAL_MS, "2500",
+                HyperrecConfig.NEIGHBOURS_THREADS, "2"));
+        assertThat(c.modelInOwnApp()).isTrue();
+        var model = c.modelStreamsProperties();
+        assertThat(model.getProperty("application.id")).isEqualTo("shop-model");
+        assertThat(model.getProperty("commit.interval.ms")).isEqualTo("2500");
+        assertThat(model.getProperty("num.stream.threads")).isEqualTo("2");
+        assertThat(model.getProperty("processing.guarantee")).isEqualTo("exactly_once_v2");
+        // the app's own instance keeps its settings
+        assertThat(c.streamsProperties().getProperty("application.id")).isEqualTo("shop");
+        assertThat(c.streamsProperties().getProperty("commit.interval.ms")).isEqualTo("100");
+        assertThat(HyperrecConfig.of(Map.of(HyperrecConfig.NEIGHBOURS_SEPARATE_APP, "false")).modelInOwnApp()).isFalse();
+        assertThat(HyperrecConfig.of(Map.of(HyperrecConfig.NEIGHBOURS_ENABLED, "false")).modelInOwnApp()).isFalse();
+        assertThatThrownBy(() -> HyperrecConfig.of(Map.of(HyperrecConfig.NEIGHBOURS_SEPARATE_APP, "yes")))
+                .hasMessageContaining(HyperrecConfig.NEIGHBOURS_SEPARATE_APP).hasMessageContaining("yes");
+        assertThatThrownBy(() -> HyperrecConfig.of(Map.of(HyperrecConfig.NEIGHBOURS_COMMIT_INTERVAL_MS, "0")))
+                .hasMessageContaining(HyperrecConfig.NEIGHBOURS_COMMIT_INTERVAL_MS);
+    }
 }

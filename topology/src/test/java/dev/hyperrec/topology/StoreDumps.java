@@ -31,12 +31,21 @@ public final class StoreDumps {
         Map<String, List<String>> out = new TreeMap<>();
         for (String store : stores) {
             for (int p = 0; p < partitions; p++) {
-                ReadOnlyKeyValueStore<Object, Object> kv = streams.store(StoreQueryParameters
-                        .fromNameAndType(store, QueryableStoreTypes.keyValueStore()).withPartition(p));
-                out.put(store + "#" + p, rows(kv));
+                out.put(store + "#" + p, rows(store(streams, store, p)));
             }
         }
         return out;
+    }
+
+    /** A task store of {@code streams}, or of its model instance ({@link HyperrecApp#model}) when that one holds it. */
+    public static ReadOnlyKeyValueStore<Object, Object> store(KafkaStreams streams, String store, int partition) {
+        StoreQueryParameters<ReadOnlyKeyValueStore<Object, Object>> q = StoreQueryParameters
+                .fromNameAndType(store, QueryableStoreTypes.<Object, Object>keyValueStore()).withPartition(partition);
+        KafkaStreams model = HyperrecApp.model(streams);
+        if (model != null && HyperrecTopology.MODEL_STORES.contains(store)) {
+            return model.store(q);
+        }
+        return streams.store(q);
     }
 
     public static String render(Object o) {

@@ -34,7 +34,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -47,13 +48,18 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(KafkaInfra.class)
 class ItemNeighboursIT {
 
-    @Test
-    void anotherUsersListContainsTheCoClickedItemsThroughTheStreamingModel(KafkaInfra.Infra infra) throws Exception {
-        HyperrecConfig config = ItSupport.config(infra, "neighbours.", Map.of(HyperrecConfig.EMBEDDING_DIM, 8,
-                HyperrecConfig.BATCH_MAX_EVENTS, 16, HyperrecConfig.NEIGHBOURS_PUBLISH_INTERVAL_MS, 200));
+    /** With the model in an instance of its own (the default) and in the lists' instance. */
+    @ParameterizedTest(name = "separate model instance: {0}")
+    @ValueSource(booleans = {true, false})
+    void anotherUsersListContainsTheCoClickedItemsThroughTheStreamingModel(boolean separate, KafkaInfra.Infra infra)
+            throws Exception {
+        String prefix = separate ? "neighbours." : "neighboursOne.";
+        HyperrecConfig config = ItSupport.config(infra, prefix, Map.of(HyperrecConfig.EMBEDDING_DIM, 8,
+                HyperrecConfig.BATCH_MAX_EVENTS, 16, HyperrecConfig.NEIGHBOURS_PUBLISH_INTERVAL_MS, 200,
+                HyperrecConfig.NEIGHBOURS_SEPARATE_APP, separate));
         String bootstrap = infra.bootstrapServers();
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            TopicSetup.ensure(admin, "neighbours.", 2, (short) 1);
+            TopicSetup.ensure(admin, prefix, 2, (short) 1);
         }
         Properties pp = new Properties();
         pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -110,6 +116,16 @@ class ItemNeighboursIT {
                         Thread.sleep(20);
                     }
                     assertThat(runtime.neighbours().similarity(i0, coClicked.get(0))).isEqualTo(1f);
+                    // the increments were aggregated by the model's own instance (its group committed on
+                    // item-cooccurrence), or by the app's instance itself
+                    assertThat(HyperrecApp.model(streams) != null).isEqualTo(separate);
+                    String aggregating = (separate ? config.modelStreamsProperties() : config.streamsProperties())
+                            .getProperty("application.id");
+                    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                        assertThat(admin.listConsumerGroupOffsets(aggregating).partitionsToOffsetAndMetadata().get().keySet())
+                                .as("partitions of %s committed by group %s", cooccurrence, aggregating)
+                                .anyMatch(tp -> tp.topic().equals(cooccurrence));
+                    }
 
                     p.send(new ProducerRecord<>(interactions, "zed",
                             Fixtures.event("zed1", "zed", "i0", InteractionType.CLICK, 1, t)));

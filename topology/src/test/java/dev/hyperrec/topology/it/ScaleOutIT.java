@@ -110,8 +110,8 @@ class ScaleOutIT {
                 // get warm-up replicas first and the tasks only at a probing rebalance
                 sb = HyperrecApp.start(rtB);
                 KafkaStreams bRef = sb;
-                awaitUntil("both instances RUNNING with active tasks", () -> sa.state() == KafkaStreams.State.RUNNING
-                        && bRef.state() == KafkaStreams.State.RUNNING && !activeTasks(sa).isEmpty() && !activeTasks(bRef).isEmpty()
+                awaitUntil("both instances RUNNING with active tasks", () -> running(sa) && running(bRef)
+                        && !activeTasks(sa).isEmpty() && !activeTasks(bRef).isEmpty()
                         && activeTasks(sa).size() + activeTasks(bRef).size() == 2 * PARTITIONS);
                 Set<TaskId> tasksA = activeTasks(sa);
                 Set<TaskId> tasksB = activeTasks(sb);
@@ -137,8 +137,7 @@ class ScaleOutIT {
 
                 // A leaves the group: B takes over A's tasks, restoring them from their changelogs
                 HyperrecApp.stop(sa, Duration.ofSeconds(30));
-                awaitUntil("B RUNNING with every task", () -> bRef.state() == KafkaStreams.State.RUNNING
-                        && activeTasks(bRef).size() == 2 * PARTITIONS);
+                awaitUntil("B RUNNING with every task", () -> running(bRef) && activeTasks(bRef).size() == 2 * PARTITIONS);
                 publish(infra, a, events, second, events.size());
                 lists = awaitLists(infra, a, triggering(events, 0, events.size()));
                 end = awaitQuiet(infra, a, sb);
@@ -166,13 +165,26 @@ class ScaleOutIT {
         return events.subList(from, to).stream().filter(e -> EventWeights.triggers(e.getType())).count();
     }
 
+    /**
+     * The active tasks of instance {@code s} and of its model instance ({@link HyperrecApp#model}), the
+     * model's renumbered to subtopology 100 + its own so that they stay apart from the lists' tasks.
+     */
     private static Set<TaskId> activeTasks(KafkaStreams s) {
         Set<TaskId> out = new TreeSet<>();
         for (ThreadMetadata t : s.metadataForLocalThreads()) {
             t.activeTasks().forEach(task -> out.add(task.taskId()));
         }
+        KafkaStreams model = HyperrecApp.model(s);
+        if (model != null) {
+            for (ThreadMetadata t : model.metadataForLocalThreads()) {
+                t.activeTasks().forEach(task -> out.add(new TaskId(MODEL_SUBTOPOLOGY + task.taskId().subtopology(),
+                        task.taskId().partition())));
+            }
+        }
         return out;
     }
+
+    private static final int MODEL_SUBTOPOLOGY = 100;
 
     /** The interactions partitions among {@code tasks} (the per-user tasks' input). */
     private static Set<Integer> inputPartitions(Set<TaskId> tasks, KafkaStreams s) {
@@ -184,6 +196,12 @@ class ScaleOutIT {
                     .forEach(tp -> out.add(tp.partition()));
         }
         return out;
+    }
+
+    /** The instance, and its model instance when it has one, RUNNING. */
+    private static boolean running(KafkaStreams s) {
+        KafkaStreams model = HyperrecApp.model(s);
+        return s.state() == KafkaStreams.State.RUNNING && (model == null || model.state() == KafkaStreams.State.RUNNING);
     }
 
     private static void awaitUntil(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
@@ -285,7 +303,8 @@ class ScaleOutIT {
                 }
             }
         }
-        String group = c.streamsProperties().getProperty("application.id");
+        // the group that consumes the increments: the model's own instance by default
+        String group = (c.modelInOwnApp() ? c.modelStreamsProperties() : c.streamsProperties()).getProperty("application.id");
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", infra.bootstrapServers()))) {
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
                     .partitionsToOffsetAndMetadata().get();
