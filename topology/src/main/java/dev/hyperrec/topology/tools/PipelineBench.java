@@ -529,7 +529,44 @@ public final class PipelineBench implements Callable<Integer> {
             boolean censored) {
     }
 
-    record AppRun(Drain drain, String backendName, Map<String, Object> stages, Map<String, Object> profile, List<Phase> phases) {
+    record AppRun(Drain drain, String backendName, Map<String, Object> stages, Map<String, Object> profile, List<Phase> phases,
+            Map<String, Object> model) {
+    }
+
+    /**
+     * How far the item-to-item aggregation is behind its input when the drain (b) ends and after the last rate phase:
+     * records of {@code item-cooccurrence} not yet committed by the group that aggregates them (the model's own instance,
+     * or the app's), of all that were written. Null without the model.
+     */
+    private static Map<String, Object> modelLag(HyperrecConfig c, String when, Map<String, Object> into) {
+        if (!c.neighboursEnabled()) {
+            return into;
+        }
+        String group = (c.modelInOwnApp() ? c.modelStreamsProperties() : c.streamsProperties()).getProperty("application.id");
+        String topic = c.topic(Topics.ITEM_COOCCURRENCE);
+        try (Admin admin = Admin.create(c.adminConfig())) {
+            Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> specs = new LinkedHashMap<>();
+            admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                    .forEach(pi -> specs.put(new TopicPartition(topic, pi.partition()), org.apache.kafka.clients.admin.OffsetSpec.latest()));
+            var ends = admin.listOffsets(specs).all().get();
+            var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            long end = 0;
+            long behind = 0;
+            for (TopicPartition tp : specs.keySet()) {
+                long e = ends.get(tp).offset();
+                var off = committed.get(tp);
+                end += e;
+                behind += Math.max(0, e - (off == null ? 0 : off.offset()));
+            }
+            into.put("group", group);
+            into.put(when + "_cooccurrence_offsets", end);
+            into.put(when + "_uncommitted_by_model", behind);
+            log("item-to-item model (%s) %s: %d of %d item-cooccurrence offsets not yet committed", group,
+                    when.replace('_', ' '), behind, end);
+        } catch (Exception e) {
+            into.put(when + "_error", String.valueOf(e));
+        }
+        return into;
     }
 
     private AppRun hyperrec(HyperrecConfig c, Input in) throws Exception {
@@ -560,6 +597,7 @@ public final class PipelineBench implements Callable<Integer> {
                 }
                 Drain drain = new Drain(in.preloaded(), reader.count(), start, running, done, after.jvmS() - before.jvmS(),
                         after.brokerS() - before.brokerS(), thread, progress, reader.duplicates(), threads);
+                Map<String, Object> model = modelLag(c, "at_drain_end", new LinkedHashMap<>());
                 Map<String, Object> stages = new LinkedHashMap<>();
                 stagesAfter.forEach((k, v) -> stages.put(k, round(v - stagesBefore.getOrDefault(k, 0.0), 4)));
                 List<Phase> phases = new ArrayList<>();
@@ -576,7 +614,13 @@ public final class PipelineBench implements Callable<Integer> {
                                 ph.handledEps());
                     }
                 }
-                return new AppRun(drain, app.runtime().backend().name(), stages, profile, phases);
+                modelLag(c, "after_rate_phases", model);
+                if (!model.isEmpty()) {
+                    model.put("definition", "records of item-cooccurrence (transaction markers included) past the offsets the"
+                            + " aggregating group has committed: how far the co-occurrence counts, and so the published neighbour"
+                            + " lists, are behind the lists' instance");
+                }
+                return new AppRun(drain, app.runtime().backend().name(), stages, profile, phases, model.isEmpty() ? null : model);
             } finally {
                 app.close();
             }
@@ -1263,6 +1307,9 @@ public final class PipelineBench implements Callable<Integer> {
         hy.put("stages", stages);
         if (app.profile() != null) {
             hy.put("profile", app.profile());
+        }
+        if (app.model() != null) {
+            hy.put("item_to_item_model", app.model());
         }
         j.put("hyperrec", hy);
 
