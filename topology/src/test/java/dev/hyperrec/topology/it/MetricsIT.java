@@ -27,6 +27,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -118,6 +119,18 @@ class MetricsIT {
             assertThat(health.statusCode()).isEqualTo(200);
             assertThat(health.body()).contains("\"status\":\"UP\"").contains("\"state\":\"RUNNING\"")
                     .contains("\"backend\":\"cpu\"").containsPattern("\"stateForMs\":\\d+,");
+
+            // the item-to-item model's own instance reports through the same registry, and /health turns DOWN
+            // (with its state) when it stops under a running app
+            KafkaStreams model = HyperrecApp.model(app.streams());
+            assertThat(model).as("the model runs in an instance of its own by default").isNotNull();
+            String modelThread = config.modelStreamsProperties().getProperty("application.id") + "-";
+            assertThat(m.keySet()).as("a stream-thread meter of the model's instance")
+                    .anyMatch(k -> k.startsWith("kafka_stream_thread_process_total") && k.contains(modelThread));
+            model.close(Duration.ofSeconds(30));
+            HttpResponse<String> down = get(server, MetricsServer.HEALTH_PATH);
+            assertThat(down.statusCode()).as(down.body()).isEqualTo(503);
+            assertThat(down.body()).contains("\"status\":\"DOWN\"").contains("\"state\":\"NOT_RUNNING\"");
         }
     }
 
