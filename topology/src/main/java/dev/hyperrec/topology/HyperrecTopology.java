@@ -40,9 +40,9 @@ import org.apache.kafka.streams.state.Stores;
  * The item-to-item part (the last three lines and the neighbours global store) is built only while
  * {@code hyperrec.neighbours.enabled} is true. With {@code hyperrec.neighbours.separate.app} (the default)
  * the app runs the aggregation (the last three lines) as a Kafka Streams instance of its own
- * ({@link #buildModel}) next to the rest ({@link #buildLists}); {@link #build} is both in one. Sources read raw bytes so that every decoding failure
- * is handled by the processor (dead-letter topic with the reason) instead of a deserialization
- * handler that could only log it.
+ * ({@link #buildModel}) next to the rest ({@link #buildLists}); {@link #build} is both in one.
+ * Sources read raw bytes so that every decoding failure is handled by the processor (dead-letter
+ * topic with the reason) instead of a deserialization handler that could only log it.
  */
 public final class HyperrecTopology {
     /** The stores of the co-occurrence aggregation, in the model's instance when it has its own. */
@@ -74,7 +74,10 @@ public final class HyperrecTopology {
         return t;
     }
 
-    /** The lists' part, and the model's between its sink and its global store when {@code withAggregator} (the original node order). */
+    /**
+     * The lists' part; with {@code withAggregator} also the model's, between the increments' sink and the
+     * lists' global store (the node order, and so the task ids, of the topology before the split).
+     */
     private static Topology lists(HyperrecRuntime runtime, boolean withAggregator) {
         HyperrecConfig config = runtime.config();
         Topology t = new Topology();
