@@ -79,17 +79,16 @@ public final class PipelineRun {
         Serde<InteractionEvent> eventSerde = AvroSerdes.forClass(InteractionEvent.class, serdeConfig, false);
         Serde<Recommendations> recsSerde = AvroSerdes.forClass(Recommendations.class, serdeConfig, false);
 
-        Properties pp = new Properties();
-        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        pp.put(ProducerConfig.ACKS_CONFIG, "all");
-        pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        Properties pp = dev.hyperrec.topology.Producers.ordered(bootstrap);
         pp.put(ProducerConfig.LINGER_MS_CONFIG, "2");
+        var catalogSends = new dev.hyperrec.topology.Producers.SendFailures();
         try (KafkaProducer<String, CatalogItem> p = new KafkaProducer<>(pp, new StringSerializer(), catalogSerde.serializer())) {
             for (CatalogItem item : data.catalog()) {
-                p.send(new ProducerRecord<>(appConfig.topic(Topics.CATALOG), item.getItemId(), item));
+                p.send(new ProducerRecord<>(appConfig.topic(Topics.CATALOG), item.getItemId(), item), catalogSends);
             }
             p.flush();
         }
+        catalogSends.check(appConfig.topic(Topics.CATALOG));
         log.printf("published %d catalog items (dim %d)%n", data.catalog().size(), data.dim());
 
         Set<String> triggering = new HashSet<>();
@@ -148,6 +147,7 @@ public final class PipelineRun {
                 awaitRunning(streams, Duration.ofSeconds(60));
                 log.printf("topology running (backend %s); replaying %d events from %s%n", runtime.backend().name(),
                         data.events().size(), data.source());
+                var eventSends = new dev.hyperrec.topology.Producers.SendFailures();
                 try (KafkaProducer<String, InteractionEvent> p = new KafkaProducer<>(pp, new StringSerializer(),
                         eventSerde.serializer())) {
                     ProgressBar bar = progress ? new ProgressBarBuilder().setTaskName("replay").setInitialMax(
@@ -167,7 +167,7 @@ public final class PipelineRun {
                         if (triggering.contains(recId)) {
                             producedAt.put(recId, System.nanoTime());
                         }
-                        p.send(new ProducerRecord<>(appConfig.topic(Topics.INTERACTIONS), e.getUserId(), e));
+                        p.send(new ProducerRecord<>(appConfig.topic(Topics.INTERACTIONS), e.getUserId(), e), eventSends);
                         i++;
                         if (bar != null && (i & 255) == 0) {
                             bar.stepTo(i);
@@ -180,6 +180,7 @@ public final class PipelineRun {
                         bar.close();
                     }
                 }
+                eventSends.check(appConfig.topic(Topics.INTERACTIONS));
                 long deadline = System.nanoTime() + timeout.toNanos();
                 long last = -1;
                 long lastChange = System.nanoTime();

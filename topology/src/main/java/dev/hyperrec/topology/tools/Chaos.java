@@ -193,8 +193,7 @@ public final class Chaos implements Callable<Integer> {
         try (HttpSchemaRegistryClient client = HttpSchemaRegistryClient.fromConfig(c.serdeConfig())) {
             SchemaSetup.ensure(client, c);
         }
-        Properties pp = new Properties();
-        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        Properties pp = dev.hyperrec.topology.Producers.ordered(broker.bootstrapServers());
         pp.put(ProducerConfig.LINGER_MS_CONFIG, "20");
         try (KafkaProducer<String, CatalogItem> p = new KafkaProducer<>(pp, new StringSerializer(),
                 AvroSerdes.forClass(CatalogItem.class, c.serdeConfig(), false).serializer())) {

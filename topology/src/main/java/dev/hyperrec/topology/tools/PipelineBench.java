@@ -9,6 +9,7 @@ import dev.hyperrec.schemas.AvroSerdes;
 import dev.hyperrec.schemas.registry.SchemaRegistryClient;
 import dev.hyperrec.topology.HyperrecApp;
 import dev.hyperrec.topology.HyperrecConfig;
+import dev.hyperrec.topology.Producers;
 import dev.hyperrec.topology.SchemaSetup;
 import dev.hyperrec.topology.TopicSetup;
 import dev.hyperrec.topology.Topics;
@@ -402,7 +403,7 @@ public final class PipelineBench implements Callable<Integer> {
         Properties pp = new Properties();
         pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, c.get("bootstrap.servers"));
         pp.put(ProducerConfig.LINGER_MS_CONFIG, "10");
-        SendFailures failures = new SendFailures();
+        Producers.SendFailures failures = new Producers.SendFailures();
         try (KafkaProducer<String, CatalogItem> p = new KafkaProducer<>(pp, new StringSerializer(),
                 AvroSerdes.forClass(CatalogItem.class, c.serdeConfig(), false).serializer())) {
             catalog.forEach(i -> p.send(new ProducerRecord<>(c.topic(Topics.CATALOG), i.getItemId(), i), failures));
@@ -412,24 +413,6 @@ public final class PipelineBench implements Callable<Integer> {
     }
 
     /** Counts failed sends and keeps the first error, so that a lost record fails the run instead of skewing it. */
-    static final class SendFailures implements org.apache.kafka.clients.producer.Callback {
-        private final AtomicLong failed = new AtomicLong();
-        private volatile Exception first;
-
-        @Override
-        public void onCompletion(org.apache.kafka.clients.producer.RecordMetadata metadata, Exception e) {
-            if (e != null && failed.getAndIncrement() == 0) {
-                first = e;
-            }
-        }
-
-        void check(String topic) {
-            if (failed.get() > 0) {
-                throw new IllegalStateException(failed.get() + " records could not be sent to " + topic, first);
-            }
-        }
-    }
-
     /** Sends events [0, N) {@code repeats} times to {@code topic} as fast as the producer goes; returns events/s. */
     private double preload(String topic, int repeats, HyperrecConfig c, Input in) throws InterruptedException {
         Properties pp = producerProps(c);
@@ -438,7 +421,7 @@ public final class PipelineBench implements Callable<Integer> {
         long t0 = System.nanoTime();
         long total = (long) repeats * in.preloaded();
         var bar = Progress.bar("pre-load " + topic, total, "events", !noProgress);
-        SendFailures failures = new SendFailures();
+        Producers.SendFailures failures = new Producers.SendFailures();
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer())) {
             long sent = 0;
             for (int r = 0; r < repeats; r++) {

@@ -82,8 +82,7 @@ public final class Soak implements Callable<Integer> {
             // one long seeded stream: the probe replays its head, the soak streams the rest
             int probeEvents = 60_000;
             DemoData data = SyntheticData.generate(users, 2000, probeEvents, 16, 32, 0.85, 99, "soak");
-            Properties pp = new Properties();
-            pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+            Properties pp = dev.hyperrec.topology.Producers.ordered(broker.bootstrapServers());
             pp.put(ProducerConfig.LINGER_MS_CONFIG, "10");
             try (KafkaProducer<String, CatalogItem> p = new KafkaProducer<>(pp, new StringSerializer(),
                     AvroSerdes.forClass(CatalogItem.class, c.serdeConfig(), false).serializer())) {

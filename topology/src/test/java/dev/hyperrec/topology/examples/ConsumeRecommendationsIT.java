@@ -52,8 +52,7 @@ class ConsumeRecommendationsIT {
         }
         Serializer<Recommendations> serializer = AvroSerdes.forClass(Recommendations.class,
                 Map.of("schema.registry.url", infra.registryUrl()), false).serializer();
-        Properties pp = new Properties();
-        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers());
+        Properties pp = dev.hyperrec.topology.Producers.ordered(infra.bootstrapServers());
         pp.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "consumeit-" + System.nanoTime());
         try (KafkaProducer<String, Recommendations> p = new KafkaProducer<>(pp, new StringSerializer(), serializer)) {
             p.initTransactions();
@@ -67,8 +66,7 @@ class ConsumeRecommendationsIT {
             p.commitTransaction();
         }
         // a record that is not in the wire format, between good ones
-        Properties raw = new Properties();
-        raw.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers());
+        Properties raw = dev.hyperrec.topology.Producers.ordered(infra.bootstrapServers());
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(raw, new ByteArraySerializer(), new ByteArraySerializer())) {
             p.send(new ProducerRecord<>(topic, "u3".getBytes(), "not avro".getBytes())).get();
         }

@@ -50,8 +50,7 @@ class BrokerRestartIT {
             }
             List<InteractionEvent> events = Fixtures.randomStream(1200, 30, 40, 21);
             long triggering = events.stream().filter(e -> EventWeights.triggers(e.getType())).count();
-            Properties pp = new Properties();
-            pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+            Properties pp = ItSupport.producerProps(broker.bootstrapServers());
             pp.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
             var cs = AvroSerdes.forClass(CatalogItem.class, config.serdeConfig(), false).serializer();
             var es = AvroSerdes.forClass(InteractionEvent.class, config.serdeConfig(), false).serializer();

@@ -24,7 +24,6 @@ import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -49,8 +48,7 @@ class DeadLetterIT {
         var serdeConfig = config.serdeConfig();
         var catalogSer = AvroSerdes.forClass(CatalogItem.class, serdeConfig, false).serializer();
         var eventSer = AvroSerdes.forClass(InteractionEvent.class, serdeConfig, false).serializer();
-        Properties pp = new Properties();
-        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Properties pp = ItSupport.producerProps(bootstrap);
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < 24; i++) {
                 CatalogItem item = Fixtures.axisItem(i);

@@ -68,6 +68,11 @@ final class ItSupport {
         };
     }
 
+    /** Producer settings for publishing an IT's input ({@link dev.hyperrec.topology.Producers#ordered}: nothing lost on a fresh topic). */
+    static Properties producerProps(String bootstrap) {
+        return dev.hyperrec.topology.Producers.ordered(bootstrap);
+    }
+
     /** Reads {@code topic} from the beginning (read_committed) until {@code done} holds or the timeout passes. */
     static <K, V> List<ConsumerRecord<K, V>> readUntil(String bootstrap, String topic, Deserializer<K> kd,
             Deserializer<V> vd, Predicate<List<ConsumerRecord<K, V>>> done, Duration timeout) {

@@ -27,7 +27,6 @@ import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -61,8 +60,7 @@ class ItemNeighboursIT {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             TopicSetup.ensure(admin, prefix, 2, (short) 1);
         }
-        Properties pp = new Properties();
-        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Properties pp = ItSupport.producerProps(bootstrap);
         var serdeConfig = config.serdeConfig();
         var catalogSer = AvroSerdes.forClass(CatalogItem.class, serdeConfig, false).serializer();
         var eventSer = AvroSerdes.forClass(InteractionEvent.class, serdeConfig, false).serializer();

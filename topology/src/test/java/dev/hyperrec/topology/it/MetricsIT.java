@@ -24,7 +24,6 @@ import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -135,8 +134,7 @@ class MetricsIT {
     }
 
     private static void publishCatalog(KafkaInfra.Infra infra, HyperrecConfig c) {
-        Properties pp = new Properties();
-        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers());
+        Properties pp = ItSupport.producerProps(infra.bootstrapServers());
         try (KafkaProducer<String, CatalogItem> p = new KafkaProducer<>(pp, new StringSerializer(),
                 AvroSerdes.forClass(CatalogItem.class, c.serdeConfig(), false).serializer())) {
             for (int i = 0; i < 24; i++) {
@@ -147,8 +145,7 @@ class MetricsIT {
     }
 
     private static void publishClicks(KafkaInfra.Infra infra, HyperrecConfig c) {
-        Properties pp = new Properties();
-        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers());
+        Properties pp = ItSupport.producerProps(infra.bootstrapServers());
         try (KafkaProducer<String, InteractionEvent> p = new KafkaProducer<>(pp, new StringSerializer(),
                 AvroSerdes.forClass(InteractionEvent.class, c.serdeConfig(), false).serializer())) {
             java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);

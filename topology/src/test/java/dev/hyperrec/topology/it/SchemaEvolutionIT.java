@@ -31,7 +31,6 @@ import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -62,8 +61,7 @@ class SchemaEvolutionIT {
             assertThat(registry.getCompatibility(subject)).hasValueSatisfying(
                     level -> assertThat(level).isEqualToIgnoringCase("BACKWARD"));
 
-            Properties pp = new Properties();
-            pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            Properties pp = ItSupport.producerProps(bootstrap);
             var catalogSer = AvroSerdes.forClass(CatalogItem.class, config.serdeConfig(), false).serializer();
             var oldSer = AvroSerdes.forClass(InteractionEvent.class, config.serdeConfig(), false).serializer();
             RegistryAvroSerializer<GenericRecord> newSer = new RegistryAvroSerializer<>();

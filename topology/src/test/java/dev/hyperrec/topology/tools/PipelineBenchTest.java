@@ -77,11 +77,11 @@ class PipelineBenchTest {
 
     @Test
     void aFailedSendFailsThePreloadWithItsCountAndFirstError() {
-        PipelineBench.SendFailures ok = new PipelineBench.SendFailures();
+        dev.hyperrec.topology.Producers.SendFailures ok = new dev.hyperrec.topology.Producers.SendFailures();
         ok.onCompletion(null, null);
         ok.check("t"); // nothing failed: no exception
 
-        PipelineBench.SendFailures failures = new PipelineBench.SendFailures();
+        dev.hyperrec.topology.Producers.SendFailures failures = new dev.hyperrec.topology.Producers.SendFailures();
         failures.onCompletion(null, null);
         failures.onCompletion(null, new org.apache.kafka.common.errors.TimeoutException("expired"));
         failures.onCompletion(null, new IllegalStateException("second"));
