@@ -2,7 +2,13 @@ package dev.hyperrec.topology.it;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 
+import dev.hyperrec.avro.CatalogItem;
+import dev.hyperrec.avro.InteractionEvent;
+import dev.hyperrec.schemas.AvroSerdes;
+import dev.hyperrec.topology.Fixtures;
 import dev.hyperrec.topology.HyperrecConfig;
+import dev.hyperrec.topology.Producers;
+import dev.hyperrec.topology.TopicSetup;
 import dev.hyperrec.topology.Topics;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -21,9 +27,12 @@ import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 
 /** Shared plumbing of the ITs: isolated configs (own topic prefix, app id, state dir) and readers. */
@@ -68,9 +77,40 @@ final class ItSupport {
         };
     }
 
-    /** Producer settings for publishing an IT's input ({@link dev.hyperrec.topology.Producers#ordered}: nothing lost on a fresh topic). */
+    /** Producer settings for publishing an IT's input ({@link Producers#ordered}: nothing lost on a fresh topic). */
     static Properties producerProps(String bootstrap) {
-        return dev.hyperrec.topology.Producers.ordered(bootstrap);
+        return Producers.ordered(bootstrap);
+    }
+
+    /**
+     * Creates {@code c}'s topics with {@code partitions} partitions and publishes the {@code items} axis items
+     * ({@link Fixtures#axisItem}) to its catalog; fails when a send fails.
+     */
+    static void prepareAxisCatalog(String bootstrap, HyperrecConfig c, int partitions, int items) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            TopicSetup.ensure(admin, c.get(HyperrecConfig.TOPIC_PREFIX), partitions, (short) 1);
+        }
+        var cs = AvroSerdes.forClass(CatalogItem.class, c.serdeConfig(), false).serializer();
+        var sends = new Producers.SendFailures();
+        try (var p = new KafkaProducer<>(producerProps(bootstrap), new StringSerializer(), cs)) {
+            for (int i = 0; i < items; i++) {
+                var item = Fixtures.axisItem(i);
+                p.send(new ProducerRecord<>(c.topic(Topics.CATALOG), item.getItemId(), item), sends);
+            }
+        }
+        sends.check(c.topic(Topics.CATALOG));
+    }
+
+    /** Publishes {@code events} to {@code c}'s interactions topic in order (one producer, keyed by user); fails when a send fails. */
+    static void publishEvents(String bootstrap, HyperrecConfig c, List<InteractionEvent> events) {
+        var es = AvroSerdes.forClass(InteractionEvent.class, c.serdeConfig(), false).serializer();
+        var sends = new Producers.SendFailures();
+        try (var p = new KafkaProducer<>(producerProps(bootstrap), new StringSerializer(), es)) {
+            for (var e : events) {
+                p.send(new ProducerRecord<>(c.topic(Topics.INTERACTIONS), e.getUserId(), e), sends);
+            }
+        }
+        sends.check(c.topic(Topics.INTERACTIONS));
     }
 
     /** Reads {@code topic} from the beginning (read_committed) until {@code done} holds or the timeout passes. */

@@ -2,7 +2,6 @@ package dev.hyperrec.topology.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hyperrec.avro.CatalogItem;
 import dev.hyperrec.avro.InteractionEvent;
 import dev.hyperrec.avro.Recommendations;
 import dev.hyperrec.schemas.AvroSerdes;
@@ -10,10 +9,8 @@ import dev.hyperrec.topology.Fixtures;
 import dev.hyperrec.topology.HyperrecApp;
 import dev.hyperrec.topology.HyperrecConfig;
 import dev.hyperrec.topology.HyperrecRuntime;
-import dev.hyperrec.topology.Producers;
 import dev.hyperrec.topology.StoreDumps;
 import dev.hyperrec.topology.StoreNames;
-import dev.hyperrec.topology.TopicSetup;
 import dev.hyperrec.topology.Topics;
 import dev.hyperrec.topology.embedded.EmbeddedKafka;
 import dev.hyperrec.topology.engine.EventWeights;
@@ -21,15 +18,11 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -125,27 +118,8 @@ class RestartIT {
     }
 
     private static void publish(KafkaInfra.Infra infra, HyperrecConfig c, List<InteractionEvent> events) {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", infra.bootstrapServers()))) {
-            TopicSetup.ensure(admin, c.get(HyperrecConfig.TOPIC_PREFIX), PARTITIONS, (short) 1);
-        }
-        Properties pp = ItSupport.producerProps(infra.bootstrapServers());
-        var cs = AvroSerdes.forClass(CatalogItem.class, c.serdeConfig(), false).serializer();
-        var es = AvroSerdes.forClass(InteractionEvent.class, c.serdeConfig(), false).serializer();
-        var catalogSends = new Producers.SendFailures();
-        try (KafkaProducer<String, CatalogItem> p = new KafkaProducer<>(pp, new StringSerializer(), cs)) {
-            for (int i = 0; i < 40; i++) {
-                CatalogItem item = Fixtures.axisItem(i);
-                p.send(new ProducerRecord<>(c.topic(Topics.CATALOG), item.getItemId(), item), catalogSends);
-            }
-        }
-        catalogSends.check(c.topic(Topics.CATALOG));
-        var eventSends = new Producers.SendFailures();
-        try (KafkaProducer<String, InteractionEvent> p = new KafkaProducer<>(pp, new StringSerializer(), es)) {
-            for (InteractionEvent e : events) {
-                p.send(new ProducerRecord<>(c.topic(Topics.INTERACTIONS), e.getUserId(), e), eventSends);
-            }
-        }
-        eventSends.check(c.topic(Topics.INTERACTIONS));
+        ItSupport.prepareAxisCatalog(infra.bootstrapServers(), c, PARTITIONS, 40);
+        ItSupport.publishEvents(infra.bootstrapServers(), c, events);
     }
 
     private static List<ConsumerRecord<String, Recommendations>> awaitLists(KafkaInfra.Infra infra, HyperrecConfig c,
