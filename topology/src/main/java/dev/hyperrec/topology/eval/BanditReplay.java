@@ -16,6 +16,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
+import org.apache.commons.statistics.inference.ChiSquareTest;
+import org.apache.commons.statistics.inference.SignificanceResult;
 
 /**
  * Offline evaluation of hyperrec's bandit on the Open Bandit Dataset (Saito et al. 2020) by the replay
@@ -31,12 +34,32 @@ import java.util.Map;
  * matched impressions of one run (the runs reuse the same log, so pooling adds no independent data).
  * The baselines are the logs' own CTRs: the random policy's, and the Bernoulli Thompson sampling
  * policy that ZOZOTOWN ran in the same period (its log in {@code bts/}).
+ *
+ * <p>Three variants of what the sampler learns from, all test-then-learn: only its matched impressions
+ * (strict replay); also every earlier impression of the random log (the exploration traffic a
+ * deployment sees); and also every earlier impression of the BTS log (the other bucket of the same A/B
+ * test). Next to them, per campaign and log, a test of whether the data can tell the arms apart at all:
+ * Pearson's chi-square test that every arm has the same CTR, with an asymptotic p-value and, because a
+ * campaign's few dozen clicks leave about one expected click per arm, a permutation p-value; and a
+ * chi-square test of the BTS log's CTR against the random log's.
  */
 public final class BanditReplay {
     public static final int RUNS = 10;
+    /** Permutations behind each permutation p-value. */
+    public static final int PERMUTATIONS = 10_000;
 
-    /** One log: item and click per impression, in time order. */
-    record Log(int[] items, int[] positions, boolean[] clicks, int arms) {
+    /** What the sampler learns from besides its own matched impressions. */
+    enum Feedback {
+        /** only its matched impressions: Li et al.'s replay */
+        STRICT,
+        /** also every earlier impression of the random log */
+        RANDOM_LOG,
+        /** also every earlier impression of the random log and of the BTS log */
+        BOTH_LOGS
+    }
+
+    /** One log: time, item, position and click per impression, in time order (timestamps compare as text). */
+    record Log(String[] times, int[] items, int[] positions, boolean[] clicks, int arms) {
         int clickCount() {
             int c = 0;
             for (boolean b : clicks) {
@@ -69,10 +92,14 @@ public final class BanditReplay {
                 + RUNS + " replays with different sampler seeds, pooled; 95% Wilson intervals. hyperrec_ts learns only "
                 + "from its matched impressions (strict replay); hyperrec_ts_observing_log also learns every earlier "
                 + "logged impression of the random policy (the exploration traffic), per position segment, after "
-                + "choosing for the current one");
+                + "choosing for the current one; hyperrec_ts_observing_both_logs also learns every earlier impression "
+                + "of the BTS policy's log. arm_homogeneity: Pearson chi-square test that all arms of a log have the "
+                + "same CTR (asymptotic p and a " + PERMUTATIONS + "-permutation p); bts_vs_random: chi-square test "
+                + "of the two logs' CTRs");
         List<Map<String, Object>> campaigns = new ArrayList<>();
         long[] tot = new long[6];
         long[] warm = new long[3]; // replay matched, clicks, per-run matched; random n, clicks; (bts below)
+        long[] both = new long[3];
         long btsN = 0;
         long btsC = 0;
         for (String c : new String[] {"all", "men", "women"}) {
@@ -85,18 +112,29 @@ public final class BanditReplay {
             Log b = read(bts);
             Outcome o;
             Outcome w;
+            Outcome wb;
             try (OperatorBackend ops = Backends.open(BackendKind.CPU)) {
-                o = replay(r, ops, seed, false);
-                w = replay(r, ops, seed, true);
+                o = replay(r, b, ops, seed, Feedback.STRICT);
+                w = replay(r, b, ops, seed, Feedback.RANDOM_LOG);
+                wb = replay(r, b, ops, seed, Feedback.BOTH_LOGS);
             }
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("campaign", c);
             m.put("arms", r.arms());
             m.put("hyperrec_ts", ctrEntry(o.clicks(), o.matched(), o.matchedPerRun()));
             m.put("hyperrec_ts_observing_log", ctrEntry(w.clicks(), w.matched(), w.matchedPerRun()));
+            m.put("hyperrec_ts_observing_both_logs", ctrEntry(wb.clicks(), wb.matched(), wb.matchedPerRun()));
             m.put("logged_bts", ctrEntry(b.clickCount(), b.items().length, b.items().length));
             m.put("logged_random", ctrEntry(r.clickCount(), r.items().length, r.items().length));
+            Map<String, Object> homogeneity = new LinkedHashMap<>();
+            homogeneity.put("random", armHomogeneity(r, seed, PERMUTATIONS));
+            homogeneity.put("bts", armHomogeneity(b, seed, PERMUTATIONS));
+            m.put("arm_homogeneity", homogeneity);
+            m.put("bts_vs_random", compareCtr(b.clickCount(), b.items().length, r.clickCount(), r.items().length));
             campaigns.add(m);
+            both[0] += wb.matched();
+            both[1] += wb.clicks();
+            both[2] += wb.matchedPerRun();
             warm[0] += w.matched();
             warm[1] += w.clicks();
             warm[2] += w.matchedPerRun();
@@ -112,26 +150,32 @@ public final class BanditReplay {
         Map<String, Object> pooled = new LinkedHashMap<>();
         pooled.put("hyperrec_ts", ctrEntry(tot[1], tot[0], tot[2]));
         pooled.put("hyperrec_ts_observing_log", ctrEntry(warm[1], warm[0], warm[2]));
+        pooled.put("hyperrec_ts_observing_both_logs", ctrEntry(both[1], both[0], both[2]));
         pooled.put("logged_bts", ctrEntry(btsC, btsN, btsN));
         pooled.put("logged_random", ctrEntry(tot[4], tot[3], tot[3]));
+        pooled.put("bts_vs_random", compareCtr(btsC, btsN, tot[4], tot[3]));
         out.put("pooled", pooled);
         double ts = tot[0] == 0 ? 0 : (double) tot[1] / tot[0];
         double bt = btsN == 0 ? 0 : (double) btsC / btsN;
         out.put("hyperrec_ctr", ts);
         out.put("hyperrec_observing_log_ctr", warm[0] == 0 ? 0 : (double) warm[1] / warm[0]);
+        out.put("hyperrec_observing_both_logs_ctr", both[0] == 0 ? 0 : (double) both[1] / both[0]);
         out.put("logged_bts_ctr", bt);
         out.put("logged_random_ctr", tot[3] == 0 ? 0 : (double) tot[4] / tot[3]);
         out.put("hyperrec_ge_logged_bts", ts >= bt);
         return out;
     }
 
-    /** {@value #RUNS} replays of {@code log} with sampler seeds derived from {@code seed}, pooled. */
-    public static Outcome replay(Log log, OperatorBackend ops, long seed, boolean observeLog) {
+    /**
+     * {@value #RUNS} replays of the random policy's {@code log} with sampler seeds derived from {@code seed},
+     * pooled; {@code other} is the BTS log, observed only with {@link Feedback#BOTH_LOGS}.
+     */
+    static Outcome replay(Log log, Log other, OperatorBackend ops, long seed, Feedback feedback) {
         long matched = 0;
         long clicks = 0;
         for (int run = 0; run < RUNS; run++) {
             try (ThompsonSampler sampler = ops.newThompsonSampler(seed * 1_000_003L + run)) {
-                long[] o = replayOnce(log, sampler, observeLog);
+                long[] o = replayOnce(log, other, sampler, feedback);
                 matched += o[0];
                 clicks += o[1];
             }
@@ -140,7 +184,8 @@ public final class BanditReplay {
     }
 
     /** One replay; returns {matched impressions, clicks}. */
-    static long[] replayOnce(Log log, ThompsonSampler sampler, boolean observeLog) {
+    static long[] replayOnce(Log log, Log other, ThompsonSampler sampler, Feedback feedback) {
+        boolean observeLog = feedback != Feedback.STRICT;
         int k = log.arms();
         long[] keys = new long[k];
         for (int a = 0; a < k; a++) {
@@ -152,7 +197,15 @@ public final class BanditReplay {
         BanditTable table = new BanditTable();
         long matched = 0;
         long clicks = 0;
+        int seen = 0; // rows of the other log learned so far
         for (int t = 0; t < log.items().length; t++) {
+            if (feedback == Feedback.BOTH_LOGS) {
+                // the other bucket's impressions strictly before this one, in time order
+                while (seen < other.items().length && other.times()[seen].compareTo(log.times()[t]) < 0) {
+                    learn(table, other.positions()[seen], keys[other.items()[seen]], other.clicks()[seen]);
+                    seen++;
+                }
+            }
             int segment = observeLog ? log.positions()[t] : 0;
             table.fill(segment, keys, k, alpha, beta);
             sampler.sample(t, keys, alpha, beta, k, theta);
@@ -169,14 +222,127 @@ public final class BanditReplay {
             }
             if (match || observeLog) {
                 // test-then-learn: row t is learned only after the policy chose for it
-                long key = keys[log.items()[t]];
-                table.recordImpression(segment, key);
-                if (log.clicks()[t]) {
-                    table.recordClick(segment, key);
-                }
+                learn(table, segment, keys[log.items()[t]], log.clicks()[t]);
             }
         }
         return new long[] {matched, clicks};
+    }
+
+    private static void learn(BanditTable table, int segment, long key, boolean click) {
+        table.recordImpression(segment, key);
+        if (click) {
+            table.recordClick(segment, key);
+        }
+    }
+
+    /**
+     * Pearson's chi-square statistic of the 2 × arms table (clicked, not clicked) × arm, over the arms
+     * with at least one impression: {@code Σ_a (c_a − n_a·p)² / (n_a·p·(1−p))} with {@code p} the log's CTR.
+     */
+    static double chiSquare(long[] impressions, long[] clicks) {
+        long n = 0;
+        long c = 0;
+        for (int a = 0; a < impressions.length; a++) {
+            n += impressions[a];
+            c += clicks[a];
+        }
+        double p = n == 0 ? 0 : (double) c / n;
+        if (p == 0 || p == 1) {
+            return 0;
+        }
+        double chi = 0;
+        for (int a = 0; a < impressions.length; a++) {
+            if (impressions[a] > 0) {
+                double e = impressions[a] * p;
+                double d = clicks[a] - e;
+                chi += d * d / (e * (1 - p));
+            }
+        }
+        return chi;
+    }
+
+    /**
+     * Whether {@code log}'s arms have detectably different CTRs: Pearson's chi-square test of the clicks
+     * × arm table (arms without impressions left out), its asymptotic p-value, and a permutation p-value
+     * ({@code permutations} reshufflings of the click labels over the log's rows, seeded; (1 + #{χ²_perm ≥ χ²}) /
+     * (1 + permutations)), which stays valid with the about one expected click per arm these logs have.
+     */
+    static Map<String, Object> armHomogeneity(Log log, long seed, int permutations) {
+        int k = log.arms();
+        long[] n = new long[k];
+        long[] c = new long[k];
+        int clicked = 0;
+        for (int t = 0; t < log.items().length; t++) {
+            n[log.items()[t]]++;
+            if (log.clicks()[t]) {
+                c[log.items()[t]]++;
+                clicked++;
+            }
+        }
+        int used = 0;
+        for (long x : n) {
+            used += x > 0 ? 1 : 0;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("arms_shown", used);
+        m.put("clicks", clicked);
+        double observed = chiSquare(n, c);
+        m.put("chi2", observed);
+        m.put("df", Math.max(0, used - 1));
+        if (used < 2 || clicked == 0 || clicked == log.items().length) {
+            m.put("p_asymptotic", 1.0);
+            m.put("p_permutation", 1.0);
+            return m;
+        }
+        long[][] table = new long[2][used];
+        for (int a = 0, j = 0; a < k; a++) {
+            if (n[a] > 0) {
+                table[0][j] = c[a];
+                table[1][j] = n[a] - c[a];
+                j++;
+            }
+        }
+        m.put("p_asymptotic", ChiSquareTest.withDefaults().test(table).getPValue());
+        // permutation: the clicked rows are a uniform draw of `clicked` rows out of all of them
+        SplittableRandom rnd = new SplittableRandom(seed ^ 0x6f62645f63686932L);
+        int rows = log.items().length;
+        int[] idx = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            idx[i] = i;
+        }
+        long[] pc = new long[k];
+        int atLeast = 0;
+        for (int r = 0; r < permutations; r++) {
+            java.util.Arrays.fill(pc, 0);
+            for (int i = 0; i < clicked; i++) { // partial Fisher-Yates: idx[0..clicked) is a uniform draw
+                int j = i + rnd.nextInt(rows - i);
+                int tmp = idx[i];
+                idx[i] = idx[j];
+                idx[j] = tmp;
+                pc[log.items()[idx[i]]]++;
+            }
+            if (chiSquare(n, pc) >= observed - 1e-9 * Math.abs(observed)) {
+                atLeast++;
+            }
+        }
+        m.put("p_permutation", (1.0 + atLeast) / (1.0 + permutations));
+        m.put("permutations", permutations);
+        return m;
+    }
+
+    /** Chi-square test (no continuity correction) that two logs have the same CTR. */
+    static Map<String, Object> compareCtr(long clicksA, long nA, long clicksB, long nB) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ctr_difference", (nA == 0 ? 0 : (double) clicksA / nA) - (nB == 0 ? 0 : (double) clicksB / nB));
+        if (nA == 0 || nB == 0 || clicksA + clicksB == 0 || clicksA + clicksB == nA + nB) {
+            m.put("chi2", 0.0);
+            m.put("p", 1.0);
+            return m;
+        }
+        SignificanceResult r = ChiSquareTest.withDefaults().test(new long[][] {{clicksA, clicksB}, {nA - clicksA, nB - clicksB}});
+        m.put("chi2", r.getStatistic());
+        m.put("p", r.getPValue());
+        return m;
     }
 
     static Map<String, Object> ctrEntry(long clicks, long n, long effectiveN) {
@@ -235,6 +401,7 @@ public final class BanditReplay {
             order.add(i);
         }
         order.sort((a, b) -> rows.get(a)[0].compareTo(rows.get(b)[0]));
+        String[] times = new String[rows.size()];
         int[] items = new int[rows.size()];
         boolean[] clicks = new boolean[rows.size()];
         int[] positions = new int[rows.size()];
@@ -242,6 +409,7 @@ public final class BanditReplay {
         try {
             for (int i = 0; i < rows.size(); i++) {
                 String[] f = rows.get(order.get(i));
+                times[i] = f[0];
                 items[i] = Integer.parseInt(f[1].trim());
                 clicks[i] = Integer.parseInt(f[2].trim()) != 0;
                 positions[i] = Integer.parseInt(f[3].trim());
@@ -254,6 +422,6 @@ public final class BanditReplay {
         if (Files.exists(ctx)) {
             arms = Math.max(arms, (int) Files.lines(ctx).skip(1).filter(l -> !l.isBlank()).count());
         }
-        return new Log(items, positions, clicks, arms);
+        return new Log(times, items, positions, clicks, arms);
     }
 }

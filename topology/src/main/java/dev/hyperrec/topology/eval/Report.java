@@ -120,7 +120,8 @@ final class Report {
             pooled.put("campaign", "pooled");
             rows.add(pooled);
             for (Map<String, Object> c : rows) {
-                for (String p : new String[] {"hyperrec_ts", "hyperrec_ts_observing_log", "logged_bts", "logged_random"}) {
+                for (String p : new String[] {"hyperrec_ts", "hyperrec_ts_observing_log", "hyperrec_ts_observing_both_logs",
+                        "logged_bts", "logged_random"}) {
                     @SuppressWarnings("unchecked")
                     Map<String, Object> e = (Map<String, Object>) c.get(p);
                     sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f%% | [%.3f%%, %.3f%%] | %s |%n", c.get("campaign"), p,
@@ -128,13 +129,35 @@ final class Report {
                             e.containsKey("impressions_per_run") ? e.get("impressions_per_run") + " per run" : e.get("impressions")));
                 }
             }
+            sb.append("\nCan the logs tell the arms apart? Pearson chi-square test that every arm of a log has the same CTR, "
+                    + "and of the BTS log's CTR against the random log's:\n\n"
+                    + "| campaign | log | arms | clicks | χ² | df | p (asymptotic) | p (permutation) |\n|---|---|---|---|---|---|---|---|\n");
+            for (Map<String, Object> c : campaigns) {
+                @SuppressWarnings("unchecked")
+                Map<String, Map<String, Object>> h = (Map<String, Map<String, Object>>) c.get("arm_homogeneity");
+                for (String log : new String[] {"random", "bts"}) {
+                    Map<String, Object> e = h.get(log);
+                    sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.1f | %s | %.3f | %.3f |%n", c.get("campaign"), log,
+                            e.get("arms_shown"), e.get("clicks"), (Double) e.get("chi2"), e.get("df"),
+                            (Double) e.get("p_asymptotic"), (Double) e.get("p_permutation")));
+                }
+            }
+            sb.append("\n| campaign | BTS CTR − random CTR | χ² | p |\n|---|---|---|---|\n");
+            for (Map<String, Object> c : rows) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> e = (Map<String, Object>) c.get("bts_vs_random");
+                sb.append(String.format(Locale.ROOT, "| %s | %+.3f%% | %.2f | %.3f |%n", c.get("campaign"),
+                        100 * (Double) e.get("ctr_difference"), (Double) e.get("chi2"), (Double) e.get("p")));
+            }
         }
         return sb.toString();
     }
 
     static String banditLine(Map<String, Object> bandit) {
-        return String.format(Locale.ROOT, "hyperrec_ts_ctr=%.4f%% observing_log_ctr=%.4f%% logged_bts_ctr=%.4f%% logged_random_ctr=%.4f%%",
-                100 * (Double) bandit.get("hyperrec_ctr"), 100 * (Double) bandit.get("hyperrec_observing_log_ctr"), 100 * (Double) bandit.get("logged_bts_ctr"),
+        return String.format(Locale.ROOT,
+                "hyperrec_ts_ctr=%.4f%% observing_log_ctr=%.4f%% observing_both_logs_ctr=%.4f%% logged_bts_ctr=%.4f%% logged_random_ctr=%.4f%%",
+                100 * (Double) bandit.get("hyperrec_ctr"), 100 * (Double) bandit.get("hyperrec_observing_log_ctr"),
+                100 * (Double) bandit.get("hyperrec_observing_both_logs_ctr"), 100 * (Double) bandit.get("logged_bts_ctr"),
                 100 * (Double) bandit.get("logged_random_ctr"));
     }
 
