@@ -11,6 +11,7 @@ import dev.hyperrec.topology.HyperrecApp;
 import dev.hyperrec.topology.HyperrecConfig;
 import dev.hyperrec.topology.Producers;
 import dev.hyperrec.topology.SchemaSetup;
+import dev.hyperrec.topology.StoreNames;
 import dev.hyperrec.topology.TopicSetup;
 import dev.hyperrec.topology.Topics;
 import dev.hyperrec.topology.demo.DemoData;
@@ -154,6 +155,9 @@ public final class PipelineBench implements Callable<Integer> {
     long seed;
     @Option(names = "--timeout-seconds", defaultValue = "1800", description = "limit of each drain and each phase's wait (default: ${DEFAULT-VALUE})")
     int timeoutSeconds;
+    @Option(names = "--model-catch-up-seconds", defaultValue = "120",
+            description = "after the rate phases, wait up to this long for the item-to-item model to aggregate its backlog and report its rate (0: do not wait; default: ${DEFAULT-VALUE})")
+    int modelCatchUpSeconds;
     @Option(names = "--jfr", description = "record the app's drain (b) with JFR (Java and native samples every 10 ms) and summarise its stream thread's profile")
     boolean jfr;
     @Option(names = "--out", defaultValue = "docs/benchmarks", description = "where pipeline-<backend>.json/.png go (default: ${DEFAULT-VALUE})")
@@ -521,35 +525,99 @@ public final class PipelineBench implements Callable<Integer> {
      * records of {@code item-cooccurrence} not yet committed by the group that aggregates them (the model's own instance,
      * or the app's), of all that were written. Null without the model.
      */
+    /** The aggregating group's id (the model's instance, or the app's when the model runs in it). */
+    private static String modelGroup(HyperrecConfig c) {
+        return (c.modelInOwnApp() ? c.modelStreamsProperties() : c.streamsProperties()).getProperty("application.id");
+    }
+
+    /**
+     * {item-cooccurrence end offsets, of them not yet committed by the aggregating group, end offsets of the
+     * counts' changelog}, each summed over partitions (transaction markers included).
+     */
+    private static long[] modelOffsets(Admin admin, HyperrecConfig c) throws Exception {
+        String group = modelGroup(c);
+        String topic = c.topic(Topics.ITEM_COOCCURRENCE);
+        var ends = endOffsets(admin, topic);
+        var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        long end = 0;
+        long behind = 0;
+        for (var e : ends.entrySet()) {
+            var off = committed.get(e.getKey());
+            end += e.getValue();
+            behind += Math.max(0, e.getValue() - (off == null ? 0 : off.offset()));
+        }
+        // what the counts store wrote for them: one changelog record per pair increment
+        long written = 0;
+        for (long o : endOffsets(admin, group + "-" + StoreNames.COOCCURRENCE_COUNTS + "-changelog").values()) {
+            written += o;
+        }
+        return new long[] {end, behind, written};
+    }
+
+    private static Map<TopicPartition, Long> endOffsets(Admin admin, String topic) throws Exception {
+        Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> specs = new LinkedHashMap<>();
+        admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                .forEach(pi -> specs.put(new TopicPartition(topic, pi.partition()), org.apache.kafka.clients.admin.OffsetSpec.latest()));
+        Map<TopicPartition, Long> out = new LinkedHashMap<>();
+        admin.listOffsets(specs).all().get().forEach((tp, info) -> out.put(tp, info.offset()));
+        return out;
+    }
+
     private static Map<String, Object> modelLag(HyperrecConfig c, String when, Map<String, Object> into) {
         if (!c.neighboursEnabled()) {
             return into;
         }
-        String group = (c.modelInOwnApp() ? c.modelStreamsProperties() : c.streamsProperties()).getProperty("application.id");
-        String topic = c.topic(Topics.ITEM_COOCCURRENCE);
+        String group = modelGroup(c);
         try (Admin admin = Admin.create(c.adminConfig())) {
-            Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> specs = new LinkedHashMap<>();
-            admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
-                    .forEach(pi -> specs.put(new TopicPartition(topic, pi.partition()), org.apache.kafka.clients.admin.OffsetSpec.latest()));
-            var ends = admin.listOffsets(specs).all().get();
-            var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-            long end = 0;
-            long behind = 0;
-            for (TopicPartition tp : specs.keySet()) {
-                long e = ends.get(tp).offset();
-                var off = committed.get(tp);
-                end += e;
-                behind += Math.max(0, e - (off == null ? 0 : off.offset()));
-            }
+            long[] o = modelOffsets(admin, c);
             into.put("group", group);
-            into.put(when + "_cooccurrence_offsets", end);
-            into.put(when + "_uncommitted_by_model", behind);
-            log("item-to-item model (%s) %s: %d of %d item-cooccurrence offsets not yet committed", group,
-                    when.replace('_', ' '), behind, end);
+            into.put(when + "_cooccurrence_offsets", o[0]);
+            into.put(when + "_uncommitted_by_model", o[1]);
+            into.put(when + "_counts_changelog_offsets", o[2]);
+            log("item-to-item model (%s) %s: %d of %d item-cooccurrence offsets not yet committed; %d offsets in the counts' changelog",
+                    group, when.replace('_', ' '), o[1], o[0], o[2]);
         } catch (Exception e) {
             into.put(when + "_error", String.valueOf(e));
         }
         return into;
+    }
+
+    /**
+     * Waits up to {@code --model-catch-up-seconds} (no input arriving) for the aggregating group to commit
+     * everything on {@code item-cooccurrence}, and records how fast it went: the records it committed over
+     * the wait, and the counts' changelog records written meanwhile per record (the pair increments a record
+     * carries). The rate has the model's commit interval as its granularity.
+     */
+    private void modelCatchUp(HyperrecConfig c, Map<String, Object> into) {
+        if (!c.neighboursEnabled() || modelCatchUpSeconds <= 0) {
+            return;
+        }
+        try (Admin admin = Admin.create(c.adminConfig())) {
+            long t0 = System.nanoTime();
+            long deadline = t0 + TimeUnit.SECONDS.toNanos(modelCatchUpSeconds);
+            long[] first = modelOffsets(admin, c);
+            long[] last = first;
+            while (last[1] > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(500);
+                last = modelOffsets(admin, c);
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            long records = (last[0] - last[1]) - (first[0] - first[1]);
+            long writes = last[2] - first[2];
+            into.put("catch_up_seconds", round(seconds, 2));
+            into.put("caught_up", last[1] == 0);
+            into.put("catch_up_records", records);
+            into.put("catch_up_records_per_s", round(records / Math.max(seconds, 1e-9), 1));
+            into.put("catch_up_changelog_writes_per_record", records == 0 ? 0.0 : round((double) writes / records, 2));
+            log("item-to-item model: %s %d item-cooccurrence records in %.1f s after the rate phases (%.0f records/s, %.1f count"
+                    + " writes a record)%s", last[1] == 0 ? "caught up," : "still behind after", records, seconds,
+                    records / Math.max(seconds, 1e-9), records == 0 ? 0.0 : (double) writes / records,
+                    last[1] == 0 ? "" : "; " + last[1] + " offsets left");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            into.put("catch_up_error", String.valueOf(e));
+        }
     }
 
     private AppRun hyperrec(HyperrecConfig c, Input in) throws Exception {
@@ -598,6 +666,7 @@ public final class PipelineBench implements Callable<Integer> {
                     }
                 }
                 modelLag(c, "after_rate_phases", model);
+                modelCatchUp(c, model);
                 if (!model.isEmpty()) {
                     model.put("definition", "records of item-cooccurrence (transaction markers included) past the offsets the"
                             + " aggregating group has committed: how far the co-occurrence counts, and so the published neighbour"
