@@ -81,6 +81,13 @@ public final class HyperrecConfig {
     public static final String SKETCH_HALF_LIFE_MS = "hyperrec.sketch.half.life.ms";
     public static final String SKETCH_HEAVY_HITTERS = "hyperrec.sketch.heavy.hitters";
     public static final String SKETCH_SEED = "hyperrec.sketch.seed";
+    /**
+     * Count-Min sketches with fewer cells (width × depth) than this stay in host memory (the reference
+     * operator) whatever {@link #BACKEND} is: the engine adds each event on its own, so that the next event's
+     * list sees it, and on a GPU each add is a kernel launch and a synchronisation, which costs far more than
+     * updating a few thousand host counters. The counters are integers, so the lists are the same either way.
+     */
+    public static final String SKETCH_DEVICE_MIN_CELLS = "hyperrec.sketch.device.min.cells";
     public static final String CACHE_ROW_LENGTH = "hyperrec.cache.row.length";
     public static final String CACHE_DRIFT_THRESHOLD = "hyperrec.cache.drift.threshold";
     public static final String CACHE_PERIOD_MS = "hyperrec.cache.period.ms";
@@ -167,6 +174,7 @@ public final class HyperrecConfig {
         d.put(SKETCH_HALF_LIFE_MS, Long.toString(365L * 24 * 3600 * 1000));
         d.put(SKETCH_HEAVY_HITTERS, "200");
         d.put(SKETCH_SEED, "1592594005");
+        d.put(SKETCH_DEVICE_MIN_CELLS, Long.toString(1L << 20));
         d.put(CACHE_ROW_LENGTH, "50");
         d.put(CACHE_DRIFT_THRESHOLD, "0.2");
         d.put(CACHE_PERIOD_MS, Long.toString(24L * 3600 * 1000));
@@ -419,6 +427,7 @@ public final class HyperrecConfig {
         range(NEIGHBOURS_PUBLISH_INTERVAL_MS, 1, 3_600_000);
         range(NEIGHBOURS_COMMIT_INTERVAL_MS, 1, 3_600_000);
         range(NEIGHBOURS_THREADS, 1, 64);
+        range(SKETCH_DEVICE_MIN_CELLS, 0, Long.MAX_VALUE);
         String separate = values.get(NEIGHBOURS_SEPARATE_APP).trim();
         if (!separate.equalsIgnoreCase("true") && !separate.equalsIgnoreCase("false")) {
             throw new IllegalArgumentException(NEIGHBOURS_SEPARATE_APP + " must be true or false, was '" + separate + "'");

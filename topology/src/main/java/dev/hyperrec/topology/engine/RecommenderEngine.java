@@ -4,7 +4,10 @@ import dev.hyperrec.avro.InteractionType;
 import dev.hyperrec.avro.Reason;
 import dev.hyperrec.avro.RecommendedItem;
 import dev.hyperrec.avro.Recommendations;
+import dev.hyperrec.operators.BackendKind;
+import dev.hyperrec.operators.Backends;
 import dev.hyperrec.operators.BanditTable;
+import dev.hyperrec.operators.CountMinConfig;
 import dev.hyperrec.operators.EmbeddingUpdater;
 import dev.hyperrec.operators.ItemCatalog;
 import dev.hyperrec.operators.ItemKeys;
@@ -89,6 +92,8 @@ public final class RecommenderEngine implements AutoCloseable {
     private final EmbeddingUpdater updater;
     private final Scorer scorer;
     private final PopularitySketch sketch;
+    /** The host backend that owns {@link #sketch} when it is kept off the device; null otherwise. */
+    private OperatorBackend hostSketchBackend;
     private final ThompsonSampler sampler;
     private final PopularItemCache cache;
     private final BanditTable bandit = new BanditTable();
@@ -142,7 +147,7 @@ public final class RecommenderEngine implements AutoCloseable {
         int maxBatch = config.getInt(HyperrecConfig.BATCH_MAX_EVENTS);
         this.updater = backend.newEmbeddingUpdater(config.embeddingUpdate());
         this.scorer = dev.hyperrec.topology.rerank.RankingStages.scorer(config, backend);
-        this.sketch = backend.newPopularitySketch(config.countMin());
+        this.sketch = newSketch(backend, config.countMin(), config.getLong(HyperrecConfig.SKETCH_DEVICE_MIN_CELLS));
         this.sampler = backend.newThompsonSampler(config.getLong(HyperrecConfig.BANDIT_SEED));
         this.cache = new PopularItemCache(scorer, config.popularCache());
         this.users = new UserTable(dim, config.getInt(HyperrecConfig.USERS_INITIAL_CAPACITY));
@@ -166,6 +171,24 @@ public final class RecommenderEngine implements AutoCloseable {
 
     public BanditTable bandit() {
         return bandit;
+    }
+
+    /**
+     * The popularity sketch: the backend's, or the host reference operator's when the sketch has fewer than
+     * {@code minDeviceCells} cells and the backend is not the host's ({@link HyperrecConfig#SKETCH_DEVICE_MIN_CELLS}).
+     */
+    private PopularitySketch newSketch(OperatorBackend backend, CountMinConfig cm, long minDeviceCells) {
+        long cells = (long) cm.width() * cm.depth();
+        if (BackendKind.CPU.name().equalsIgnoreCase(backend.name()) || cells >= minDeviceCells) {
+            return backend.newPopularitySketch(cm);
+        }
+        hostSketchBackend = Backends.open(BackendKind.CPU);
+        return hostSketchBackend.newPopularitySketch(cm);
+    }
+
+    /** Whether the popularity sketch is kept in host memory although the backend is a device's. */
+    public boolean sketchOnHost() {
+        return hostSketchBackend != null;
     }
 
     public PopularitySketch sketch() {
@@ -701,6 +724,9 @@ public final class RecommenderEngine implements AutoCloseable {
         updater.close();
         sampler.close();
         sketch.close();
+        if (hostSketchBackend != null) {
+            hostSketchBackend.close();
+        }
         scorer.close();
     }
 }
