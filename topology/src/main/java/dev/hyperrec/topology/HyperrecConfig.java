@@ -93,6 +93,13 @@ public final class HyperrecConfig {
     public static final String CACHE_PERIOD_MS = "hyperrec.cache.period.ms";
     public static final String CACHE_CHECK_EVERY_EVENTS = "hyperrec.cache.check.every.events";
     public static final String BANDIT_SEED = "hyperrec.bandit.seed";
+    /**
+     * Thompson-sampling calls with fewer draws than this run on the host reference operator whatever {@link #BACKEND}
+     * is: the engine samples one list's candidates at a time (tens of draws), which costs less on the host than a
+     * kernel launch and a synchronisation. The draws are the same Philox streams, within the backends' contract
+     * tolerance (1e-5).
+     */
+    public static final String BANDIT_DEVICE_MIN_DRAWS = "hyperrec.bandit.device.min.draws";
     public static final String SEEN_MAX = "hyperrec.seen.max";
     public static final String RECENT_ITEMS = "hyperrec.recent.items";
     public static final String MODEL_VERSION = "hyperrec.model.version";
@@ -180,6 +187,7 @@ public final class HyperrecConfig {
         d.put(CACHE_PERIOD_MS, Long.toString(24L * 3600 * 1000));
         d.put(CACHE_CHECK_EVERY_EVENTS, "2000");
         d.put(BANDIT_SEED, "42");
+        d.put(BANDIT_DEVICE_MIN_DRAWS, "1024");
         d.put(SEEN_MAX, "2000");
         d.put(RECENT_ITEMS, "8");
         d.put(MODEL_VERSION, "hyperrec-0.1.0/ema");
@@ -428,6 +436,7 @@ public final class HyperrecConfig {
         range(NEIGHBOURS_COMMIT_INTERVAL_MS, 1, 3_600_000);
         range(NEIGHBOURS_THREADS, 1, 64);
         range(SKETCH_DEVICE_MIN_CELLS, 0, Long.MAX_VALUE);
+        range(BANDIT_DEVICE_MIN_DRAWS, 0, Integer.MAX_VALUE);
         String separate = values.get(NEIGHBOURS_SEPARATE_APP).trim();
         if (!separate.equalsIgnoreCase("true") && !separate.equalsIgnoreCase("false")) {
             throw new IllegalArgumentException(NEIGHBOURS_SEPARATE_APP + " must be true or false, was '" + separate + "'");

@@ -92,8 +92,9 @@ public final class RecommenderEngine implements AutoCloseable {
     private final EmbeddingUpdater updater;
     private final Scorer scorer;
     private final PopularitySketch sketch;
-    /** The host backend that owns {@link #sketch} when it is kept off the device; null otherwise. */
-    private OperatorBackend hostSketchBackend;
+    /** The host backend of the operators kept off the device (small sketch, small sampling calls); null on the host backend. */
+    private OperatorBackend hostBackend;
+    private boolean sketchOnHost;
     private final ThompsonSampler sampler;
     private final PopularItemCache cache;
     private final BanditTable bandit = new BanditTable();
@@ -148,7 +149,7 @@ public final class RecommenderEngine implements AutoCloseable {
         this.updater = backend.newEmbeddingUpdater(config.embeddingUpdate());
         this.scorer = dev.hyperrec.topology.rerank.RankingStages.scorer(config, backend);
         this.sketch = newSketch(backend, config.countMin(), config.getLong(HyperrecConfig.SKETCH_DEVICE_MIN_CELLS));
-        this.sampler = backend.newThompsonSampler(config.getLong(HyperrecConfig.BANDIT_SEED));
+        this.sampler = newSampler(backend, config.getLong(HyperrecConfig.BANDIT_SEED), config.getInt(HyperrecConfig.BANDIT_DEVICE_MIN_DRAWS));
         this.cache = new PopularItemCache(scorer, config.popularCache());
         this.users = new UserTable(dim, config.getInt(HyperrecConfig.USERS_INITIAL_CAPACITY));
         this.updateBatch = new UpdateBatch(Math.max(16, maxBatch));
@@ -179,16 +180,66 @@ public final class RecommenderEngine implements AutoCloseable {
      */
     private PopularitySketch newSketch(OperatorBackend backend, CountMinConfig cm, long minDeviceCells) {
         long cells = (long) cm.width() * cm.depth();
-        if (BackendKind.CPU.name().equalsIgnoreCase(backend.name()) || cells >= minDeviceCells) {
+        if (onHost(backend) || cells >= minDeviceCells) {
             return backend.newPopularitySketch(cm);
         }
-        hostSketchBackend = Backends.open(BackendKind.CPU);
-        return hostSketchBackend.newPopularitySketch(cm);
+        sketchOnHost = true;
+        return hostBackend().newPopularitySketch(cm);
+    }
+
+    /**
+     * The Thompson sampler: the backend's, routing calls of fewer than {@code minDeviceDraws} draws to the host
+     * reference operator with the same seed when the backend is a device's ({@link HyperrecConfig#BANDIT_DEVICE_MIN_DRAWS}).
+     */
+    private ThompsonSampler newSampler(OperatorBackend backend, long seed, int minDeviceDraws) {
+        ThompsonSampler device = backend.newThompsonSampler(seed);
+        if (onHost(backend) || minDeviceDraws <= 0) {
+            return device;
+        }
+        return new PlacedSampler(device, hostBackend().newThompsonSampler(seed), minDeviceDraws);
+    }
+
+    private static boolean onHost(OperatorBackend backend) {
+        return BackendKind.CPU.name().equalsIgnoreCase(backend.name());
+    }
+
+    private OperatorBackend hostBackend() {
+        if (hostBackend == null) {
+            hostBackend = Backends.open(BackendKind.CPU);
+        }
+        return hostBackend;
+    }
+
+    /** Small sampling calls on the host, large ones on the device; both samplers draw from the same seeded streams. */
+    private static final class PlacedSampler implements ThompsonSampler {
+        private final ThompsonSampler device;
+        private final ThompsonSampler host;
+        private final int minDeviceDraws;
+
+        PlacedSampler(ThompsonSampler device, ThompsonSampler host, int minDeviceDraws) {
+            this.device = device;
+            this.host = host;
+            this.minDeviceDraws = minDeviceDraws;
+        }
+
+        @Override
+        public void sample(long streamKey, long[] itemKeys, double[] alpha, double[] beta, int n, float[] out) {
+            (n >= minDeviceDraws ? device : host).sample(streamKey, itemKeys, alpha, beta, n, out);
+        }
+
+        @Override
+        public void close() {
+            try {
+                device.close();
+            } finally {
+                host.close();
+            }
+        }
     }
 
     /** Whether the popularity sketch is kept in host memory although the backend is a device's. */
     public boolean sketchOnHost() {
-        return hostSketchBackend != null;
+        return sketchOnHost;
     }
 
     public PopularitySketch sketch() {
@@ -724,8 +775,8 @@ public final class RecommenderEngine implements AutoCloseable {
         updater.close();
         sampler.close();
         sketch.close();
-        if (hostSketchBackend != null) {
-            hostSketchBackend.close();
+        if (hostBackend != null) {
+            hostBackend.close();
         }
         scorer.close();
     }

@@ -27,17 +27,19 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Where the engine keeps its popularity sketch: a small one in host memory whatever the backend
- * ({@code hyperrec.sketch.device.min.cells}), a large one, or any one on the host backend, from the backend; and the
- * lists are the same either way.
+ * Where the engine keeps its popularity sketch and samples its bandit draws: a small sketch in host memory whatever the
+ * backend ({@code hyperrec.sketch.device.min.cells}), a large one, or any one on the host backend, from the backend;
+ * sampling calls below {@code hyperrec.bandit.device.min.draws} on the host; and the lists are the same either way.
  */
-class SketchPlacementTest {
+class HostPlacementTest {
     private static final int DIM = 8;
 
     /** A device backend as the engine sees it: another name; it counts the sketches asked of it. */
     private static final class DeviceLike implements OperatorBackend {
         final CpuBackend inner = new CpuBackend();
         int sketches;
+        /** Sampling calls that reached this backend's sampler. */
+        int sampleCalls;
 
         @Override
         public String name() {
@@ -62,7 +64,19 @@ class SketchPlacementTest {
 
         @Override
         public ThompsonSampler newThompsonSampler(long seed) {
-            return inner.newThompsonSampler(seed);
+            ThompsonSampler s = inner.newThompsonSampler(seed);
+            return new ThompsonSampler() {
+                @Override
+                public void sample(long streamKey, long[] itemKeys, double[] alpha, double[] beta, int n, float[] out) {
+                    sampleCalls++;
+                    s.sample(streamKey, itemKeys, alpha, beta, n, out);
+                }
+
+                @Override
+                public void close() {
+                    s.close();
+                }
+            };
         }
 
         @Override
@@ -133,7 +147,7 @@ class SketchPlacementTest {
     }
 
     @Test
-    void aSmallSketchStaysOnTheHostUnderADeviceBackendAndTheListsAreTheSame() {
+    void aSmallSketchAndSmallSamplingCallsStayOnTheHostUnderADeviceBackendAndTheListsAreTheSame() {
         List<String> host;
         List<String> device;
         try (DeviceLike ops = new DeviceLike(); RecommenderEngine engine = new RecommenderEngine(config(Map.of()), ops, catalog(40))) {
@@ -141,16 +155,19 @@ class SketchPlacementTest {
             assertThat(engine.sketchOnHost()).isTrue();
             assertThat(ops.sketches).isZero();
             host = run(engine);
+            // a list's candidates are far fewer than the default 1,024 draws: every call was sampled on the host
+            assertThat(ops.sampleCalls).isZero();
             // the events were counted in the sketch the engine ranks with
             assertThat(engine.sketch().total()).isEqualTo(300);
             assertThat(engine.sketch().estimate(ItemKeys.hash64("i0"))).isPositive();
         }
         try (DeviceLike ops = new DeviceLike();
-                RecommenderEngine engine = new RecommenderEngine(config(Map.of(HyperrecConfig.SKETCH_DEVICE_MIN_CELLS, 0)), ops,
-                        catalog(40))) {
+                RecommenderEngine engine = new RecommenderEngine(config(Map.of(HyperrecConfig.SKETCH_DEVICE_MIN_CELLS, 0,
+                        HyperrecConfig.BANDIT_DEVICE_MIN_DRAWS, 0)), ops, catalog(40))) {
             assertThat(engine.sketchOnHost()).isFalse();
             assertThat(ops.sketches).isEqualTo(1);
             device = run(engine);
+            assertThat(ops.sampleCalls).isEqualTo(20); // one call per list
             assertThat(engine.sketch().total()).isEqualTo(300);
         }
         assertThat(host).hasSize(20);
