@@ -513,6 +513,17 @@ public final class RecommenderEngine implements AutoCloseable {
     }
 
     private Capture capture(PendingEvent e, int u, UserHistory h, ItemCatalog catalog) {
+        java.util.concurrent.locks.Lock read = catalog.readLock();
+        read.lock();
+        try {
+            return capture(e, u, h, catalog.reader());
+        } finally {
+            read.unlock();
+        }
+    }
+
+    /** {@link #capture(PendingEvent, int, UserHistory, ItemCatalog)} with the catalog's read lock held. */
+    private Capture capture(PendingEvent e, int u, UserHistory h, ItemCatalog.Reader catalog) {
         Capture c = new Capture();
         c.user = u;
         float[] q = new float[dim];
@@ -560,8 +571,21 @@ public final class RecommenderEngine implements AutoCloseable {
     private static final int SRC_SIMILAR = CandidateSet.SIMILAR;
     private static final int SRC_POPULAR = CandidateSet.POPULAR;
 
-    /** Final ranking of one triggering event's candidates (DESIGN.md §3, "Final ranking") and its list. */
+    /**
+     * Final ranking of one triggering event's candidates (DESIGN.md §3, "Final ranking") and its list, with the
+     * catalog's read lock taken once for all its lookups.
+     */
     private Recommendations emit(PendingEvent e, Capture c, ItemCatalog catalog) {
+        java.util.concurrent.locks.Lock read = catalog.readLock();
+        read.lock();
+        try {
+            return emit(e, c, catalog.reader());
+        } finally {
+            read.unlock();
+        }
+    }
+
+    private Recommendations emit(PendingEvent e, Capture c, ItemCatalog.Reader catalog) {
         candidateSet.clear(catalog.size());
         for (int j = 0; j < c.personalIdx.length; j++) {
             candidateSet.add(c.personalIdx[j], SRC_PERSONAL, c.personalScore[j]);
@@ -752,7 +776,7 @@ public final class RecommenderEngine implements AutoCloseable {
         return bandit >= popularity ? Reason.EXPLORE : Reason.POPULAR;
     }
 
-    private float dot(ItemCatalog catalog, int item, float[] query) {
+    private float dot(ItemCatalog.Reader catalog, int item, float[] query) {
         catalog.copyEmbedding(item, row, 0);
         double dot = 0;
         for (int d = 0; d < dim; d++) {
