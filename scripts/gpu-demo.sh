@@ -47,7 +47,7 @@ if [[ "${1:-}" == "--prepare" ]]; then
     for j in lz4-java-*.jar; do zip -q -d "$j" 'net/jpountz/util/darwin/*' 'net/jpountz/util/win32/*' 'net/jpountz/util/linux/aarch64/*' 'net/jpountz/util/linux/ppc64le/*' 'net/jpountz/util/linux/s390x/*' 'net/jpountz/util/linux/i386/*' >/dev/null || true; done
     # repack uncompressed so that xz sees the class bytes (deflated jars hardly compress further)
     for j in *.jar; do mkdir x && (cd x && unzip -q "../$j") && rm "$j" && (cd x && zip -q -0 -r "../$j" .) && rm -rf x; done )
-  "$jdk/bin/jlink" --add-modules java.se,jdk.unsupported,jdk.management,jdk.crypto.ec,jdk.httpserver,jdk.zipfs,jdk.naming.dns \
+  "$jdk/bin/jlink" --add-modules java.se,jdk.unsupported,jdk.management,jdk.crypto.ec,jdk.httpserver,jdk.zipfs,jdk.naming.dns,jdk.jfr \
     --strip-debug --no-header-files --no-man-pages --output "$tmp/jre25"
   tar -C "$tmp" -cf - jre25 lib | xz -T2 -9 > "$g/demo.tar.xz"
   rm -rf "$tmp"
