@@ -234,6 +234,16 @@ public final class ItemCatalog {
         return reader;
     }
 
+    /** Runs {@code body} with the read lock held once, handing it the lock-free {@link #reader()}. */
+    public <T> T read(java.util.function.Function<Reader, T> body) {
+        lock.readLock().lock();
+        try {
+            return body.apply(reader);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     /** The catalog's lookups for a caller holding {@link #readLock()} (see {@link #reader()}). */
     public final class Reader {
         private Reader() {

@@ -513,13 +513,7 @@ public final class RecommenderEngine implements AutoCloseable {
     }
 
     private Capture capture(PendingEvent e, int u, UserHistory h, ItemCatalog catalog) {
-        java.util.concurrent.locks.Lock read = catalog.readLock();
-        read.lock();
-        try {
-            return capture(e, u, h, catalog.reader());
-        } finally {
-            read.unlock();
-        }
+        return catalog.read(r -> capture(e, u, h, r));
     }
 
     /** {@link #capture(PendingEvent, int, UserHistory, ItemCatalog)} with the catalog's read lock held. */
@@ -576,13 +570,7 @@ public final class RecommenderEngine implements AutoCloseable {
      * catalog's read lock taken once for all its lookups.
      */
     private Recommendations emit(PendingEvent e, Capture c, ItemCatalog catalog) {
-        java.util.concurrent.locks.Lock read = catalog.readLock();
-        read.lock();
-        try {
-            return emit(e, c, catalog.reader());
-        } finally {
-            read.unlock();
-        }
+        return catalog.read(r -> emit(e, c, r));
     }
 
     private Recommendations emit(PendingEvent e, Capture c, ItemCatalog.Reader catalog) {
