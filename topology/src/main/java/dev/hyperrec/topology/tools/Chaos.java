@@ -7,6 +7,7 @@ import dev.hyperrec.schemas.AvroSerdes;
 import dev.hyperrec.schemas.registry.HttpSchemaRegistryClient;
 import dev.hyperrec.schemas.registry.LocalApicurioRegistry;
 import dev.hyperrec.topology.HyperrecConfig;
+import dev.hyperrec.topology.HyperrecTopology;
 import dev.hyperrec.topology.SchemaSetup;
 import dev.hyperrec.topology.StoreNames;
 import dev.hyperrec.topology.TopicSetup;
@@ -141,10 +142,24 @@ public final class Chaos implements Callable<Integer> {
             System.out.printf("chaos: interrupted run done in %.0f s%n", (System.nanoTime() - t1) / 1e9);
 
             int mismatches = 0;
+            List<String[]> compared = new ArrayList<>(); // store, reference app id, interrupted app id
             for (String store : STORES) {
-                Map<String, String> a = changelog(broker, ref.get("application.id") + "-" + store + "-changelog");
-                Map<String, String> b = changelog(broker, chaos.get("application.id") + "-" + store + "-changelog");
+                compared.add(new String[] {store, ref.get("application.id"), chaos.get("application.id")});
+            }
+            // the item-to-item model: the users' windows on the lists' side, the counts and marks where they are aggregated
+            compared.add(new String[] {StoreNames.COOCCURRENCE_WINDOWS, ref.get("application.id"), chaos.get("application.id")});
+            for (String store : HyperrecTopology.MODEL_STORES) {
+                compared.add(new String[] {store, modelApp(ref), modelApp(chaos)});
+            }
+            for (String[] cmp : compared) {
+                String store = cmp[0];
+                Map<String, String> a = changelog(broker, cmp[1] + "-" + store + "-changelog");
+                Map<String, String> b = changelog(broker, cmp[2] + "-" + store + "-changelog");
                 int m = 0;
+                if (a.isEmpty() && (store.equals(StoreNames.COOCCURRENCE_WINDOWS) || store.equals(StoreNames.COOCCURRENCE_COUNTS))) {
+                    System.out.printf("chaos: store %s of %s is empty in the reference run: nothing to compare%n", store, cmp[1]);
+                    m++;
+                }
                 for (String k : a.keySet()) {
                     if (!a.get(k).equals(b.get(k))) {
                         m++;
@@ -169,6 +184,11 @@ public final class Chaos implements Callable<Integer> {
                 registry.close();
             }
         }
+    }
+
+    /** The application id of the instance that aggregates the co-occurrence counts. */
+    private static String modelApp(HyperrecConfig c) {
+        return c.modelInOwnApp() ? c.modelStreamsProperties().getProperty("application.id") : c.get("application.id");
     }
 
     private static HyperrecConfig config(BrokerProcess broker, String registryUrl, Path dir, String name) {
