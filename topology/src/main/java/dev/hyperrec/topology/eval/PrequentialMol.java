@@ -1,18 +1,12 @@
 package dev.hyperrec.topology.eval;
 
-import dev.hyperrec.operators.AttentionReranker;
-import dev.hyperrec.operators.CountMinConfig;
-import dev.hyperrec.operators.EmbeddingUpdateConfig;
-import dev.hyperrec.operators.EmbeddingUpdater;
-import dev.hyperrec.operators.GraphSignal;
+import dev.hyperrec.operators.ForwardingBackend;
 import dev.hyperrec.operators.ItemCatalog;
 import dev.hyperrec.operators.MixtureOfLogits;
 import dev.hyperrec.operators.MolTrainer;
 import dev.hyperrec.operators.OperatorBackend;
-import dev.hyperrec.operators.PopularitySketch;
 import dev.hyperrec.operators.ScoreBatch;
 import dev.hyperrec.operators.Scorer;
-import dev.hyperrec.operators.ThompsonSampler;
 import dev.hyperrec.operators.TopKResult;
 import dev.hyperrec.operators.UserTable;
 import java.util.ArrayDeque;
@@ -103,45 +97,10 @@ final class PrequentialMol {
 
     /** {@code inner} with scorers that use the current weights (the dot product before the first refresh). */
     OperatorBackend backend(OperatorBackend inner) {
-        return new OperatorBackend() {
-            @Override
-            public String name() {
-                return inner.name();
-            }
-
-            @Override
-            public EmbeddingUpdater newEmbeddingUpdater(EmbeddingUpdateConfig config) {
-                return inner.newEmbeddingUpdater(config);
-            }
-
+        return new ForwardingBackend(inner) {
             @Override
             public Scorer newScorer() {
                 return new Swappable(inner);
-            }
-
-            @Override
-            public PopularitySketch newPopularitySketch(CountMinConfig config) {
-                return inner.newPopularitySketch(config);
-            }
-
-            @Override
-            public ThompsonSampler newThompsonSampler(long s) {
-                return inner.newThompsonSampler(s);
-            }
-
-            @Override
-            public GraphSignal newGraphSignal() {
-                return inner.newGraphSignal();
-            }
-
-            @Override
-            public AttentionReranker newAttentionReranker() {
-                return inner.newAttentionReranker();
-            }
-
-            @Override
-            public Scorer newMixtureOfLogitsScorer(MixtureOfLogits w) {
-                return inner.newMixtureOfLogitsScorer(w);
             }
 
             @Override

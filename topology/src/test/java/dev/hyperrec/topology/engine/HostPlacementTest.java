@@ -4,17 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hyperrec.avro.InteractionType;
 import dev.hyperrec.avro.Recommendations;
-import dev.hyperrec.operators.AttentionReranker;
 import dev.hyperrec.operators.CountMinConfig;
-import dev.hyperrec.operators.EmbeddingUpdateConfig;
-import dev.hyperrec.operators.EmbeddingUpdater;
-import dev.hyperrec.operators.GraphSignal;
+import dev.hyperrec.operators.ForwardingBackend;
 import dev.hyperrec.operators.ItemCatalog;
 import dev.hyperrec.operators.ItemKeys;
-import dev.hyperrec.operators.MixtureOfLogits;
-import dev.hyperrec.operators.OperatorBackend;
 import dev.hyperrec.operators.PopularitySketch;
-import dev.hyperrec.operators.Scorer;
 import dev.hyperrec.operators.ThompsonSampler;
 import dev.hyperrec.operators.Vectors;
 import dev.hyperrec.operators.internal.cpu.CpuBackend;
@@ -34,12 +28,15 @@ import org.junit.jupiter.api.Test;
 class HostPlacementTest {
     private static final int DIM = 8;
 
-    /** A device backend as the engine sees it: another name; it counts the sketches asked of it. */
-    private static final class DeviceLike implements OperatorBackend {
-        final CpuBackend inner = new CpuBackend();
+    /** A device backend as the engine sees it: another name; it counts the sketches and the sampling calls asked of it. */
+    private static final class DeviceLike extends ForwardingBackend {
         int sketches;
         /** Sampling calls that reached this backend's sampler. */
         int sampleCalls;
+
+        DeviceLike() {
+            super(new CpuBackend());
+        }
 
         @Override
         public String name() {
@@ -47,24 +44,14 @@ class HostPlacementTest {
         }
 
         @Override
-        public EmbeddingUpdater newEmbeddingUpdater(EmbeddingUpdateConfig config) {
-            return inner.newEmbeddingUpdater(config);
-        }
-
-        @Override
-        public Scorer newScorer() {
-            return inner.newScorer();
-        }
-
-        @Override
         public PopularitySketch newPopularitySketch(CountMinConfig config) {
             sketches++;
-            return inner.newPopularitySketch(config);
+            return super.newPopularitySketch(config);
         }
 
         @Override
         public ThompsonSampler newThompsonSampler(long seed) {
-            ThompsonSampler s = inner.newThompsonSampler(seed);
+            ThompsonSampler s = super.newThompsonSampler(seed);
             return new ThompsonSampler() {
                 @Override
                 public void sample(long streamKey, long[] itemKeys, double[] alpha, double[] beta, int n, float[] out) {
@@ -77,26 +64,6 @@ class HostPlacementTest {
                     s.close();
                 }
             };
-        }
-
-        @Override
-        public GraphSignal newGraphSignal() {
-            return inner.newGraphSignal();
-        }
-
-        @Override
-        public AttentionReranker newAttentionReranker() {
-            return inner.newAttentionReranker();
-        }
-
-        @Override
-        public Scorer newMixtureOfLogitsScorer(MixtureOfLogits weights) {
-            return inner.newMixtureOfLogitsScorer(weights);
-        }
-
-        @Override
-        public void close() {
-            inner.close();
         }
     }
 
