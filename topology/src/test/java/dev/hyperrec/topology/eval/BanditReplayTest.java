@@ -61,29 +61,10 @@ class BanditReplayTest {
     void observingTheOtherLogUsesOnlyItsEarlierRowsAndChangesWhatIsChosen() {
         int k = 4;
         int rows = 400;
-        // random log: arms in turn, never clicked; times r000.., the BTS log's rows sit between them
-        String[] times = new String[rows];
-        int[] items = new int[rows];
-        int[] positions = new int[rows];
-        boolean[] clicks = new boolean[rows];
-        for (int t = 0; t < rows; t++) {
-            times[t] = String.format("t%04d-b", t);
-            items[t] = t % k;
-            positions[t] = 1;
-        }
-        BanditReplay.Log random = new BanditReplay.Log(times, items, positions, clicks, k);
+        // random log: arms in turn, never clicked; times t0000-b.., the BTS log's rows sit between them
+        BanditReplay.Log random = timed(rows, "b", t -> t % k, false, k);
         // BTS log: arm 2 shown and clicked at every step, at times just before each random row
-        String[] bt = new String[rows];
-        int[] bi = new int[rows];
-        int[] bp = new int[rows];
-        boolean[] bc = new boolean[rows];
-        for (int t = 0; t < rows; t++) {
-            bt[t] = String.format("t%04d-a", t);
-            bi[t] = 2;
-            bp[t] = 1;
-            bc[t] = true;
-        }
-        BanditReplay.Log bts = new BanditReplay.Log(bt, bi, bp, bc, k);
+        BanditReplay.Log bts = timed(rows, "a", t -> 2, true, k);
         try (OperatorBackend ops = Backends.open(BackendKind.CPU)) {
             long[] withBts = once(ops, random, bts, BanditReplay.Feedback.BOTH_LOGS);
             long[] without = once(ops, random, bts, BanditReplay.Feedback.RANDOM_LOG);
@@ -100,6 +81,21 @@ class BanditReplayTest {
             assertThat(once(ops, head, past, BanditReplay.Feedback.BOTH_LOGS)).containsExactly(a);
             assertThat(once(ops, head, rewritten, BanditReplay.Feedback.BOTH_LOGS)).containsExactly(a);
         }
+    }
+
+    /** {@code rows} impressions at times {@code tNNNN-<suffix>}, position 1, item {@code item(t)}, all clicked or none. */
+    private static BanditReplay.Log timed(int rows, String suffix, java.util.function.IntUnaryOperator item, boolean clicked, int arms) {
+        String[] times = new String[rows];
+        int[] items = new int[rows];
+        int[] positions = new int[rows];
+        boolean[] clicks = new boolean[rows];
+        for (int t = 0; t < rows; t++) {
+            times[t] = String.format("t%04d-%s", t, suffix);
+            items[t] = item.applyAsInt(t);
+            positions[t] = 1;
+            clicks[t] = clicked;
+        }
+        return new BanditReplay.Log(times, items, positions, clicks, arms);
     }
 
     private static long[] once(OperatorBackend ops, BanditReplay.Log log, BanditReplay.Log other, BanditReplay.Feedback f) {

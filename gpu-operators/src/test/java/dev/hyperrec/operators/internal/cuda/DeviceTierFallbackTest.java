@@ -2,14 +2,10 @@ package dev.hyperrec.operators.internal.cuda;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hyperrec.operators.CountMinConfig;
 import dev.hyperrec.operators.EmbeddingUpdateConfig;
 import dev.hyperrec.operators.EmbeddingUpdater;
+import dev.hyperrec.operators.ForwardingBackend;
 import dev.hyperrec.operators.ItemCatalog;
-import dev.hyperrec.operators.OperatorBackend;
-import dev.hyperrec.operators.PopularitySketch;
-import dev.hyperrec.operators.Scorer;
-import dev.hyperrec.operators.ThompsonSampler;
 import dev.hyperrec.operators.UpdateBatch;
 import dev.hyperrec.operators.UserTable;
 import dev.hyperrec.operators.contract.TestData;
@@ -31,12 +27,15 @@ class DeviceTierFallbackTest {
     private static final int DIM = 4;
 
     /** A device stand-in with a device tier. */
-    static final class ShadowBackend implements OperatorBackend {
-        private final CpuBackend inner = new CpuBackend();
+    static final class ShadowBackend extends ForwardingBackend {
         int armedApply;
         /** Pull calls to let through before one fails; -1: none fails. */
         int pullsBeforeFailure = -1;
         long pulledRows;
+
+        ShadowBackend() {
+            super(new CpuBackend());
+        }
 
         @Override
         public String name() {
@@ -45,7 +44,7 @@ class DeviceTierFallbackTest {
 
         @Override
         public EmbeddingUpdater newEmbeddingUpdater(EmbeddingUpdateConfig config) {
-            EmbeddingUpdater cpu = inner.newEmbeddingUpdater(config);
+            EmbeddingUpdater cpu = super.newEmbeddingUpdater(config);
             Map<UserTable, Shadow> shadows = new IdentityHashMap<>();
             return (users, items, batch) -> {
                 if (armedApply > 0) {
@@ -99,41 +98,6 @@ class DeviceTierFallbackTest {
                     pulledRows++;
                 }
             }
-        }
-
-        @Override
-        public Scorer newScorer() {
-            return inner.newScorer();
-        }
-
-        @Override
-        public PopularitySketch newPopularitySketch(CountMinConfig config) {
-            return inner.newPopularitySketch(config);
-        }
-
-        @Override
-        public ThompsonSampler newThompsonSampler(long seed) {
-            return inner.newThompsonSampler(seed);
-        }
-
-        @Override
-        public dev.hyperrec.operators.GraphSignal newGraphSignal() {
-            return inner.newGraphSignal();
-        }
-
-        @Override
-        public dev.hyperrec.operators.AttentionReranker newAttentionReranker() {
-            return inner.newAttentionReranker();
-        }
-
-        @Override
-        public Scorer newMixtureOfLogitsScorer(dev.hyperrec.operators.MixtureOfLogits weights) {
-            return inner.newMixtureOfLogitsScorer(weights);
-        }
-
-        @Override
-        public void close() {
-            inner.close();
         }
     }
 
