@@ -1,5 +1,6 @@
 package dev.hyperrec.operators;
 
+import dev.hyperrec.operators.internal.LongIntHashMap;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -19,7 +20,8 @@ public final class ItemCatalog {
     private final int dim;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final Map<String, Integer> indexById = new HashMap<>();
-    private final Map<Long, Integer> indexByKey = new HashMap<>();
+    /** Key to index without boxing: the stream threads look up every seen and candidate key, thousands per list. */
+    private final LongIntHashMap indexByKey = new LongIntHashMap(1024);
     private float[] embeddings;
     private String[] ids;
     private long[] keys;
@@ -28,6 +30,8 @@ public final class ItemCatalog {
     private int size;
     private int activeCount;
     private volatile long version;
+    /** Bumped when an item becomes active or inactive, not when an active item's embedding changes. */
+    private volatile long membershipVersion;
     private final Reader reader = new Reader();
 
     public ItemCatalog(int dim, int initialCapacity) {
@@ -76,8 +80,8 @@ public final class ItemCatalog {
                 idx = existing;
             } else {
                 long key = ItemKeys.hash64(itemId);
-                Integer clash = indexByKey.get(key);
-                if (clash != null) {
+                int clash = indexByKey.get(key, -1);
+                if (clash >= 0) {
                     throw new OperatorException("item ids '" + itemId + "' and '" + ids[clash]
                             + "' share the 64-bit key " + key + "; rename one");
                 }
@@ -93,6 +97,7 @@ public final class ItemCatalog {
             if (!active[idx]) {
                 active[idx] = true;
                 activeCount++;
+                membershipVersion++;
             }
             version++;
             rowVersions[idx] = version;
@@ -112,6 +117,7 @@ public final class ItemCatalog {
             }
             active[idx] = false;
             activeCount--;
+            membershipVersion++;
             version++;
             rowVersions[idx] = version;
             return true;
@@ -192,6 +198,14 @@ public final class ItemCatalog {
         return version;
     }
 
+    /**
+     * A counter that changes whenever an item becomes active (added or re-added) or inactive (removed), and not when
+     * an active item's embedding is replaced: what a cache of key-to-index lookups (a user's excluded items) depends on.
+     */
+    public long membershipVersion() {
+        return membershipVersion;
+    }
+
     /** Copies item {@code index}'s embedding into {@code out[off..off+dim)}. */
     public void copyEmbedding(int index, float[] out, int off) {
         lock.readLock().lock();
@@ -256,8 +270,8 @@ public final class ItemCatalog {
 
         /** Dense index of an active item by its 64-bit key, or -1. */
         public int indexOfKey(long key) {
-            Integer idx = indexByKey.get(key);
-            return idx != null && active[idx] ? idx : -1;
+            int idx = indexByKey.get(key, -1);
+            return idx >= 0 && active[idx] ? idx : -1;
         }
 
         public String idAt(int index) {
@@ -272,6 +286,16 @@ public final class ItemCatalog {
 
         public boolean isActive(int index) {
             return index >= 0 && index < size && active[index];
+        }
+
+        /** The backing row-major matrix (item {@code i} at {@code i * dim}), valid for rows {@code [0, size())} while the lock is held. */
+        public float[] rawEmbeddings() {
+            return embeddings;
+        }
+
+        /** The catalog's {@link ItemCatalog#membershipVersion()}. */
+        public long membershipVersion() {
+            return membershipVersion;
         }
 
         /** Copies item {@code index}'s embedding into {@code out[off..off+dim)}. */

@@ -29,6 +29,26 @@ class CountMinHashTest {
         assertThat(CountMinHash.reduce(x)).isEqualTo(unsigned(x).mod(P).longValueExact());
     }
 
+    @Property(tries = 3000, seed = "63")
+    void divisionFreeModuloEqualsTheRemainder(@ForAll @LongRange(min = 0, max = (1L << 61) - 2) long h,
+                                              @ForAll @IntRange(min = 1, max = Integer.MAX_VALUE) int width) {
+        assertThat(new CountMinHash(1, width, 1).mod(h)).isEqualTo((int) (h % width));
+    }
+
+    @Test
+    void divisionFreeModuloAtTheEdges() {
+        long top = CountMinHash.P - 1;
+        for (int width : new int[] {1, 2, 3, 7, 1000, 1024, 1360, 1_048_583, Integer.MAX_VALUE - 1, Integer.MAX_VALUE}) {
+            CountMinHash hash = new CountMinHash(1, width, 1);
+            for (long h : new long[] {0, 1, width - 1L, width, width + 1L, top, top - 1, top - top % width, top - top % width - 1,
+                    (1L << 53) + 1, (1L << 60) - 1}) {
+                if (h >= 0 && h <= top) {
+                    assertThat(hash.mod(h)).as("%d mod %d", h, width).isEqualTo((int) (h % width));
+                }
+            }
+        }
+    }
+
     @Test
     void edgeValues() {
         long p = CountMinHash.P;

@@ -104,8 +104,15 @@ public final class RecommenderEngine implements AutoCloseable {
     private final ScoreBatch scoreBatch;
     private final TopKResult topK = new TopKResult();
     private final CandidateSet candidateSet = new CandidateSet();
-    private final float[] row;
     private long[] hotBuffer = new long[0];
+    /** Scratch of {@link #personalScores} and {@link #similarityTerms}. */
+    private int[] pending = new int[0];
+    private double[] simAcc = new double[0];
+    private final KeySlots candidateKeys = new KeySlots();
+    private long[] listKeys = new long[256];
+    private float[] listSim = new float[256];
+    /** The current list's excluded catalog indices, marked for {@link #rank} and cleared after it. */
+    private boolean[] excluded = new boolean[0];
 
     private final PipelineMetrics metrics;
     /** Nanoseconds spent in the sketch and the sampler during the current {@link #apply}. */
@@ -154,7 +161,6 @@ public final class RecommenderEngine implements AutoCloseable {
         this.users = new UserTable(dim, config.getInt(HyperrecConfig.USERS_INITIAL_CAPACITY));
         this.updateBatch = new UpdateBatch(Math.max(16, maxBatch));
         this.scoreBatch = new ScoreBatch(dim, Math.max(16, maxBatch));
-        this.row = new float[dim];
         dev.hyperrec.topology.rerank.RankingStages.attach(this, config, backend);
     }
 
@@ -574,6 +580,23 @@ public final class RecommenderEngine implements AutoCloseable {
     }
 
     private Recommendations emit(PendingEvent e, Capture c, ItemCatalog.Reader catalog) {
+        if (excluded.length < catalog.size()) {
+            excluded = new boolean[Math.max(catalog.size(), 2 * excluded.length)];
+        }
+        for (int x : c.exclude) {
+            excluded[x] = true;
+        }
+        try {
+            return rank(e, c, catalog);
+        } finally {
+            for (int x : c.exclude) {
+                excluded[x] = false;
+            }
+        }
+    }
+
+    /** {@link #emit} with the capture's excluded items marked in {@link #excluded}. */
+    private Recommendations rank(PendingEvent e, Capture c, ItemCatalog.Reader catalog) {
         candidateSet.clear(catalog.size());
         for (int j = 0; j < c.personalIdx.length; j++) {
             candidateSet.add(c.personalIdx[j], SRC_PERSONAL, c.personalScore[j]);
@@ -586,7 +609,7 @@ public final class RecommenderEngine implements AutoCloseable {
             int taken = 0;
             for (int j = 0; j < row.length && taken < similarPerItem; j++) {
                 int idx = row[j];
-                if (catalog.isActive(idx) && Arrays.binarySearch(c.exclude, idx) < 0) {
+                if (catalog.isActive(idx) && !excluded[idx]) {
                     candidateSet.add(idx, SRC_SIMILAR, Float.NaN);
                     taken++;
                 }
@@ -601,7 +624,7 @@ public final class RecommenderEngine implements AutoCloseable {
                 int m = neighbours.neighbours(recentKey, neighboursPerItem, nbKeys, nbSim);
                 for (int j = 0; j < m; j++) {
                     int idx = catalog.indexOfKey(nbKeys[j]);
-                    if (idx >= 0 && Arrays.binarySearch(c.exclude, idx) < 0) {
+                    if (idx >= 0 && !excluded[idx]) {
                         candidateSet.add(idx, SRC_SIMILAR, Float.NaN);
                     }
                 }
@@ -610,7 +633,7 @@ public final class RecommenderEngine implements AutoCloseable {
         if (popularCandidates > 0) {
             for (long key : hotKeys(popularCandidates)) {
                 int idx = catalog.indexOfKey(key);
-                if (idx >= 0 && Arrays.binarySearch(c.exclude, idx) < 0) {
+                if (idx >= 0 && !excluded[idx]) {
                     candidateSet.add(idx, SRC_POPULAR, Float.NaN);
                 }
             }
@@ -622,10 +645,8 @@ public final class RecommenderEngine implements AutoCloseable {
         long[] keys = new long[nc];
         for (int j = 0; j < nc; j++) {
             keys[j] = catalog.keyAt(idx[j]);
-            if (Float.isNaN(pers[j])) {
-                pers[j] = c.zero ? 0f : dot(catalog, idx[j], c.query);
-            }
         }
+        personalScores(catalog, idx, pers, nc, c);
         long[] est = new long[nc];
         long t0 = System.nanoTime();
         sketch.estimate(keys, nc, est);
@@ -643,17 +664,11 @@ public final class RecommenderEngine implements AutoCloseable {
         float[] pop = new float[nc];
         float[] sim = new float[nc];
         String[] ids = new String[nc];
+        if (neighbours != null) {
+            similarityTerms(c.recent, keys, nc, sim);
+        }
         for (int j = 0; j < nc; j++) {
             pop[j] = (float) (Math.log1p(est[j]) / logN);
-            if (neighbours != null) {
-                float w = 1f;
-                double s = 0;
-                for (long recentKey : c.recent) {
-                    s += w * neighbours.similarity(recentKey, keys[j]);
-                    w *= recentDecay;
-                }
-                sim[j] = (float) s;
-            }
             total[j] = wPersonal * pers[j] + wSimilar * sim[j] + wBandit * theta[j] + wPopularity * pop[j];
             ids[j] = catalog.idAt(idx[j]);
         }
@@ -764,13 +779,144 @@ public final class RecommenderEngine implements AutoCloseable {
         return bandit >= popularity ? Reason.EXPLORE : Reason.POPULAR;
     }
 
-    private float dot(ItemCatalog.Reader catalog, int item, float[] query) {
-        catalog.copyEmbedding(item, row, 0);
-        double dot = 0;
-        for (int d = 0; d < dim; d++) {
-            dot += (double) row[d] * query[d];
+    /**
+     * Each candidate's similarity term {@code sum_a decay^a · sim(recent_a, candidate)} into {@code sim}. Instead of
+     * one {@link ItemNeighbours#similarity} call per (recent item, candidate) pair, each recent item's whole list is
+     * read once and its entries that are candidates are found in a hash of the candidates' keys. A candidate's sum is
+     * still accumulated in double over the recent items in order; a candidate missing from a list would have added
+     * {@code w · 0 = +0.0}, which leaves a sum that starts at {@code +0.0} unchanged, so the terms are bit for bit
+     * those of one call per pair.
+     */
+    private void similarityTerms(long[] recent, long[] keys, int nc, float[] sim) {
+        if (simAcc.length < nc) {
+            simAcc = new double[Math.max(nc, 2 * simAcc.length)];
         }
-        return (float) dot;
+        Arrays.fill(simAcc, 0, nc, 0.0);
+        candidateKeys.fill(keys, nc);
+        float w = 1f;
+        for (long recentKey : recent) {
+            int m;
+            while ((m = neighbours.neighbours(recentKey, listKeys.length, listKeys, listSim)) == listKeys.length) {
+                listKeys = new long[2 * listKeys.length];
+                listSim = new float[listKeys.length];
+            }
+            for (int t = 0; t < m; t++) {
+                int j = candidateKeys.slot(listKeys[t]);
+                if (j >= 0) {
+                    simAcc[j] += w * listSim[t];
+                }
+            }
+            w *= recentDecay;
+        }
+        for (int j = 0; j < nc; j++) {
+            sim[j] = (float) simAcc[j];
+        }
+    }
+
+    /** The candidates' keys of one list, hashed to their candidate slot (open addressing, linear probing). */
+    private static final class KeySlots {
+        private long[] keys = new long[1024];
+        private int[] slots = new int[1024];
+        private int mask = 1023;
+
+        void fill(long[] candidate, int n) {
+            if (2 * n > keys.length) {
+                int cap = keys.length;
+                while (2 * n > cap) {
+                    cap <<= 1;
+                }
+                keys = new long[cap];
+                slots = new int[cap];
+                mask = cap - 1;
+            }
+            Arrays.fill(slots, -1);
+            for (int j = 0; j < n; j++) {
+                int i = (int) ItemKeys.mix64(candidate[j]) & mask;
+                while (slots[i] >= 0 && keys[i] != candidate[j]) {
+                    i = (i + 1) & mask;
+                }
+                keys[i] = candidate[j];
+                slots[i] = j;
+            }
+        }
+
+        /** The candidate slot of {@code key}, or -1. */
+        int slot(long key) {
+            int i = (int) ItemKeys.mix64(key) & mask;
+            while (slots[i] >= 0) {
+                if (keys[i] == key) {
+                    return slots[i];
+                }
+                i = (i + 1) & mask;
+            }
+            return -1;
+        }
+    }
+
+    /**
+     * The personal score (the query's dot product with the item's embedding) of every candidate that the scorer did
+     * not return ({@code NaN} in {@code pers}); 0 for a zero query. Four candidates at a time straight from the
+     * catalog's matrix, each sum in double and in dimension order as one dot product at a time would give: the four
+     * independent sums keep the floating-point pipeline full where one sum waits on its previous addition.
+     */
+    private void personalScores(ItemCatalog.Reader catalog, int[] idx, float[] pers, int nc, Capture c) {
+        int m = 0;
+        if (pending.length < nc) {
+            pending = new int[Math.max(nc, 2 * pending.length)];
+        }
+        for (int j = 0; j < nc; j++) {
+            if (Float.isNaN(pers[j])) {
+                if (c.zero) {
+                    pers[j] = 0f;
+                } else {
+                    pending[m++] = j;
+                }
+            }
+        }
+        float[] emb = catalog.rawEmbeddings();
+        float[] q = c.query;
+        int t = 0;
+        for (; t + 4 <= m; t += 4) {
+            int j0 = pending[t];
+            int j1 = pending[t + 1];
+            int j2 = pending[t + 2];
+            int j3 = pending[t + 3];
+            int o0 = rowOffset(catalog, idx[j0]);
+            int o1 = rowOffset(catalog, idx[j1]);
+            int o2 = rowOffset(catalog, idx[j2]);
+            int o3 = rowOffset(catalog, idx[j3]);
+            double s0 = 0;
+            double s1 = 0;
+            double s2 = 0;
+            double s3 = 0;
+            for (int d = 0; d < dim; d++) {
+                double x = q[d];
+                s0 += (double) emb[o0 + d] * x;
+                s1 += (double) emb[o1 + d] * x;
+                s2 += (double) emb[o2 + d] * x;
+                s3 += (double) emb[o3 + d] * x;
+            }
+            pers[j0] = (float) s0;
+            pers[j1] = (float) s1;
+            pers[j2] = (float) s2;
+            pers[j3] = (float) s3;
+        }
+        for (; t < m; t++) {
+            int j = pending[t];
+            int o = rowOffset(catalog, idx[j]);
+            double s = 0;
+            for (int d = 0; d < dim; d++) {
+                s += (double) emb[o + d] * q[d];
+            }
+            pers[j] = (float) s;
+        }
+    }
+
+    private int rowOffset(ItemCatalog.Reader catalog, int item) {
+        if (item < 0 || item >= catalog.size()) {
+            throw new IllegalStateException("candidate index " + item + " outside the catalog's " + catalog.size() + " rows");
+        }
+        return item * dim;
     }
 
 

@@ -340,7 +340,41 @@ public final class PipelineBench implements Callable<Integer> {
 
         static Input generate(int preloaded, int[] phaseEvents, int users, double userZipf, int items, int dim, int clusters,
                 long seed, Serializer<InteractionEvent> serializer, String topic) {
-            // the catalog and each user's taste cluster from the demo's generator; user activity and events here
+            int total = preloaded;
+            int[] phaseStart = new int[phaseEvents.length];
+            for (int i = 0; i < phaseEvents.length; i++) {
+                phaseStart[i] = total;
+                total += phaseEvents[i];
+            }
+            Synthetic in = Synthetic.generate(total, users, userZipf, items, dim, clusters, seed);
+            byte[][] userKeys = new byte[users][];
+            byte[][] keys = new byte[total][];
+            byte[][] values = new byte[total][];
+            BitSet triggers = new BitSet(total);
+            for (int e = 0; e < total; e++) {
+                InteractionEvent ev = in.events().get(e);
+                int u = in.users()[e];
+                if (userKeys[u] == null) {
+                    userKeys[u] = ev.getUserId().getBytes(StandardCharsets.UTF_8);
+                }
+                keys[e] = userKeys[u];
+                values[e] = serializer.serialize(topic, ev);
+                if (EventWeights.triggers(ev.getType())) {
+                    triggers.set(e);
+                }
+            }
+            return new Input(in.catalog(), keys, values, triggers, preloaded, phaseStart, phaseEvents);
+        }
+    }
+
+    /**
+     * The seeded synthetic events of this benchmark and of {@link EngineBench}: the catalog and each user's taste
+     * cluster from the demo's generator; user activity Zipf({@code userZipf}) over {@code users}; an item of the
+     * user's cluster with probability 0.85 (Zipf(0.8) popularity within the cluster), else uniform; views, clicks,
+     * ratings and purchases 25/40/25/10%. Event i has id {@code pb-<i>}; {@code users[i]} is its user's number.
+     */
+    record Synthetic(List<CatalogItem> catalog, List<InteractionEvent> events, int[] users) {
+        static Synthetic generate(int total, int users, double userZipf, int items, int dim, int clusters, long seed) {
             DemoData base = SyntheticData.generate(users, items, 1, clusters, dim, 0.85, seed, "pb");
             List<List<String>> pools = new ArrayList<>();
             for (int k = 0; k < clusters; k++) {
@@ -354,16 +388,8 @@ public final class PipelineBench implements Callable<Integer> {
                 poolSamplers.computeIfAbsent(pool.size(), n -> new ZipfSampler(n, 0.8));
             }
             ZipfSampler activity = new ZipfSampler(users, userZipf);
-            int total = preloaded;
-            int[] phaseStart = new int[phaseEvents.length];
-            for (int i = 0; i < phaseEvents.length; i++) {
-                phaseStart[i] = total;
-                total += phaseEvents[i];
-            }
-            byte[][] userKeys = new byte[users][];
-            byte[][] keys = new byte[total][];
-            byte[][] values = new byte[total][];
-            BitSet triggers = new BitSet(total);
+            List<InteractionEvent> events = new ArrayList<>(total);
+            int[] userOf = new int[total];
             SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 1);
             long t = Instant.parse("2024-06-01T00:00:00Z").toEpochMilli();
             for (int e = 0; e < total; e++) {
@@ -387,19 +413,12 @@ public final class PipelineBench implements Callable<Integer> {
                 t += rnd.nextInt(3);
                 EventContext ctx = EventContext.newBuilder().setDevice(DEVICES[u % DEVICES.length])
                         .setSessionId("s-" + u).setSocial(u % 4 == 0 ? SocialSetting.GROUP : SocialSetting.SOLO).build();
-                InteractionEvent ev = InteractionEvent.newBuilder().setEventId(EVENT_ID_PREFIX + e).setUserId(userId)
+                events.add(InteractionEvent.newBuilder().setEventId(EVENT_ID_PREFIX + e).setUserId(userId)
                         .setItemId(itemId).setType(type).setValue(value).setTimestamp(Instant.ofEpochMilli(t)).setContext(ctx)
-                        .setRecommendationId(null).build();
-                if (userKeys[u] == null) {
-                    userKeys[u] = userId.getBytes(StandardCharsets.UTF_8);
-                }
-                keys[e] = userKeys[u];
-                values[e] = serializer.serialize(topic, ev);
-                if (EventWeights.triggers(type)) {
-                    triggers.set(e);
-                }
+                        .setRecommendationId(null).build());
+                userOf[e] = u;
             }
-            return new Input(base.catalog(), keys, values, triggers, preloaded, phaseStart, phaseEvents);
+            return new Synthetic(base.catalog(), events, userOf);
         }
     }
 
