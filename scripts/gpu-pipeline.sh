@@ -4,11 +4,13 @@
 # carried as .gpu-demo; the GPU machine has no Java):
 #
 #   scripts/gpu-demo.sh --prepare        here, once (or --overlay topology gpu-operators after a change)
-#   scripts/gpu-pipeline.sh [scaling] [restore USERS:TASKS:THREADS...] [pipeline USERS...]
+#   scripts/gpu-pipeline.sh [scaling] [engine USERS...] [restore USERS:TASKS:THREADS...] [pipeline USERS...]
 #                                        there, from the repo root, .gpu-demo carried; writes under $OUT:
 #                                        scaling-cuda.json, restore-cuda-<users>-<tasks>x<threads>.json,
 #                                        pipeline-cuda-<users>.json/.png, logs, env.txt
 #
+# engine U: EngineBench --backend cuda, the recommender engine alone on one thread (no Kafka) with PipelineBench's input
+# (U users, 62,423 x 384, 50,000 + $GPU_ENGINE_EVENTS (100,000) events): its cost per list and a checksum of the lists.
 # scaling: ScalingBench --backend cuda at d=384 (catalog 1K..1M items, 1,000 lists a call; 10K..10M resident
 # users, 100K events a call). pipeline U: PipelineBench --backend cuda with a 62,423 x 384 catalog and U users
 # (Zipf 1.0), 16 partitions, 8 stream threads, the broker in its own JVM on loopback, the app sized for the machine:
@@ -42,6 +44,7 @@ for arg in "$@"; do
         --queries 1000 --events 100000 --out "$out" > "$out/scaling-cuda.log" 2>&1
       echo "gpu-pipeline: scaling exit $?"; grep "scaling-bench:" "$out/scaling-cuda.log" ;;
     pipeline) mode=pipeline ;;
+    engine) mode=engine ;;
     restore) mode=restore ;;
     *)
       if [[ "$mode" == restore ]]; then
@@ -54,6 +57,14 @@ for arg in "$@"; do
         [[ -f "$out/$name/restore-cuda.json" ]] && mv "$out/$name/restore-cuda.json" "$out/$name.json"
         rmdir "$out/$name" 2>/dev/null; rm -rf "/tmp/$name"
         grep -E "^restore|restore-bench: (filled|run)|Exception|Error" "$out/$name.log" | head -12
+        continue
+      fi
+      if [[ "$mode" == engine ]]; then
+        timeout "${GPU_ENGINE_TIMEOUT:-200}" "$java" "${flags[@]}" ${GPU_ENGINE_JAVA_OPTS:-} -Xmx24g -cp "$cp" dev.hyperrec.topology.tools.EngineBench \
+          --backend cuda --items 62423 --dim 384 --users "$arg" --events "${GPU_ENGINE_EVENTS:-100000}" --warmup-events 50000 \
+          ${GPU_ENGINE_EXTRA:-} --out "$out/engine-cuda-$arg.json" > "$out/engine-cuda-$arg.log" 2>&1
+        echo "gpu-pipeline: engine users=$arg exit $?"
+        grep -E "^engine|engine-bench:|Exception" "$out/engine-cuda-$arg.log" | head -6
         continue
       fi
       if [[ "$mode" == pipeline ]]; then

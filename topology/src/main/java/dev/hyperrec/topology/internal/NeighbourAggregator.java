@@ -99,7 +99,11 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
         for (int i = 0; i < inc.others().length; i++) {
             add(pair(item, inc.others()[i]), inc.counts()[i]);
         }
-        changed.put(own, 1L);
+        // a changelogged write only when the mark changes: most increments are for an item that is already marked
+        Long mark = changed.get(own);
+        if (mark == null || mark != 1L) {
+            changed.put(own, 1L);
+        }
     }
 
     private void add(Bytes key, long delta) {

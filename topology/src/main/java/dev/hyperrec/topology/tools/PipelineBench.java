@@ -573,6 +573,50 @@ public final class PipelineBench implements Callable<Integer> {
         return new long[] {end, behind, written};
     }
 
+    /**
+     * The end offsets of every changelog topic of the app (and of the model's instance), summed over partitions, and
+     * per drained event: the state writes a drain cost, store by store. Each offset is a record the stream thread
+     * wrote to RocksDB and sent to the broker, except one commit marker per partition and transaction.
+     */
+    private static Map<String, Object> changelogOffsets(HyperrecConfig c, int events) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        Map<String, String> topics = new LinkedHashMap<>();
+        String app = c.get("application.id");
+        for (var b : dev.hyperrec.topology.HyperrecTopology.batchingStores(c)) {
+            topics.put(b.name(), app + "-" + b.name() + "-changelog");
+        }
+        if (c.neighboursEnabled()) {
+            String model = modelGroup(c);
+            for (String store : dev.hyperrec.topology.HyperrecTopology.MODEL_STORES) {
+                topics.put(store, model + "-" + store + "-changelog");
+            }
+        }
+        try (Admin admin = Admin.create(c.adminConfig())) {
+            Set<String> existing = admin.listTopics().names().get();
+            long total = 0;
+            for (var t : topics.entrySet()) {
+                if (!existing.contains(t.getValue())) {
+                    continue;
+                }
+                long sum = 0;
+                for (long o : endOffsets(admin, t.getValue()).values()) {
+                    sum += o;
+                }
+                total += sum;
+                out.put(t.getKey(), Map.of("offsets", sum, "per_event", round((double) sum / events, 2)));
+            }
+            out.put("total", Map.of("offsets", total, "per_event", round((double) total / events, 2)));
+            StringBuilder line = new StringBuilder();
+            out.forEach((k, v) -> line.append(line.length() == 0 ? "" : ", ").append(k).append(' ')
+                    .append(((Map<?, ?>) v).get("per_event")));
+            log("changelog records per drained event: %s", line);
+            out.put("note", "end offsets of the changelog topics after the drain of " + events + " events (commit markers included)");
+        } catch (Exception e) {
+            out.put("error", String.valueOf(e));
+        }
+        return out;
+    }
+
     private static Map<TopicPartition, Long> endOffsets(Admin admin, String topic) throws Exception {
         Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> specs = new LinkedHashMap<>();
         admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
@@ -670,6 +714,7 @@ public final class PipelineBench implements Callable<Integer> {
                 Map<String, Object> model = modelLag(c, "at_drain_end", new LinkedHashMap<>());
                 Map<String, Object> stages = new LinkedHashMap<>();
                 stagesAfter.forEach((k, v) -> stages.put(k, round(v - stagesBefore.getOrDefault(k, 0.0), 4)));
+                stages.put("changelog_offsets_at_drain_end", changelogOffsets(c, in.preloaded()));
                 List<Phase> phases = new ArrayList<>();
                 Properties pp = producerProps(c);
                 pp.put(ProducerConfig.LINGER_MS_CONFIG, "2");
