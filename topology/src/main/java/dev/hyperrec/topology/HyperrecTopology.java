@@ -117,7 +117,7 @@ public final class HyperrecTopology {
         b.add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.SEEN_SETS), Serdes.String(), Serdes.ByteArray()));
         b.add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.BANDIT), Serdes.Bytes(), Serdes.ByteArray()));
         b.add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.SKETCH), Serdes.String(), Serdes.ByteArray()));
-        b.add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.SKETCH_COUNTERS), Serdes.Integer(), Serdes.Long()));
+        b.add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.SKETCH_COUNTERS), Serdes.Integer(), Serdes.ByteArray()));
         b.add(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.BATCH_BUFFER), Serdes.Long(), Serdes.ByteArray()));
         if (config.neighboursEnabled()) {
             b.add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.COOCCURRENCE_WINDOWS), Serdes.String(),

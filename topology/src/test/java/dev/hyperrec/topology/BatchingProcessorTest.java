@@ -38,6 +38,41 @@ class BatchingProcessorTest {
     }
 
     @Test
+    void theSketchCountersAreStoredInChunksWithEveryCountedEvent() {
+        try (TestPipeline p = pipeline(16)) {
+            var cm = p.runtime.config().countMin();
+            int cells = cm.width() * cm.depth();
+            int chunks = (cells + dev.hyperrec.topology.internal.BatchingProcessor.SKETCH_CHUNK_CELLS - 1)
+                    / dev.hyperrec.topology.internal.BatchingProcessor.SKETCH_CHUNK_CELLS;
+            SplittableRandom rnd = new SplittableRandom(9);
+            int n = 200;
+            for (int e = 0; e < n; e++) {
+                p.interaction(event("c" + e, "u" + rnd.nextInt(7), "i" + rnd.nextInt(40), InteractionType.CLICK, 1, e));
+            }
+            p.tick();
+            org.apache.kafka.streams.state.KeyValueStore<Integer, byte[]> store = p.driver.getKeyValueStore(StoreNames.SKETCH_COUNTERS);
+            long sum = 0;
+            int records = 0;
+            try (var it = store.all()) {
+                while (it.hasNext()) {
+                    var kv = it.next();
+                    assertThat(kv.key).isBetween(0, chunks - 1);
+                    int expected = Math.min(dev.hyperrec.topology.internal.BatchingProcessor.SKETCH_CHUNK_CELLS,
+                            cells - kv.key * dev.hyperrec.topology.internal.BatchingProcessor.SKETCH_CHUNK_CELLS);
+                    assertThat(kv.value).hasSize(8 * expected);
+                    for (long c : dev.hyperrec.topology.internal.Codecs.longs(kv.value)) {
+                        sum += c;
+                    }
+                    records++;
+                }
+            }
+            // each event added one to one cell of every row (no decay within the test's event times)
+            assertThat(sum).isEqualTo((long) cm.depth() * n);
+            assertThat(records).isPositive().isLessThanOrEqualTo(chunks);
+        }
+    }
+
+    @Test
     void everyTriggeringEventYieldsExactlyOneListFromTheStateRightAfterIt() {
         try (TestPipeline p = pipeline(1)) {
             p.interaction(event("e1", "alice", "i0", InteractionType.CLICK, 1, 0));

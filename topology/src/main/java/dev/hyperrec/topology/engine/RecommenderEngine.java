@@ -855,9 +855,9 @@ public final class RecommenderEngine implements AutoCloseable {
 
     /**
      * The personal score (the query's dot product with the item's embedding) of every candidate that the scorer did
-     * not return ({@code NaN} in {@code pers}); 0 for a zero query. Four candidates at a time straight from the
-     * catalog's matrix, each sum in double and in dimension order as one dot product at a time would give: the four
-     * independent sums keep the floating-point pipeline full where one sum waits on its previous addition.
+     * not return ({@code NaN} in {@code pers}); 0 for a zero query. Eight (then four, then one) candidates at a time
+     * straight from the catalog's matrix, each sum in double and in dimension order as one dot product at a time would
+     * give: the independent sums keep the floating-point pipeline full where one sum waits on its previous addition.
      */
     private void personalScores(ItemCatalog.Reader catalog, int[] idx, float[] pers, int nc, Capture c) {
         int m = 0;
@@ -876,6 +876,43 @@ public final class RecommenderEngine implements AutoCloseable {
         float[] emb = catalog.rawEmbeddings();
         float[] q = c.query;
         int t = 0;
+        for (; t + 8 <= m; t += 8) {
+            int o0 = rowOffset(catalog, idx[pending[t]]);
+            int o1 = rowOffset(catalog, idx[pending[t + 1]]);
+            int o2 = rowOffset(catalog, idx[pending[t + 2]]);
+            int o3 = rowOffset(catalog, idx[pending[t + 3]]);
+            int o4 = rowOffset(catalog, idx[pending[t + 4]]);
+            int o5 = rowOffset(catalog, idx[pending[t + 5]]);
+            int o6 = rowOffset(catalog, idx[pending[t + 6]]);
+            int o7 = rowOffset(catalog, idx[pending[t + 7]]);
+            double s0 = 0;
+            double s1 = 0;
+            double s2 = 0;
+            double s3 = 0;
+            double s4 = 0;
+            double s5 = 0;
+            double s6 = 0;
+            double s7 = 0;
+            for (int d = 0; d < dim; d++) {
+                double x = q[d];
+                s0 += (double) emb[o0 + d] * x;
+                s1 += (double) emb[o1 + d] * x;
+                s2 += (double) emb[o2 + d] * x;
+                s3 += (double) emb[o3 + d] * x;
+                s4 += (double) emb[o4 + d] * x;
+                s5 += (double) emb[o5 + d] * x;
+                s6 += (double) emb[o6 + d] * x;
+                s7 += (double) emb[o7 + d] * x;
+            }
+            pers[pending[t]] = (float) s0;
+            pers[pending[t + 1]] = (float) s1;
+            pers[pending[t + 2]] = (float) s2;
+            pers[pending[t + 3]] = (float) s3;
+            pers[pending[t + 4]] = (float) s4;
+            pers[pending[t + 5]] = (float) s5;
+            pers[pending[t + 6]] = (float) s6;
+            pers[pending[t + 7]] = (float) s7;
+        }
         for (; t + 4 <= m; t += 4) {
             int j0 = pending[t];
             int j1 = pending[t + 1];

@@ -59,6 +59,12 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
     private static final String KEY_SEQ = "seq";
     private static final String KEY_SKETCH = "cms";
     private static final String KEY_CACHE = "cache";
+    /**
+     * Count-Min cells per {@code sketch-counters} record: chunk {@code c} holds cells {@code [64c, 64c + 64)} (the last
+     * one fewer). A flush changes a few cells in every row, spread over the sketch, and one record per changed cell was
+     * about four changelog records per event; a chunk's record carries all the cells near each other that changed.
+     */
+    public static final int SKETCH_CHUNK_CELLS = 64;
 
     private final HyperrecRuntime runtime;
     private final HyperrecConfig config;
@@ -78,7 +84,7 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
     private KeyValueStore<String, byte[]> seenSets;
     private KeyValueStore<Bytes, byte[]> banditStore;
     private KeyValueStore<String, byte[]> sketchStore;
-    private KeyValueStore<Integer, Long> sketchCounters;
+    private KeyValueStore<Integer, byte[]> sketchCounters;
     private KeyValueStore<Long, byte[]> buffer;
     private Deserializer<InteractionEvent> interactions;
     private Deserializer<RecommendationRequest> requests;
@@ -134,10 +140,17 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         if (cms != null) {
             SketchState meta = Codecs.sketch(cms);
             long[] counters = new long[meta.width() * meta.depth()];
-            try (KeyValueIterator<Integer, Long> it = sketchCounters.all()) {
+            try (KeyValueIterator<Integer, byte[]> it = sketchCounters.all()) {
                 while (it.hasNext()) {
-                    KeyValue<Integer, Long> kv = it.next();
-                    counters[kv.key] = kv.value;
+                    KeyValue<Integer, byte[]> kv = it.next();
+                    long[] chunk = Codecs.longs(kv.value);
+                    long from = (long) kv.key * SKETCH_CHUNK_CELLS;
+                    if (kv.key < 0 || from >= counters.length || chunk.length != Math.min(SKETCH_CHUNK_CELLS, counters.length - from)) {
+                        throw new IllegalStateException(StoreNames.SKETCH_COUNTERS + " chunk " + kv.key + " holds " + chunk.length
+                                + " cells, which does not fit a " + meta.depth() + " x " + meta.width() + " sketch in chunks of "
+                                + SKETCH_CHUNK_CELLS);
+                    }
+                    System.arraycopy(chunk, 0, counters, (int) from, chunk.length);
                 }
             }
             engine.sketch().restore(new SketchState(meta.width(), meta.depth(), counters, meta.total(), meta.epoch(),
@@ -417,11 +430,13 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         engine.bandit().clearDirty();
         SketchState state = engine.sketch().snapshot();
         long[] counters = state.counters();
-        for (int i = 0; i < counters.length; i++) {
-            if (counters[i] != persistedCounters[i]) {
-                // only the cells this flush changed reach RocksDB and the changelog
-                sketchCounters.put(i, counters[i]);
-                persistedCounters[i] = counters[i];
+        for (int from = 0; from < counters.length; from += SKETCH_CHUNK_CELLS) {
+            int to = Math.min(counters.length, from + SKETCH_CHUNK_CELLS);
+            // only the chunks with a cell this flush changed reach RocksDB and the changelog, one record a chunk
+            if (!Arrays.equals(counters, from, to, persistedCounters, from, to)) {
+                long[] chunk = Arrays.copyOfRange(counters, from, to);
+                sketchCounters.put(from / SKETCH_CHUNK_CELLS, Codecs.longs(chunk));
+                System.arraycopy(chunk, 0, persistedCounters, from, chunk.length);
             }
         }
         sketchStore.put(KEY_SKETCH, Codecs.sketch(new SketchState(state.width(), state.depth(), new long[0],
