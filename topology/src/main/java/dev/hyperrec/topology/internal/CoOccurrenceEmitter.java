@@ -2,15 +2,16 @@ package dev.hyperrec.topology.internal;
 
 import dev.hyperrec.avro.InteractionType;
 import dev.hyperrec.operators.ItemKeys;
+import dev.hyperrec.operators.internal.LongIntHashMap;
 import dev.hyperrec.topology.HyperrecConfig;
 import dev.hyperrec.topology.NodeNames;
 import dev.hyperrec.topology.engine.CoOccurrenceCosine;
 import dev.hyperrec.topology.engine.EventWeights;
 import dev.hyperrec.topology.engine.PendingEvent;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -33,13 +34,13 @@ final class CoOccurrenceEmitter {
     private final KeyValueStore<String, byte[]> windows;
     private final Map<String, long[]> open = new HashMap<>();
     private final Map<String, Integer> openSize = new HashMap<>();
-    private final TreeMap<Long, Sum> sums = new TreeMap<>();
-
-    /** One item's increments within a batch. */
-    private static final class Sum {
-        int occurrences;
-        final TreeMap<Long, Integer> pairs = new TreeMap<>();
-    }
+    /** The batch's pair increments, (pairItem[i], pairOther[i]) one each, both directions of every pair. */
+    private long[] pairItem = new long[1024];
+    private long[] pairOther = new long[1024];
+    private int pairs;
+    /** The batch's occurrence increments, one item key per counted event. */
+    private long[] counted = new long[256];
+    private int occurrences;
 
     CoOccurrenceEmitter(HyperrecConfig config, KeyValueStore<String, byte[]> windows) {
         this.window = config.getInt(HyperrecConfig.NEIGHBOURS_WINDOW);
@@ -60,30 +61,75 @@ final class CoOccurrenceEmitter {
         if (timestamp < 0) {
             return;
         }
-        for (Map.Entry<Long, Sum> s : sums.entrySet()) {
-            Sum sum = s.getValue();
-            long[] others = new long[sum.pairs.size()];
-            int[] counts = new int[others.length];
-            int i = 0;
-            for (Map.Entry<Long, Integer> p : sum.pairs.entrySet()) {
-                others[i] = p.getKey();
-                counts[i++] = p.getValue();
-            }
-            byte[] key = NeighbourCodecs.key(s.getKey());
-            int from = 0;
-            do {
-                int to = Math.min(others.length, from + NeighbourCodecs.MAX_PAIRS);
-                byte[] value = NeighbourCodecs.increment(from == 0 ? sum.occurrences : 0, others, counts, from, to);
-                context.forward(new Record<Object, Object>(key, value, timestamp), NodeNames.COOCCURRENCE_SINK);
-                from = to;
-            } while (from < others.length);
-        }
-        sums.clear();
+        forward(timestamp, context);
+        pairs = 0;
+        occurrences = 0;
         for (Map.Entry<String, long[]> w : open.entrySet()) {
             windows.put(w.getKey(), NeighbourCodecs.window(w.getValue(), openSize.get(w.getKey())));
         }
         open.clear();
         openSize.clear();
+    }
+
+    /**
+     * Sums the batch's increments per item and pair and forwards one record per item (more past
+     * {@link NeighbourCodecs#MAX_PAIRS} pairs), items in ascending key order and each item's pairs in ascending order
+     * of the other key: the items are ranked by key, each pair is packed into one long (item rank, other rank), and the
+     * packed pairs are sorted and counted in runs, without a map entry per pair.
+     */
+    private void forward(long timestamp, ProcessorContext<Object, Object> context) {
+        LongIntHashMap rankOf = new LongIntHashMap(Math.max(16, occurrences + pairs));
+        long[] keys = new long[occurrences + pairs];
+        int distinct = 0;
+        for (int i = 0; i < occurrences + pairs; i++) {
+            long k = i < occurrences ? counted[i] : pairItem[i - occurrences];
+            if (!rankOf.containsKey(k)) {
+                rankOf.put(k, 0);
+                keys[distinct++] = k;
+            }
+        }
+        keys = Arrays.copyOf(keys, distinct);
+        Arrays.sort(keys);
+        for (int r = 0; r < distinct; r++) {
+            rankOf.put(keys[r], r);
+        }
+        int[] occurrenceCount = new int[distinct];
+        for (int i = 0; i < occurrences; i++) {
+            occurrenceCount[rankOf.get(counted[i], -1)]++;
+        }
+        long[] packed = new long[pairs];
+        for (int i = 0; i < pairs; i++) {
+            packed[i] = ((long) rankOf.get(pairItem[i], -1) << 32) | rankOf.get(pairOther[i], -1);
+        }
+        Arrays.sort(packed);
+        long[] others = new long[Math.min(pairs, 64)];
+        int[] counts = new int[others.length];
+        int p = 0;
+        for (int r = 0; r < distinct; r++) {
+            int n = 0;
+            while (p < pairs && (int) (packed[p] >>> 32) == r) {
+                long code = packed[p];
+                int run = 0;
+                while (p < pairs && packed[p] == code) {
+                    run++;
+                    p++;
+                }
+                if (n == others.length) {
+                    others = Arrays.copyOf(others, 2 * n);
+                    counts = Arrays.copyOf(counts, 2 * n);
+                }
+                others[n] = keys[(int) code];
+                counts[n++] = run;
+            }
+            byte[] key = NeighbourCodecs.key(keys[r]);
+            int from = 0;
+            do {
+                int to = Math.min(n, from + NeighbourCodecs.MAX_PAIRS);
+                byte[] value = NeighbourCodecs.increment(from == 0 ? occurrenceCount[r] : 0, others, counts, from, to);
+                context.forward(new Record<Object, Object>(key, value, timestamp), NodeNames.COOCCURRENCE_SINK);
+                from = to;
+            } while (from < n);
+        }
     }
 
     private void learn(String user, long item) {
@@ -101,13 +147,22 @@ final class CoOccurrenceEmitter {
         if (CoOccurrenceCosine.touch(recent, size, item)) {
             return; // already in the user's window: counted once while it stays there
         }
-        Sum own = sums.computeIfAbsent(item, k -> new Sum());
+        if (pairs + 2 * size > pairItem.length) {
+            int cap = Math.max(2 * pairItem.length, pairs + 2 * size);
+            pairItem = Arrays.copyOf(pairItem, cap);
+            pairOther = Arrays.copyOf(pairOther, cap);
+        }
         for (int j = 0; j < size; j++) {
             long other = recent[j];
-            own.pairs.merge(other, 1, Integer::sum);
-            sums.computeIfAbsent(other, k -> new Sum()).pairs.merge(item, 1, Integer::sum);
+            pairItem[pairs] = item;
+            pairOther[pairs++] = other;
+            pairItem[pairs] = other;
+            pairOther[pairs++] = item;
         }
-        own.occurrences++;
+        if (occurrences == counted.length) {
+            counted = Arrays.copyOf(counted, 2 * occurrences);
+        }
+        counted[occurrences++] = item;
         openSize.put(user, CoOccurrenceCosine.append(recent, size, item));
     }
 }
