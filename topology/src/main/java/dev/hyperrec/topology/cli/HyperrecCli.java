@@ -3,6 +3,7 @@ package dev.hyperrec.topology.cli;
 import dev.hyperrec.topology.demo.Demo;
 import dev.hyperrec.topology.eval.Evaluate;
 import dev.hyperrec.topology.tools.Chaos;
+import dev.hyperrec.topology.tools.EngineBench;
 import dev.hyperrec.topology.tools.FuzzInput;
 import dev.hyperrec.topology.tools.PipelineBench;
 import dev.hyperrec.topology.tools.Soak;
@@ -54,7 +55,8 @@ public final class HyperrecCli implements Callable<Integer> {
                 .addSubcommand("soak", new Soak())
                 .addSubcommand("chaos", new Chaos())
                 .addSubcommand("fuzz-input", new FuzzInput())
-                .addSubcommand("pipeline", new PipelineBench()));
+                .addSubcommand("pipeline", new PipelineBench())
+                .addSubcommand("engine", new EngineBench()));
         cl.setUsageHelpWidth(110);
         return cl;
     }
