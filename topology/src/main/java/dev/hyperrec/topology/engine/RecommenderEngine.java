@@ -652,14 +652,6 @@ public final class RecommenderEngine implements AutoCloseable {
         sketch.estimate(keys, nc, est);
         sketchNanos += System.nanoTime() - t0;
         double logN = Math.log1p(Math.max(1, sketch.total()));
-        double[] alpha = new double[nc];
-        double[] beta = new double[nc];
-        bandit.fill(e.segment(), keys, nc, alpha, beta);
-        float[] theta = new float[nc];
-        long t1 = System.nanoTime();
-        sampler.sample(ItemKeys.hash64(e.eventId()), keys, alpha, beta, nc, theta);
-        thompsonNanos += Math.max(1, System.nanoTime() - t1);
-
         float[] total = new float[nc];
         float[] pop = new float[nc];
         float[] sim = new float[nc];
@@ -669,8 +661,33 @@ public final class RecommenderEngine implements AutoCloseable {
         }
         for (int j = 0; j < nc; j++) {
             pop[j] = (float) (Math.log1p(est[j]) / logN);
-            total[j] = wPersonal * pers[j] + wSimilar * sim[j] + wBandit * theta[j] + wPopularity * pop[j];
             ids[j] = catalog.idAt(idx[j]);
+        }
+        int k = Math.min(e.k() > 0 ? e.k() : defaultK, nc);
+        float[] theta = new float[nc];
+        int[] drawn = drawnCandidates(pers, sim, pop, nc, k);
+        int nd = drawn == null ? nc : drawn.length;
+        long[] drawKeys = keys;
+        if (drawn != null) {
+            drawKeys = new long[nd];
+            for (int t = 0; t < nd; t++) {
+                drawKeys[t] = keys[drawn[t]];
+            }
+        }
+        double[] alpha = new double[nd];
+        double[] beta = new double[nd];
+        bandit.fill(e.segment(), drawKeys, nd, alpha, beta);
+        float[] drawnTheta = drawn == null ? theta : new float[nd];
+        long t1 = System.nanoTime();
+        sampler.sample(ItemKeys.hash64(e.eventId()), drawKeys, alpha, beta, nd, drawnTheta);
+        thompsonNanos += Math.max(1, System.nanoTime() - t1);
+        if (drawn != null) {
+            for (int t = 0; t < nd; t++) {
+                theta[drawn[t]] = drawnTheta[t];
+            }
+        }
+        for (int j = 0; j < nc; j++) {
+            total[j] = wPersonal * pers[j] + wSimilar * sim[j] + wBandit * theta[j] + wPopularity * pop[j];
         }
         float[][] explanation = new float[nc][];
         if (!stages.isEmpty()) {
@@ -679,7 +696,6 @@ public final class RecommenderEngine implements AutoCloseable {
                 stage.adjust(list);
             }
         }
-        int k = Math.min(e.k() > 0 ? e.k() : defaultK, nc);
         int[] order = topOrder(total, ids, nc, k);
         List<RecommendedItem> items = new ArrayList<>(k);
         for (int r = 0; r < k; r++) {
@@ -698,6 +714,41 @@ public final class RecommenderEngine implements AutoCloseable {
                 .setSourceEventTime(Instant.ofEpochMilli(e.eventTimeMs()))
                 .setModelVersion(modelVersion)
                 .build();
+    }
+
+    /**
+     * The candidates whose Thompson draw can matter, or null for all of them. A draw {@code θ} is in [0, 1] and enters
+     * the total through {@code + w_b·θ} with {@code w_b >= 0}; float rounding is monotone, so each total lies between
+     * the same expression at {@code θ = 0} (lo) and at {@code θ = 1} (hi). A candidate with {@code hi} below the
+     * {@code k}-th largest {@code lo} ranks after at least {@code k} others whatever the draws (ties included), so it is
+     * not shown and its draw is never read; each draw depends only on the seed, the list's stream and the item
+     * ({@link ThompsonSampler}), so leaving some out changes none of the others. Every candidate is drawn when ranking
+     * stages adjust the totals afterwards, when {@code w_b} is negative or when a bound is not finite.
+     */
+    private int[] drawnCandidates(float[] pers, float[] sim, float[] pop, int nc, int k) {
+        if (k <= 0 || k >= nc || !stages.isEmpty() || !(wBandit >= 0f)) {
+            return null;
+        }
+        float[] lo = new float[nc];
+        float[] hi = new float[nc];
+        for (int j = 0; j < nc; j++) {
+            lo[j] = wPersonal * pers[j] + wSimilar * sim[j] + wBandit * 0f + wPopularity * pop[j];
+            hi[j] = wPersonal * pers[j] + wSimilar * sim[j] + wBandit * 1f + wPopularity * pop[j];
+            if (!Float.isFinite(lo[j]) || !Float.isFinite(hi[j])) {
+                return null;
+            }
+        }
+        float[] sorted = lo.clone();
+        Arrays.sort(sorted);
+        float kth = sorted[nc - k];
+        int m = 0;
+        int[] keep = new int[nc];
+        for (int j = 0; j < nc; j++) {
+            if (hi[j] >= kth) {
+                keep[m++] = j;
+            }
+        }
+        return m == nc ? null : Arrays.copyOf(keep, m);
     }
 
     /**

@@ -110,6 +110,7 @@ public final class Chaos implements Callable<Integer> {
             } finally {
                 Progress.close(refBar);
             }
+            awaitModel(ref);
             refApp.stop();
             System.out.printf("chaos: reference run done in %.0f s%n", (System.nanoTime() - t0) / 1e9);
 
@@ -138,6 +139,7 @@ public final class Chaos implements Callable<Integer> {
                 Progress.close(chaosBar);
             }
             Thread.sleep(2000);
+            awaitModel(chaos);
             app[0].stop();
             System.out.printf("chaos: interrupted run done in %.0f s%n", (System.nanoTime() - t1) / 1e9);
 
@@ -185,6 +187,33 @@ public final class Chaos implements Callable<Integer> {
             }
         }
     }
+
+    /**
+     * Waits until the aggregating group has committed every {@code item-cooccurrence} record: the lists of a run can all
+     * be out while the model (its own instance, its own pace) is still adding up their increments, and the counts are
+     * only comparable once both runs' models have read everything.
+     */
+    private static void awaitModel(HyperrecConfig c) throws Exception {
+        if (!c.neighboursEnabled()) {
+            return;
+        }
+        long deadline = System.nanoTime() + MODEL_CATCH_UP.toNanos();
+        try (Admin admin = Admin.create(c.adminConfig())) {
+            while (true) {
+                long behind = PipelineBench.modelOffsets(admin, c)[1];
+                if (behind == 0) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the model of " + c.get("application.id") + " is still " + behind
+                            + " item-cooccurrence records behind after " + MODEL_CATCH_UP.toSeconds() + " s");
+                }
+                Thread.sleep(500);
+            }
+        }
+    }
+
+    private static final Duration MODEL_CATCH_UP = Duration.ofMinutes(5);
 
     /** The application id of the instance that aggregates the co-occurrence counts. */
     private static String modelApp(HyperrecConfig c) {

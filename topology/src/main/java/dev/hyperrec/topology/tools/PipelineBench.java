@@ -553,7 +553,7 @@ public final class PipelineBench implements Callable<Integer> {
      * {item-cooccurrence end offsets, of them not yet committed by the aggregating group, end offsets of the
      * counts' changelog}, each summed over partitions (transaction markers included).
      */
-    private static long[] modelOffsets(Admin admin, HyperrecConfig c) throws Exception {
+    static long[] modelOffsets(Admin admin, HyperrecConfig c) throws Exception {
         String group = modelGroup(c);
         String topic = c.topic(Topics.ITEM_COOCCURRENCE);
         var ends = endOffsets(admin, topic);
