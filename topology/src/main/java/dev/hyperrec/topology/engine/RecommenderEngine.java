@@ -906,7 +906,7 @@ public final class RecommenderEngine implements AutoCloseable {
 
     /**
      * The personal score (the query's dot product with the item's embedding) of every candidate that the scorer did
-     * not return ({@code NaN} in {@code pers}); 0 for a zero query. Eight (then four, then one) candidates at a time
+     * not return ({@code NaN} in {@code pers}); 0 for a zero query. Eight (then the rest one by one) candidates at a time
      * straight from the catalog's matrix, each sum in double and in dimension order as one dot product at a time would
      * give: the independent sums keep the floating-point pipeline full where one sum waits on its previous addition.
      */
@@ -963,31 +963,6 @@ public final class RecommenderEngine implements AutoCloseable {
             pers[pending[t + 5]] = (float) s5;
             pers[pending[t + 6]] = (float) s6;
             pers[pending[t + 7]] = (float) s7;
-        }
-        for (; t + 4 <= m; t += 4) {
-            int j0 = pending[t];
-            int j1 = pending[t + 1];
-            int j2 = pending[t + 2];
-            int j3 = pending[t + 3];
-            int o0 = rowOffset(catalog, idx[j0]);
-            int o1 = rowOffset(catalog, idx[j1]);
-            int o2 = rowOffset(catalog, idx[j2]);
-            int o3 = rowOffset(catalog, idx[j3]);
-            double s0 = 0;
-            double s1 = 0;
-            double s2 = 0;
-            double s3 = 0;
-            for (int d = 0; d < dim; d++) {
-                double x = q[d];
-                s0 += (double) emb[o0 + d] * x;
-                s1 += (double) emb[o1 + d] * x;
-                s2 += (double) emb[o2 + d] * x;
-                s3 += (double) emb[o3 + d] * x;
-            }
-            pers[j0] = (float) s0;
-            pers[j1] = (float) s1;
-            pers[j2] = (float) s2;
-            pers[j3] = (float) s3;
         }
         for (; t < m; t++) {
             int j = pending[t];

@@ -10,7 +10,6 @@ import dev.hyperrec.operators.ItemCatalog;
 import dev.hyperrec.operators.ItemKeys;
 import dev.hyperrec.operators.PopularitySketch;
 import dev.hyperrec.operators.ThompsonSampler;
-import dev.hyperrec.operators.Vectors;
 import dev.hyperrec.operators.internal.cpu.CpuBackend;
 import dev.hyperrec.topology.HyperrecConfig;
 import java.util.ArrayList;
@@ -31,8 +30,8 @@ class HostPlacementTest {
     /** A device backend as the engine sees it: another name; it counts the sketches and the sampling calls asked of it. */
     private static final class DeviceLike extends ForwardingBackend {
         int sketches;
-        /** Sampling calls that reached this backend's sampler. */
-        int sampleCalls;
+        /** Counts the sampling calls that reached this backend's sampler. */
+        EngineTestSupport.CountingSampler sampler;
 
         DeviceLike() {
             super(new CpuBackend());
@@ -51,34 +50,13 @@ class HostPlacementTest {
 
         @Override
         public ThompsonSampler newThompsonSampler(long seed) {
-            ThompsonSampler s = super.newThompsonSampler(seed);
-            return new ThompsonSampler() {
-                @Override
-                public void sample(long streamKey, long[] itemKeys, double[] alpha, double[] beta, int n, float[] out) {
-                    sampleCalls++;
-                    s.sample(streamKey, itemKeys, alpha, beta, n, out);
-                }
-
-                @Override
-                public void close() {
-                    s.close();
-                }
-            };
+            sampler = new EngineTestSupport.CountingSampler(super.newThompsonSampler(seed));
+            return sampler;
         }
     }
 
     private static ItemCatalog catalog(int items) {
-        ItemCatalog c = new ItemCatalog(DIM, items);
-        SplittableRandom rnd = new SplittableRandom(3);
-        for (int i = 0; i < items; i++) {
-            float[] v = new float[DIM];
-            for (int d = 0; d < DIM; d++) {
-                v[d] = (float) rnd.nextGaussian();
-            }
-            Vectors.normaliseInPlace(v);
-            c.upsert("i" + i, v);
-        }
-        return c;
+        return EngineTestSupport.randomCatalog(DIM, items, 3, 1f, true);
     }
 
     private static HyperrecConfig config(Map<String, Object> extra) {
@@ -123,7 +101,7 @@ class HostPlacementTest {
             assertThat(ops.sketches).isZero();
             host = run(engine);
             // a list's candidates are far fewer than the default 1,024 draws: every call was sampled on the host
-            assertThat(ops.sampleCalls).isZero();
+            assertThat(ops.sampler.calls).isZero();
             // the events were counted in the sketch the engine ranks with
             assertThat(engine.sketch().total()).isEqualTo(300);
             assertThat(engine.sketch().estimate(ItemKeys.hash64("i0"))).isPositive();
@@ -134,7 +112,7 @@ class HostPlacementTest {
             assertThat(engine.sketchOnHost()).isFalse();
             assertThat(ops.sketches).isEqualTo(1);
             device = run(engine);
-            assertThat(ops.sampleCalls).isEqualTo(20); // one call per list
+            assertThat(ops.sampler.calls).isEqualTo(20); // one call per list
             assertThat(engine.sketch().total()).isEqualTo(300);
         }
         assertThat(host).hasSize(20);

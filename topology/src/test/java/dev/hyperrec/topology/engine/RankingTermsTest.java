@@ -32,16 +32,7 @@ class RankingTermsTest {
     private static final int USERS = 30;
 
     private static ItemCatalog catalog() {
-        ItemCatalog c = new ItemCatalog(DIM, ITEMS);
-        SplittableRandom rnd = new SplittableRandom(5);
-        for (int i = 0; i < ITEMS; i++) {
-            float[] v = new float[DIM];
-            for (int d = 0; d < DIM; d++) {
-                v[d] = (float) rnd.nextGaussian();
-            }
-            c.upsert("i" + i, v);
-        }
-        return c;
+        return EngineTestSupport.randomCatalog(DIM, ITEMS, 5, 1f, false);
     }
 
     /** Every item gets 40 random neighbours with random similarities, most similar first. */

@@ -28,8 +28,7 @@ class ThompsonPruningTest {
 
     /** A backend whose sampler counts the draws asked of it. */
     private static final class CountingBackend extends ForwardingBackend {
-        long draws;
-        long calls;
+        EngineTestSupport.CountingSampler sampler;
 
         CountingBackend() {
             super(new CpuBackend());
@@ -37,20 +36,8 @@ class ThompsonPruningTest {
 
         @Override
         public ThompsonSampler newThompsonSampler(long seed) {
-            ThompsonSampler s = super.newThompsonSampler(seed);
-            return new ThompsonSampler() {
-                @Override
-                public void sample(long streamKey, long[] itemKeys, double[] alpha, double[] beta, int n, float[] out) {
-                    draws += n;
-                    calls++;
-                    s.sample(streamKey, itemKeys, alpha, beta, n, out);
-                }
-
-                @Override
-                public void close() {
-                    s.close();
-                }
-            };
+            sampler = new EngineTestSupport.CountingSampler(super.newThompsonSampler(seed));
+            return sampler;
         }
     }
 
@@ -71,16 +58,7 @@ class ThompsonPruningTest {
     }
 
     private static ItemCatalog catalog() {
-        ItemCatalog c = new ItemCatalog(DIM, ITEMS);
-        SplittableRandom rnd = new SplittableRandom(21);
-        for (int i = 0; i < ITEMS; i++) {
-            float[] v = new float[DIM];
-            for (int d = 0; d < DIM; d++) {
-                v[d] = (float) rnd.nextGaussian() * 0.3f;
-            }
-            c.upsert("i" + i, v);
-        }
-        return c;
+        return EngineTestSupport.randomCatalog(DIM, ITEMS, 21, 0.3f, false);
     }
 
     /** Clicks with list impressions and rewards in between, so the bandit's alpha and beta differ per item. */
@@ -121,13 +99,13 @@ class ThompsonPruningTest {
             long fullDraws;
             try (CountingBackend ops = new CountingBackend(); RecommenderEngine engine = new RecommenderEngine(config(wb), ops, catalog())) {
                 pruned = run(engine, wb);
-                prunedDraws = ops.draws;
-                assertThat(ops.calls).as("one sampling call per list").isEqualTo(pruned.size());
+                prunedDraws = ops.sampler.draws;
+                assertThat(ops.sampler.calls).as("one sampling call per list").isEqualTo(pruned.size());
             }
             try (CountingBackend ops = new CountingBackend(); RecommenderEngine engine = new RecommenderEngine(config(wb), ops, catalog())) {
                 engine.addRankingStage(new NoOpStage());
                 full = run(engine, wb);
-                fullDraws = ops.draws;
+                fullDraws = ops.sampler.draws;
             }
             assertThat(pruned).as("w_b %s", wb).hasSize(1200).containsExactlyElementsOf(full);
             // with a large bandit weight a draw can lift almost any candidate into the list: few or none are left out
