@@ -30,8 +30,6 @@ public final class ItemCatalog {
     private int size;
     private int activeCount;
     private volatile long version;
-    /** Bumped when an item becomes active or inactive, not when an active item's embedding changes. */
-    private volatile long membershipVersion;
     private final Reader reader = new Reader();
 
     public ItemCatalog(int dim, int initialCapacity) {
@@ -97,7 +95,6 @@ public final class ItemCatalog {
             if (!active[idx]) {
                 active[idx] = true;
                 activeCount++;
-                membershipVersion++;
             }
             version++;
             rowVersions[idx] = version;
@@ -117,7 +114,6 @@ public final class ItemCatalog {
             }
             active[idx] = false;
             activeCount--;
-            membershipVersion++;
             version++;
             rowVersions[idx] = version;
             return true;
@@ -196,14 +192,6 @@ public final class ItemCatalog {
     /** Incremented on every change; lets device mirrors detect staleness. */
     public long version() {
         return version;
-    }
-
-    /**
-     * A counter that changes whenever an item becomes active (added or re-added) or inactive (removed), and not when
-     * an active item's embedding is replaced: what a cache of key-to-index lookups (a user's excluded items) depends on.
-     */
-    public long membershipVersion() {
-        return membershipVersion;
     }
 
     /** Copies item {@code index}'s embedding into {@code out[off..off+dim)}. */
@@ -291,11 +279,6 @@ public final class ItemCatalog {
         /** The backing row-major matrix (item {@code i} at {@code i * dim}), valid for rows {@code [0, size())} while the lock is held. */
         public float[] rawEmbeddings() {
             return embeddings;
-        }
-
-        /** The catalog's {@link ItemCatalog#membershipVersion()}. */
-        public long membershipVersion() {
-            return membershipVersion;
         }
 
         /** Copies item {@code index}'s embedding into {@code out[off..off+dim)}. */
