@@ -148,7 +148,8 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
                     if (kv.key < 0 || from >= counters.length || chunk.length != Math.min(SKETCH_CHUNK_CELLS, counters.length - from)) {
                         throw new IllegalStateException(StoreNames.SKETCH_COUNTERS + " chunk " + kv.key + " holds " + chunk.length
                                 + " cells, which does not fit a " + meta.depth() + " x " + meta.width() + " sketch in chunks of "
-                                + SKETCH_CHUNK_CELLS);
+                                + SKETCH_CHUNK_CELLS + " (a store written before the chunked layout holds one cell per record:"
+                                + " see docs/operations.md, \"sketch-counters\")");
                     }
                     System.arraycopy(chunk, 0, counters, (int) from, chunk.length);
                 }
