@@ -155,6 +155,20 @@ class BatchingProcessorRestoreTest {
         }
     }
 
+    @Test
+    void sketchCountersInTheEarlierOneCellLayoutAreRefused() {
+        try (TaskStores stores = TaskStores.open(config, dir.resolve("cells"), 0)) {
+            var cm = config.countMin();
+            KeyValueStore<String, byte[]> sketch = stores.context().getStateStore(StoreNames.SKETCH);
+            KeyValueStore<Integer, byte[]> counters = stores.context().getStateStore(StoreNames.SKETCH_COUNTERS);
+            sketch.put("cms", Codecs.sketch(new dev.hyperrec.operators.SketchState(cm.width(), cm.depth(), new long[0], 7, 0,
+                    new long[0])));
+            counters.put(3, Codecs.longs(7L)); // cell 3 → 7, as the store held it before the chunks
+            assertThatThrownBy(() -> start(stores)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("sketch-counters chunk 3 holds 1 cells").hasMessageContaining("one cell per record");
+        }
+    }
+
     private BatchingProcessor start(TaskStores stores) {
         BatchingProcessor p = new BatchingProcessor(runtime);
         p.init(stores.context());
