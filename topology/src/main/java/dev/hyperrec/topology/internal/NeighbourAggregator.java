@@ -59,6 +59,8 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
 
     /** The last item published, where the next punctuation continues (round-robin over the changed items). */
     private Bytes cursor;
+    /** The counts one record changes, in the order it first touches them. */
+    private final java.util.LinkedHashMap<Bytes, Long> updated = new java.util.LinkedHashMap<>();
     private long[] keys = new long[64];
     private long[] together = new long[64];
     private float[] similarity = new float[64];
@@ -93,11 +95,19 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
             return;
         }
         Bytes own = Bytes.wrap(NeighbourCodecs.key(item));
+        // the record's new counts are read first and written in one putAll: one RocksDB write batch for the record
+        // instead of a native call per pair (the changelog still gets one record per pair)
+        updated.clear();
         if (inc.occurrences() > 0) {
             add(own, inc.occurrences());
         }
         for (int i = 0; i < inc.others().length; i++) {
             add(pair(item, inc.others()[i]), inc.counts()[i]);
+        }
+        if (!updated.isEmpty()) {
+            List<KeyValue<Bytes, Long>> writes = new ArrayList<>(updated.size());
+            updated.forEach((k, v) -> writes.add(KeyValue.pair(k, v)));
+            counts.putAll(writes);
         }
         // a changelogged write only when the mark changes: most increments are for an item that is already marked
         Long mark = changed.get(own);
@@ -106,9 +116,13 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
         }
     }
 
+    /** Adds {@code delta} to {@code key}'s count in {@link #updated} (a key twice in one record adds up there). */
     private void add(Bytes key, long delta) {
-        Long old = counts.get(key);
-        counts.put(key, (old == null ? 0L : old) + delta);
+        Long old = updated.get(key);
+        if (old == null) {
+            old = counts.get(key);
+        }
+        updated.put(key, (old == null ? 0L : old) + delta);
     }
 
     /**
