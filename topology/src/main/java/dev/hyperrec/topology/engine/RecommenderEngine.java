@@ -687,7 +687,7 @@ public final class RecommenderEngine implements AutoCloseable {
             }
         }
         for (int j = 0; j < nc; j++) {
-            total[j] = wPersonal * pers[j] + wSimilar * sim[j] + wBandit * theta[j] + wPopularity * pop[j];
+            total[j] = blend(pers[j], sim[j], theta[j], pop[j]);
         }
         float[][] explanation = new float[nc][];
         if (!stages.isEmpty()) {
@@ -717,6 +717,14 @@ public final class RecommenderEngine implements AutoCloseable {
     }
 
     /**
+     * A candidate's total (DESIGN.md §3, "Final ranking"), the one expression both the ranking and the draw pruning's
+     * bounds ({@link #drawnCandidates}) evaluate, so that the bounds hold bit for bit.
+     */
+    private float blend(float personal, float similar, float theta, float popularity) {
+        return wPersonal * personal + wSimilar * similar + wBandit * theta + wPopularity * popularity;
+    }
+
+    /**
      * The candidates whose Thompson draw can matter, or null for all of them. A draw {@code θ} is in [0, 1] and enters
      * the total through {@code + w_b·θ} with {@code w_b >= 0}; float rounding is monotone, so each total lies between
      * the same expression at {@code θ = 0} (lo) and at {@code θ = 1} (hi). A candidate with {@code hi} below the
@@ -732,8 +740,8 @@ public final class RecommenderEngine implements AutoCloseable {
         float[] lo = new float[nc];
         float[] hi = new float[nc];
         for (int j = 0; j < nc; j++) {
-            lo[j] = wPersonal * pers[j] + wSimilar * sim[j] + wBandit * 0f + wPopularity * pop[j];
-            hi[j] = wPersonal * pers[j] + wSimilar * sim[j] + wBandit * 1f + wPopularity * pop[j];
+            lo[j] = blend(pers[j], sim[j], 0f, pop[j]);
+            hi[j] = blend(pers[j], sim[j], 1f, pop[j]);
             if (!Float.isFinite(lo[j]) || !Float.isFinite(hi[j])) {
                 return null;
             }

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -60,7 +61,7 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
     /** The last item published, where the next punctuation continues (round-robin over the changed items). */
     private Bytes cursor;
     /** The counts one record changes, in the order it first touches them. */
-    private final java.util.LinkedHashMap<Bytes, Long> updated = new java.util.LinkedHashMap<>();
+    private final LinkedHashMap<Bytes, Long> updated = new LinkedHashMap<>();
     private long[] keys = new long[64];
     private long[] together = new long[64];
     private float[] similarity = new float[64];
