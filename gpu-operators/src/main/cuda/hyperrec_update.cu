@@ -10,11 +10,15 @@
 // round-to-nearest operations (no fma contraction, so t_d is bit-identical to Java's); the squared
 // norm is a fixed-shape tree reduction in double (deterministic, but not Java's sequential order, so
 // rows may differ from the CPU backend in the last float bit); u_d = (float)(t_d / sqrt(ss)).
+//
+// Snapshots: when evSlot is not null, an event with evSlot[e] >= 0 also copies the row it just wrote to
+// snap[evSlot[e] * dim ...] (the same floats the table holds at that point), so that a caller who needs a
+// user's row between two of its events gets it from one launch instead of one launch per repeat.
 #include <stdint.h>
 
 extern "C" __global__ void ema_update(float* __restrict__ rows, int dim, const int* __restrict__ segStart,
         const int* __restrict__ segRow, const int* __restrict__ evItem, const float* __restrict__ evWeight,
-        const float* __restrict__ X, int ld, double alpha) {
+        const float* __restrict__ X, int ld, double alpha, const int* __restrict__ evSlot, float* __restrict__ snap) {
     extern __shared__ double sh[];
     double* t = sh;                 // dim
     double* warpSums = sh + dim;    // 32
@@ -38,11 +42,20 @@ extern "C" __global__ void ema_update(float* __restrict__ rows, int dim, const i
         __syncthreads();
         double ss = 0.0;
         for (int w = 0; w < nWarps; w++) ss = __dadd_rn(ss, warpSums[w]);
+        float* out = (evSlot != nullptr && evSlot[e] >= 0) ? snap + (size_t) evSlot[e] * dim : nullptr;
         if (ss > 0.0) {
             double norm = sqrt(ss);
-            for (int d = threadIdx.x; d < dim; d += blockDim.x) u[d] = (float) __ddiv_rn(t[d], norm);
+            for (int d = threadIdx.x; d < dim; d += blockDim.x) {
+                float v = (float) __ddiv_rn(t[d], norm);
+                u[d] = v;
+                if (out != nullptr) out[d] = v;
+            }
         } else {
-            for (int d = threadIdx.x; d < dim; d += blockDim.x) u[d] = (float) t[d];
+            for (int d = threadIdx.x; d < dim; d += blockDim.x) {
+                float v = (float) t[d];
+                u[d] = v;
+                if (out != nullptr) out[d] = v;
+            }
         }
         __syncthreads();
     }

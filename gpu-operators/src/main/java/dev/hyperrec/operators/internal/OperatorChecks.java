@@ -102,6 +102,40 @@ public final class OperatorChecks {
         }
     }
 
+    /**
+     * Checks the snapshot arguments of {@code EmbeddingUpdater.apply}: both null, or {@code slots} holding
+     * {@code n} entries, each -1 or a slot whose row fits in {@code out} ({@code dim} floats a slot), no slot twice.
+     *
+     * @return how many slots the batch uses (the largest slot + 1; 0 without snapshots)
+     */
+    public static int snapshotSlots(int[] slots, float[] out, int n, int dim) {
+        if (slots == null && out == null) {
+            return 0;
+        }
+        Objects.requireNonNull(slots, "snapshotSlot");
+        Objects.requireNonNull(out, "out");
+        if (slots.length < n) {
+            throw new OperatorException("snapshotSlot has " + slots.length + " entries, the batch " + n + " events");
+        }
+        long capacity = dim == 0 ? Long.MAX_VALUE : out.length / dim;
+        int used = 0;
+        java.util.BitSet taken = new java.util.BitSet();
+        for (int e = 0; e < n; e++) {
+            int s = slots[e];
+            if (s < -1 || s >= capacity) {
+                throw new OperatorException("batch entry " + e + ": snapshot slot " + s + " outside [-1, " + capacity + ")");
+            }
+            if (s >= 0) {
+                if (taken.get(s)) {
+                    throw new OperatorException("batch entry " + e + ": snapshot slot " + s + " is chosen twice");
+                }
+                taken.set(s);
+            }
+            used = Math.max(used, s + 1);
+        }
+        return used;
+    }
+
     /** Checks a {@code ThompsonSampler.sample} call: arrays present and long enough, Beta parameters finite and > 0. */
     public static void sampleCall(long[] itemKeys, double[] alpha, double[] beta, int n, float[] out) {
         Objects.requireNonNull(itemKeys, "itemKeys");

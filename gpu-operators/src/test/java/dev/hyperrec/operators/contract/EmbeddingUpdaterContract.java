@@ -102,6 +102,94 @@ public abstract class EmbeddingUpdaterContract {
         }
     }
 
+    /**
+     * Snapshots: one call with rows handed back after chosen events equals applying the events one at a time and
+     * copying the row after each chosen one (bit for bit on one backend), leaves slots no event chose untouched, and
+     * leaves the same table as the call without snapshots. Users repeat many times within a batch.
+     */
+    @Property(tries = 40, seed = "777")
+    public void snapshotsEqualRowsCopiedBetweenSingleEvents(@ForAll long seed,
+                                                           @ForAll @IntRange(min = 1, max = 6) int nUsers,
+                                                           @ForAll @IntRange(min = 1, max = 120) int nEvents) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int dim = new int[] {1, 7, 32, 100}[rnd.nextInt(4)];
+        ItemCatalog items = TestData.randomCatalog(rnd, 25, dim, 0.0);
+        UserTable snapped = users(rnd, nUsers, dim, true);
+        UserTable plain = copy(snapped);
+        UserTable single = copy(snapped);
+        UpdateBatch batch = new UpdateBatch(4);
+        // every other slot is left out, and the slots run against the event order
+        int slots = 2 * nEvents + 1;
+        int[] slot = new int[nEvents + 3];   // longer than the batch: only the first nEvents entries count
+        Arrays.fill(slot, -1);
+        for (int e = 0; e < nEvents; e++) {
+            batch.add(rnd.nextInt(nUsers), rnd.nextInt(25), (float) (rnd.nextDouble() * 4 - 1));
+            if (rnd.nextInt(3) > 0) {
+                slot[e] = 2 * (nEvents - 1 - e) + 1;
+            }
+        }
+        slot[nEvents] = slots + 5;
+        float[] got = new float[slots * dim + 3];
+        float[] want = new float[got.length];
+        Arrays.fill(got, Float.NaN);
+        Arrays.fill(want, Float.NaN);
+        try (OperatorBackend backend = openBackend();
+             EmbeddingUpdater updater = backend.newEmbeddingUpdater(new EmbeddingUpdateConfig(0.3f))) {
+            updater.apply(snapped, items, batch, slot, got);
+            updater.apply(plain, items, batch);
+            UpdateBatch one = new UpdateBatch(1);
+            for (int e = 0; e < nEvents; e++) {
+                one.clear();
+                one.add(batch.user(e), batch.item(e), batch.weight(e));
+                updater.apply(single, items, one);
+                if (slot[e] >= 0) {
+                    single.copyRow(batch.user(e), want, slot[e] * dim);
+                }
+            }
+        }
+        for (int i = 0; i < got.length; i++) {
+            if (Float.isNaN(want[i])) {
+                assertThat(got[i]).as("slot float %d was never chosen", i).isNaN();
+            } else {
+                assertThat(got[i]).as("slot float %d", i).isCloseTo(want[i], within(batchTolerance()));
+            }
+        }
+        assertThat(TestData.rows(snapped, nUsers)).containsExactly(TestData.rows(plain, nUsers));
+        float[] a = new float[dim];
+        float[] b = new float[dim];
+        for (int u = 0; u < nUsers; u++) {
+            snapped.copyRow(u, a, 0);
+            single.copyRow(u, b, 0);
+            for (int d = 0; d < dim; d++) {
+                assertThat(a[d]).as("user %d dim %d", u, d).isCloseTo(b[d], within(batchTolerance()));
+            }
+        }
+    }
+
+    @Test
+    public void aBadSnapshotSlotThrowsAndLeavesTheTableUntouched() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        ItemCatalog items = TestData.randomCatalog(rnd, 4, 6, 0.0);
+        UserTable table = users(rnd, 3, 6, true);
+        float[] before = TestData.rows(table, 3);
+        UpdateBatch batch = new UpdateBatch(2);
+        batch.add(0, 1, 1f);
+        batch.add(1, 2, 1f);
+        try (OperatorBackend backend = openBackend();
+             EmbeddingUpdater updater = backend.newEmbeddingUpdater(EmbeddingUpdateConfig.defaults())) {
+            assertThatThrownBy(() -> updater.apply(table, items, batch, new int[] {0, 2}, new float[2 * 6]))
+                    .isInstanceOf(OperatorException.class).hasMessageContaining("snapshot slot 2");
+            assertThatThrownBy(() -> updater.apply(table, items, batch, new int[] {0}, new float[6]))
+                    .isInstanceOf(OperatorException.class).hasMessageContaining("snapshotSlot has 1 entries");
+            assertThatThrownBy(() -> updater.apply(table, items, batch, new int[] {-2, 0}, new float[6]))
+                    .isInstanceOf(OperatorException.class).hasMessageContaining("snapshot slot -2");
+            assertThatThrownBy(() -> updater.apply(table, items, batch, new int[] {1, 1}, new float[2 * 6]))
+                    .isInstanceOf(OperatorException.class).hasMessageContaining("snapshot slot 1 is chosen twice");
+        }
+        assertThat(TestData.rows(table, 3)).containsExactly(before);
+        assertThat(table.dirtyCount()).isZero();
+    }
+
     /** The rule in double precision, with the float rounding of the stored row after each event. */
     private static void applyReference(double[] u, ItemCatalog items, int item, float alpha, float w) {
         float[] x = new float[items.dim()];

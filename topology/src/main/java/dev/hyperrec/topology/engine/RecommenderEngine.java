@@ -21,6 +21,7 @@ import dev.hyperrec.operators.TopKResult;
 import dev.hyperrec.operators.UpdateBatch;
 import dev.hyperrec.operators.UserTable;
 import dev.hyperrec.operators.Vectors;
+import dev.hyperrec.operators.internal.LongIntHashMap;
 import dev.hyperrec.topology.HyperrecConfig;
 import dev.hyperrec.topology.metrics.PipelineMetrics;
 import dev.hyperrec.topology.metrics.PipelineMetrics.Operator;
@@ -39,13 +40,13 @@ import java.util.function.Consumer;
  * <p><b>Determinism.</b> {@link #apply} gives the same state and lists as applying its events one at
  * a time in order, so results never depend on where batch boundaries fall:
  * <ol>
- *   <li>Rounds: round r holds each user's r-th event of the batch. A round's embedding updates touch
- *       each user once, so they run as one operator call; right after it, every triggering event of
- *       the round captures (copies) its query vector, seen-set and recent items. After the last round
- *       the captured queries of all rounds are scored in one batched top-M call: a personal score
- *       depends only on the captured query and exclusions, so this equals the sequential order, and a
- *       batch costs one scorer call however many events its most active user has (with skewed
- *       activity a batch has as many rounds as its busiest user has events).</li>
+ *   <li>Updates and captures: the batch's embedding updates run as one operator call, which also hands
+ *       back each user's row right after the updates that triggering events need
+ *       ({@link EmbeddingUpdater#apply(UserTable, ItemCatalog, UpdateBatch, int[], float[])}); every
+ *       triggering event captures that row as its query, with its seen-set and recent items as they stood
+ *       after it. The captured queries are scored in one batched top-M call: a personal score depends only
+ *       on the captured query and exclusions, so this equals the sequential order, and a batch costs one
+ *       update call and one scorer call however many events its most active user has.</li>
  *   <li>Sequential pass in order: Count-Min adds (decayed on event time), bandit rewards,
  *       popular-cache drift checks, then each triggering event's final ranking with Thompson draws
  *       keyed by its event id, and the impressions of the list it emits.</li>
@@ -101,6 +102,8 @@ public final class RecommenderEngine implements AutoCloseable {
     private final UserTable users;
     private final List<UserHistory> histories = new ArrayList<>();
     private final UpdateBatch updateBatch;
+    /** Per update of the batch, the slot its row is handed back in (-1: not needed); see {@link #apply}. */
+    private int[] snapshotSlot = new int[0];
     private final ScoreBatch scoreBatch;
     private final TopKResult topK = new TopKResult();
     private final CandidateSet candidateSet = new CandidateSet();
@@ -355,9 +358,6 @@ public final class RecommenderEngine implements AutoCloseable {
         }
         int[] userIdx = new int[n];
         int[] itemIdx = new int[n];
-        int[] round = new int[n];
-        int[] perUser = new int[users.size() + n];
-        int maxRound = 0;
         java.util.BitSet touched = new java.util.BitSet();
         for (int i = 0; i < n; i++) {
             PendingEvent e = pending.get(i);
@@ -367,24 +367,15 @@ public final class RecommenderEngine implements AutoCloseable {
             }
             userIdx[i] = u;
             itemIdx[i] = e.request() ? -1 : catalog.indexOf(e.itemId());
-            round[i] = perUser[u]++;
-            maxRound = Math.max(maxRound, round[i]);
             touched.set(u);
         }
-        int[][] byRound = new int[maxRound + 1][];
-        int[] roundSize = new int[maxRound + 1];
-        for (int r : round) {
-            roundSize[r]++;
-        }
-        for (int r = 0; r <= maxRound; r++) {
-            byRound[r] = new int[roundSize[r]];
-            roundSize[r] = 0;
-        }
-        for (int i = 0; i < n; i++) {
-            byRound[round[i]][roundSize[round[i]]++] = i;
-        }
 
+        // In batch order: each event's update joins the batch's one update call, its user's history moves on, and a
+        // triggering event captures its exclusions and seeds, and which update its query is the row after
+        // (updateBefore[i], -1: the row as it was before the batch). The updater hands those rows back in the same call.
         Capture[] captures = new Capture[n];
+        int[] updateBefore = new int[n];
+        LongIntHashMap lastUpdate = new LongIntHashMap(16);
         long updateNanos = 0;
         long scoreNanos = 0;
         boolean updated = false;
@@ -392,44 +383,70 @@ public final class RecommenderEngine implements AutoCloseable {
         sketchNanos = 0;
         thompsonNanos = 0;
         scoreBatch.clear();
+        updateBatch.clear();
+        for (int i = 0; i < n; i++) {
+            PendingEvent e = pending.get(i);
+            int u = userIdx[i];
+            UserHistory h = histories.get(u);
+            if (!e.request()) {
+                InteractionType type = InteractionType.values()[e.type()];
+                float w = weights.weight(type, e.value());
+                if (itemIdx[i] >= 0 && w != 0f) {
+                    lastUpdate.put(u, updateBatch.size());
+                    updateBatch.add(u, itemIdx[i], w);
+                }
+                long key = ItemKeys.hash64(e.itemId());
+                h.addSeen(key, seenMax);
+                if (w > 0f) {
+                    h.touchRecent(key);
+                }
+                if (!listsOnInteractions || !EventWeights.triggers(type)) {
+                    continue;
+                }
+            }
+            captures[i] = capture(u, h, catalog);
+            updateBefore[i] = lastUpdate.get(u, -1);
+        }
+        // the query rows: a slot per update a capture needs; rows no update of this batch changes are read first
+        int m = updateBatch.size();
+        if (snapshotSlot.length < m) {
+            snapshotSlot = new int[Math.max(m, 2 * snapshotSlot.length)];
+        }
+        Arrays.fill(snapshotSlot, 0, m, -1);
+        int slots = 0;
+        for (int i = 0; i < n; i++) {
+            if (captures[i] == null) {
+                continue;
+            }
+            int p = updateBefore[i];
+            if (p < 0) {
+                captures[i].query = new float[dim];
+                users.copyRow(userIdx[i], captures[i].query, 0);
+            } else if (snapshotSlot[p] < 0) {
+                snapshotSlot[p] = slots++;
+            }
+        }
+        float[] snapshots = new float[slots * dim];
+        if (m > 0) {
+            long t0 = System.nanoTime();
+            updater.apply(users, catalog, updateBatch, snapshotSlot, snapshots);
+            updateNanos += System.nanoTime() - t0;
+            updated = true;
+        }
         List<Capture> scored = new ArrayList<>();
-        for (int r = 0; r <= maxRound; r++) {
-            updateBatch.clear();
-            for (int i : byRound[r]) {
-                PendingEvent e = pending.get(i);
-                if (!e.request() && itemIdx[i] >= 0) {
-                    float w = weights.weight(InteractionType.values()[e.type()], e.value());
-                    if (w != 0f) {
-                        updateBatch.add(userIdx[i], itemIdx[i], w);
-                    }
-                }
+        for (int i = 0; i < n; i++) {
+            Capture c = captures[i];
+            if (c == null) {
+                continue;
             }
-            if (updateBatch.size() > 0) {
-                long t0 = System.nanoTime();
-                updater.apply(users, catalog, updateBatch);
-                updateNanos += System.nanoTime() - t0;
-                updated = true;
+            if (updateBefore[i] >= 0) {
+                c.query = Arrays.copyOfRange(snapshots, snapshotSlot[updateBefore[i]] * dim,
+                        (snapshotSlot[updateBefore[i]] + 1) * dim);
             }
-            for (int i : byRound[r]) {
-                PendingEvent e = pending.get(i);
-                UserHistory h = histories.get(userIdx[i]);
-                if (!e.request()) {
-                    long key = ItemKeys.hash64(e.itemId());
-                    h.addSeen(key, seenMax);
-                    InteractionType type = InteractionType.values()[e.type()];
-                    if (weights.weight(type, e.value()) > 0f) {
-                        h.touchRecent(key);
-                    }
-                    if (!listsOnInteractions || !EventWeights.triggers(type)) {
-                        continue;
-                    }
-                }
-                Capture c = capture(e, userIdx[i], h, catalog);
-                captures[i] = c;
-                if (!c.zero) {
-                    scoreBatch.add(c.query, c.exclude);
-                    scored.add(c);
-                }
+            query(c, pending.get(i));
+            if (!c.zero) {
+                scoreBatch.add(c.query, c.exclude);
+                scored.add(c);
             }
         }
         if (scoreBatch.size() > 0) {
@@ -518,30 +535,17 @@ public final class RecommenderEngine implements AutoCloseable {
         lastHot = hot;
     }
 
-    private Capture capture(PendingEvent e, int u, UserHistory h, ItemCatalog catalog) {
-        return catalog.read(r -> capture(e, u, h, r));
+    private Capture capture(int u, UserHistory h, ItemCatalog catalog) {
+        return catalog.read(r -> capture(u, h, r));
     }
 
-    /** {@link #capture(PendingEvent, int, UserHistory, ItemCatalog)} with the catalog's read lock held. */
-    private Capture capture(PendingEvent e, int u, UserHistory h, ItemCatalog.Reader catalog) {
+    /**
+     * A triggering event's exclusions (the user's seen items in the catalog) and seeds (recent items), as its user's
+     * history stands right after the event; its query row is filled in after the batch's update call.
+     */
+    private Capture capture(int u, UserHistory h, ItemCatalog.Reader catalog) {
         Capture c = new Capture();
         c.user = u;
-        float[] q = new float[dim];
-        users.copyRow(u, q, 0);
-        if (e.query() != null) {
-            float[] fused = new float[dim];
-            Vectors.fuse(e.query(), q, Vectors.QUERY_WEIGHT, fused);
-            q = fused;
-        }
-        boolean zero = true;
-        for (float x : q) {
-            if (x != 0f) {
-                zero = false;
-                break;
-            }
-        }
-        c.query = q;
-        c.zero = zero;
         int[] ex = new int[h.seenSize()];
         int m = 0;
         for (int j = 0; j < h.seenSize(); j++) {
@@ -555,6 +559,25 @@ public final class RecommenderEngine implements AutoCloseable {
         c.exclude = ex;
         c.recent = h.recent();
         return c;
+    }
+
+    /** Completes {@code c}'s query from its user's row ({@code c.query}): fused with a request's own query, and whether it is zero. */
+    private static void query(Capture c, PendingEvent e) {
+        float[] q = c.query;
+        if (e.query() != null) {
+            float[] fused = new float[q.length];
+            Vectors.fuse(e.query(), q, Vectors.QUERY_WEIGHT, fused);
+            q = fused;
+        }
+        boolean zero = true;
+        for (float x : q) {
+            if (x != 0f) {
+                zero = false;
+                break;
+            }
+        }
+        c.query = q;
+        c.zero = zero;
     }
 
     private long[] hotKeys(int limit) {

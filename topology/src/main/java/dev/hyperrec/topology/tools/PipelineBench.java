@@ -182,7 +182,8 @@ public final class PipelineBench implements Callable<Integer> {
     Map<String, String> overrides = new HashMap<>();
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new PipelineBench()).execute(args));
+        // a later option wins, so that scripts can add flags over their own defaults (GPU_PIPELINE_EXTRA)
+        System.exit(new CommandLine(new PipelineBench()).setOverwrittenOptionsAllowed(true).execute(args));
     }
 
     @Override

@@ -36,6 +36,11 @@ final class CpuEmbeddingUpdater extends CpuOperator implements EmbeddingUpdater 
 
     @Override
     public void apply(UserTable users, ItemCatalog items, UpdateBatch batch) {
+        apply(users, items, batch, null, null);
+    }
+
+    @Override
+    public void apply(UserTable users, ItemCatalog items, UpdateBatch batch, int[] snapshotSlot, float[] out) {
         checkOpen();
         Objects.requireNonNull(users, "users");
         Objects.requireNonNull(items, "items");
@@ -60,6 +65,7 @@ final class CpuEmbeddingUpdater extends CpuOperator implements EmbeddingUpdater 
             int itemCount = items.size();
             int userCount = users.size();
             OperatorChecks.updateEntries(us, is, ws, n, userCount, active, itemCount);
+            boolean snapshots = OperatorChecks.snapshotSlots(snapshotSlot, out, n, dim) > 0;
             float[] x = items.rawEmbeddings();
             for (int e = 0; e < n; e++) {
                 float[] u = users.page(us[e]);
@@ -83,6 +89,9 @@ final class CpuEmbeddingUpdater extends CpuOperator implements EmbeddingUpdater 
                     }
                 }
                 users.markDirty(us[e]);
+                if (snapshots && snapshotSlot[e] >= 0) {
+                    System.arraycopy(u, uo, out, snapshotSlot[e] * dim, dim);
+                }
             }
         } finally {
             lock.unlock();

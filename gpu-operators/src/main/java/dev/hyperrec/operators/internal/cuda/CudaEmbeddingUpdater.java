@@ -27,7 +27,9 @@ import jcuda.driver.CUfunction;
  * applies that user's events in order (kernel {@code ema_update}); distinct users run in parallel.
  * Changed rows are marked device-newer in the table and cross the bus only when the host reads them
  * (one gather + download for all of them), and dirty, so the owner writes them back to the store once
- * per commit. Items are read from the device catalog mirror (incremental sync).
+ * per commit. Items are read from the device catalog mirror (incremental sync). Snapshots (the row right after
+ * chosen events, for a caller that ranks between a user's events) are written by the same kernel and downloaded
+ * with the same synchronisation: one round trip per batch however often a user repeats in it.
  *
  * <p>Results equal event-by-event application on this backend exactly (same kernel, same reduction
  * shape); against the CPU reference, the squared norm is summed in a different order, so rows may
@@ -47,6 +49,8 @@ final class CudaEmbeddingUpdater extends CudaOperator implements EmbeddingUpdate
     private int[] segCount = new int[0];
     private PinnedBuffer hBatch;
     private DeviceBuffer dBatch;
+    private PinnedBuffer hSnap;
+    private DeviceBuffer dSnap;
     private final CudaTimer timer = own(new CudaTimer());
     private float lastDeviceMillis;
 
@@ -84,6 +88,11 @@ final class CudaEmbeddingUpdater extends CudaOperator implements EmbeddingUpdate
 
     @Override
     public void apply(UserTable users, ItemCatalog items, UpdateBatch batch) {
+        apply(users, items, batch, null, null);
+    }
+
+    @Override
+    public void apply(UserTable users, ItemCatalog items, UpdateBatch batch, int[] snapshotSlot, float[] out) {
         checkOpen();
         Objects.requireNonNull(users, "users");
         Objects.requireNonNull(items, "items");
@@ -100,12 +109,14 @@ final class CudaEmbeddingUpdater extends CudaOperator implements EmbeddingUpdate
         int[] is = batch.itemsArray();
         float[] ws = batch.weightsArray();
         int userCount = users.size();
+        int slots;
         Lock lock = items.readLock();
         lock.lock();
         try {
             boolean[] active = items.rawActive();
             int itemCount = items.size();
             OperatorChecks.updateEntries(us, is, ws, n, userCount, active, itemCount);
+            slots = OperatorChecks.snapshotSlots(snapshotSlot, out, n, dim);
             if (n == 0) {
                 return;
             }
@@ -138,12 +149,13 @@ final class CudaEmbeddingUpdater extends CudaOperator implements EmbeddingUpdate
             }
             segCount[s]++;
         }
-        // one upload: [segStart d+1][segRow d][item n][weight n]
+        // one upload: [segStart d+1][segRow d][item n][weight n] (+ [slot n] with snapshots)
         long segOff = 0;
         long rowOff = (long) (d + 1) * 4;
         long itemOff = rowOff + (long) d * 4;
         long weightOff = itemOff + (long) n * 4;
-        long bytes = weightOff + (long) n * 4;
+        long slotOff = weightOff + (long) n * 4;
+        long bytes = slotOff + (slots > 0 ? (long) n * 4 : 0);
         hBatch = pinned(hBatch, bytes, "batch");
         IntBuffer all = hBatch.buffer().asIntBuffer();
         FloatBuffer wb = hBatch.buffer().asFloatBuffer();
@@ -151,6 +163,7 @@ final class CudaEmbeddingUpdater extends CudaOperator implements EmbeddingUpdate
         int rowBase = d + 1;
         int itemBase = rowBase + d;
         int weightBase = itemBase + n;
+        int slotBase = weightBase + n;
         int pos = 0;
         for (int s = 0; s < d; s++) {
             all.put(segBase + s, pos);
@@ -165,20 +178,41 @@ final class CudaEmbeddingUpdater extends CudaOperator implements EmbeddingUpdate
             int p = segCount[s]++;
             all.put(itemBase + p, is[e]);
             wb.put(weightBase + p, ws[e]);
+            if (slots > 0) {
+                all.put(slotBase + p, snapshotSlot[e]);
+            }
         }
         for (int s = 0; s < d; s++) {
             slotOfUser[distinct[s]] = -1;
         }
         dBatch = device(dBatch, bytes, "batch");
+        long snapBytes = (long) slots * dim * 4;
+        if (slots > 0) {
+            dSnap = device(dSnap, snapBytes, "snapshots");
+            hSnap = pinned(hSnap, snapBytes, "snapshots");
+        }
         timer.start(stream);
         dBatch.upload(hBatch, 0, 0, bytes, stream);
         int block = Math.min(256, Math.max(32, Integer.highestOneBit(Math.max(1, dim - 1)) << 1));
         launch(kernel, "ema_update", d, 1, block, (dim + 32) * 8, "users " + d + ", events " + n + ", dim " + dim,
                 tier.rows(), dim, dBatch.at(segOff), dBatch.at(rowOff), dBatch.at(itemOff), dBatch.at(weightOff),
-                mirror.fp32(), mirror.ld(), alpha);
+                mirror.fp32(), mirror.ld(), alpha, slots > 0 ? dBatch.at(slotOff) : null, slots > 0 ? dSnap : null);
+        if (slots > 0) {
+            dSnap.download(hSnap, 0, 0, snapBytes, stream);
+        }
         timer.stop(stream);
         stream.synchronize("ema_update of " + n + " events, " + d + " users");
         lastDeviceMillis = timer.millis();
+        if (slots > 0) {
+            // only the chosen slots: the others of out stay as the caller left them
+            FloatBuffer snaps = hSnap.buffer().asFloatBuffer();
+            for (int e = 0; e < n; e++) {
+                int slot = snapshotSlot[e];
+                if (slot >= 0) {
+                    snaps.get(slot * dim, out, slot * dim, dim);
+                }
+            }
+        }
         for (int s = 0; s < d; s++) {
             users.markDeviceNewer(distinct[s]);
         }

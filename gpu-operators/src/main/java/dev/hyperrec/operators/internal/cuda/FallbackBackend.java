@@ -192,6 +192,11 @@ public final class FallbackBackend implements OperatorBackend {
 
         @Override
         public void apply(UserTable users, ItemCatalog items, UpdateBatch batch) {
+            apply(users, items, batch, null, null);
+        }
+
+        @Override
+        public void apply(UserTable users, ItemCatalog items, UpdateBatch batch, int[] snapshotSlot, float[] out) {
             if (host == null) {
                 Replay log = logs.computeIfAbsent(users, t -> new Replay());
                 if (log.items != null && (log.items != items || log.version != items.version() || log.events > REPLAY_CAP)) {
@@ -202,7 +207,7 @@ public final class FallbackBackend implements OperatorBackend {
                         log.clear();
                     }
                     try {
-                        device.apply(users, items, batch);
+                        device.apply(users, items, batch, snapshotSlot, out);
                         log.add(items, batch);
                         users.onPullFailure(this::pullFailed);
                         return;
@@ -212,7 +217,7 @@ public final class FallbackBackend implements OperatorBackend {
                     }
                 }
             }
-            host.apply(users, items, batch);
+            host.apply(users, items, batch, snapshotSlot, out);
         }
 
         private void pullFailed(UserTable users, RuntimeException failure) {
