@@ -23,11 +23,21 @@ import java.util.function.LongUnaryOperator;
  * result therefore depends only on the member set and the counters, not on the heap's layout (so a
  * restored set behaves exactly like the original). After a decay step the owner calls
  * {@link #refreshAll}. Not thread-safe.
+ *
+ * <p>Upper bounds: every {@link #offer} follows one counted event, which adds 1 to one counter per row, so a key's
+ * estimate grows by at most 1 per offer. A cached estimate taken {@code d} offers ago is therefore at most {@code d}
+ * below the current one, and {@link #topKeys} re-estimates only the members whose bound reaches the {@code limit}-th
+ * largest cached estimate: the others cannot rank among the first {@code limit}. The owner must call {@link #offer}
+ * once per counted event (or {@link #refreshAll} after changing counters otherwise).
  */
 public final class HeavyHitterSet {
     private final int capacity;
     private long[] keys;
     private long[] ests;
+    /** Per member, the value of {@link #offers} when its cached estimate was taken. */
+    private long[] at;
+    /** Offers so far: one per counted event. */
+    private long offers;
     private int size;
     private final LongIntHashMap positions;
 
@@ -39,6 +49,7 @@ public final class HeavyHitterSet {
         int initial = Math.min(capacity, 64);
         keys = new long[initial];
         ests = new long[initial];
+        at = new long[initial];
         positions = new LongIntHashMap(initial);
     }
 
@@ -56,10 +67,12 @@ public final class HeavyHitterSet {
 
     /** Applies the admission rule to {@code key}, whose current estimate is {@code est}. */
     public void offer(long key, long est, LongUnaryOperator estimator) {
+        offers++;
         int pos = positions.get(key, -1);
         if (pos >= 0) {
             long old = ests[pos];
             ests[pos] = est;
+            at[pos] = offers;
             if (est > old) {
                 siftDown(pos);
             } else if (est < old) {
@@ -72,9 +85,11 @@ public final class HeavyHitterSet {
                 int cap = (int) Math.min(capacity, 2L * keys.length);
                 keys = Arrays.copyOf(keys, cap);
                 ests = Arrays.copyOf(ests, cap);
+                at = Arrays.copyOf(at, cap);
             }
             keys[size] = key;
             ests[size] = est;
+            at[size] = offers;
             positions.put(key, size);
             siftUp(size++);
             return;
@@ -84,6 +99,7 @@ public final class HeavyHitterSet {
             positions.remove(keys[0]);
             keys[0] = key;
             ests[0] = est;
+            at[0] = offers;
             positions.put(key, 0);
             siftDown(0);
         }
@@ -93,6 +109,7 @@ public final class HeavyHitterSet {
     public void refreshAll(LongUnaryOperator estimator) {
         for (int i = 0; i < size; i++) {
             ests[i] = estimator.applyAsLong(keys[i]);
+            at[i] = offers;
         }
         for (int i = size / 2 - 1; i >= 0; i--) {
             siftDown(i);
@@ -109,6 +126,7 @@ public final class HeavyHitterSet {
         if (keys.length < members.length) {
             keys = new long[members.length];
             ests = new long[members.length];
+            at = new long[members.length];
         }
         for (long key : members) {
             if (positions.containsKey(key)) {
@@ -136,15 +154,36 @@ public final class HeavyHitterSet {
      * @return how many keys were written
      */
     public int topKeys(int limit, long[] out, LongUnaryOperator estimator) {
-        int n = size;
-        int m = Math.min(limit, Math.min(n, out.length));
+        int size = this.size;
+        int m = Math.min(limit, Math.min(size, out.length));
         if (m <= 0) {
             return 0;
         }
-        long[] k = Arrays.copyOf(keys, n);
+        // members that can rank among the first m: upper bound (cached estimate + offers since) at least the m-th
+        // largest cached estimate, a lower bound that m members reach (see the class comment); re-estimate only those
+        long threshold = m < size ? mthLargest(ests, size, m) : Long.MIN_VALUE;
+        int n = 0;
+        long[] k = new long[size];
+        for (int i = 0; i < size; i++) {
+            if (ests[i] + (offers - at[i]) >= threshold) {
+                k[n++] = keys[i];
+            }
+        }
         long[] e = new long[n];
         for (int i = 0; i < n; i++) {
             e[i] = estimator.applyAsLong(k[i]);
+        }
+        // the fresh estimates become the cached ones (still lower bounds; the heap keeps its order)
+        for (int i = 0; i < n; i++) {
+            int pos = positions.get(k[i], -1);
+            long old = ests[pos];
+            ests[pos] = e[i];
+            at[pos] = offers;
+            if (e[i] > old) {
+                siftDown(pos);
+            } else if (e[i] < old) {
+                siftUp(pos);
+            }
         }
         // Bounded min-heap of the best m (root = worst kept), then heap-sort it best first:
         // O(n log m) instead of a selection pass per output rank.
@@ -175,6 +214,41 @@ public final class HeavyHitterSet {
             siftWorst(heap, end, e, k);
         }
         return m;
+    }
+
+    /** The {@code m}-th largest of {@code v[0..n)} ({@code 1 <= m <= n}), with a min-heap of the m largest. */
+    private static long mthLargest(long[] v, int n, int m) {
+        long[] heap = new long[m];
+        for (int i = 0; i < m; i++) {
+            heap[i] = v[i];
+        }
+        for (int i = m / 2 - 1; i >= 0; i--) {
+            siftMin(heap, m, i);
+        }
+        for (int i = m; i < n; i++) {
+            if (v[i] > heap[0]) {
+                heap[0] = v[i];
+                siftMin(heap, m, 0);
+            }
+        }
+        return heap[0];
+    }
+
+    private static void siftMin(long[] heap, int n, int c) {
+        while (true) {
+            int l = 2 * c + 1;
+            if (l >= n) {
+                return;
+            }
+            int w = l + 1 < n && heap[l + 1] < heap[l] ? l + 1 : l;
+            if (heap[c] <= heap[w]) {
+                return;
+            }
+            long t = heap[c];
+            heap[c] = heap[w];
+            heap[w] = t;
+            c = w;
+        }
     }
 
     /** Whether member {@code a} ranks before {@code b}: larger estimate, then smaller key. */
@@ -218,6 +292,7 @@ public final class HeavyHitterSet {
                 return;
             }
             ests[0] = fresh;
+            at[0] = offers;
             siftDown(0);
         }
     }
@@ -260,6 +335,9 @@ public final class HeavyHitterSet {
         long e = ests[i];
         ests[i] = ests[j];
         ests[j] = e;
+        long a = at[i];
+        at[i] = at[j];
+        at[j] = a;
         positions.put(keys[i], i);
         positions.put(keys[j], j);
     }
