@@ -16,9 +16,10 @@ import jcuda.driver.CUfunction;
  * Thread affinity: one thread at a time; binds the context at each call.
  */
 final class CudaAttentionReranker extends CudaOperator implements AttentionReranker {
+    /** The calling thread's shared device copy of the catalog, set at each call's sync. */
+    private CatalogMirror mirror;
     private static final int BLOCK = 256;
 
-    private final CatalogMirror mirror;
     private final CUfunction project;
     private final CUfunction pool;
     private final CUfunction scoreKernel;
@@ -34,7 +35,6 @@ final class CudaAttentionReranker extends CudaOperator implements AttentionReran
 
     CudaAttentionReranker(CudaBackend backend) {
         super(backend, "attention reranker");
-        this.mirror = new CatalogMirror(this, false);
         this.project = backend.rerankModule().function("attn_project");
         this.pool = backend.rerankModule().function("attn_pool");
         this.scoreKernel = backend.rerankModule().function("attn_score");
@@ -69,7 +69,8 @@ final class CudaAttentionReranker extends CudaOperator implements AttentionReran
         Lock lock = catalog.readLock();
         lock.lock();
         try {
-            mirror.sync(catalog);
+            mirror = sharedMirror(false);
+            mirror.sync(this, catalog);
             upload(weights);
             long inBytes = (long) n * 4 + (long) qw * 4;
             hIn = pinned(hIn, inBytes, "inputs");

@@ -44,6 +44,7 @@ public final class CudaBackend implements OperatorBackend {
     private final CudaModule rerank;
     private final ScorePrecision defaultPrecision;
     private final AtomicInteger injectedFaults = new AtomicInteger();
+    private final CatalogMirrors mirrors = new CatalogMirrors(this);
 
     /** Opens device {@code ordinal}; the scorers it creates use {@code precision} unless told otherwise. */
     public CudaBackend(int ordinal, ScorePrecision precision) {
@@ -163,6 +164,11 @@ public final class CudaBackend implements OperatorBackend {
 
     CudaContext context() {
         return context;
+    }
+
+    /** The per-thread device copies of catalogs that the operators share. */
+    CatalogMirrors mirrors() {
+        return mirrors;
     }
 
     CudaModule scoreModule() {

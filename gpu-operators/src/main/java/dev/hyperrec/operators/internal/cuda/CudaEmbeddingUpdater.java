@@ -37,12 +37,13 @@ import jcuda.driver.CUfunction;
  * Thread affinity: one thread at a time (the tables' thread); binds the context at each call.
  */
 final class CudaEmbeddingUpdater extends CudaOperator implements EmbeddingUpdater {
+    /** The calling thread's shared device copy of the catalog, set at each call's sync. */
+    private CatalogMirror mirror;
     /** Shared memory per block holds the row in double: 8 bytes x dim, below the 48 KiB default. */
     static final int MAX_DIM = 5_000;
 
     private final double alpha;
     private final CUfunction kernel;
-    private final CatalogMirror mirror;
     private final Map<UserTable, DeviceUserRows> tiers = new IdentityHashMap<>();
     private int[] slotOfUser = new int[0];
     private int[] distinct = new int[0];
@@ -58,7 +59,6 @@ final class CudaEmbeddingUpdater extends CudaOperator implements EmbeddingUpdate
         super(backend, "embedding updater");
         this.alpha = config.alpha();
         this.kernel = backend.updateModule().function("ema_update");
-        this.mirror = new CatalogMirror(this, false);
     }
 
     /** Device time of the last call (batch upload and kernel; promotions of host-newer rows not included), in ms. */
@@ -121,7 +121,8 @@ final class CudaEmbeddingUpdater extends CudaOperator implements EmbeddingUpdate
                 return;
             }
             enter();
-            mirror.sync(items);
+            mirror = sharedMirror(false);
+            mirror.sync(this, items);
         } finally {
             lock.unlock();
         }

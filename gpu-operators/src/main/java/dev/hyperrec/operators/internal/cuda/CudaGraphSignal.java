@@ -20,10 +20,11 @@ import jcuda.driver.JCudaDriver;
  * the bus. Thread affinity: one thread at a time; binds the context at each call.
  */
 final class CudaGraphSignal extends CudaOperator implements GraphSignal {
+    /** The calling thread's shared device copy of the catalog, set at each call's sync. */
+    private CatalogMirror mirror;
     private static final int BLOCK = 32;
 
     private final BipartiteGraph graph = new BipartiteGraph();
-    private final CatalogMirror mirror;
     private final CUfunction addEdges;
     private final CUfunction rebuildKernel;
     private final CUfunction scoreKernel;
@@ -45,7 +46,6 @@ final class CudaGraphSignal extends CudaOperator implements GraphSignal {
 
     CudaGraphSignal(CudaBackend backend) {
         super(backend, "graph signal");
-        this.mirror = new CatalogMirror(this, false);
         this.addEdges = backend.rerankModule().function("graph_add_edges");
         this.rebuildKernel = backend.rerankModule().function("graph_rebuild");
         this.scoreKernel = backend.rerankModule().function("graph_score");
@@ -154,7 +154,8 @@ final class CudaGraphSignal extends CudaOperator implements GraphSignal {
         if (pendingCount == 0) {
             return;
         }
-        mirror.sync(catalog);
+        mirror = sharedMirror(false);
+        mirror.sync(this, catalog);
         ensureCapacity();
         launchSegments(pendingUsers, pendingCount, true);
         for (int b = 0; b < pendingCount; b++) {
@@ -170,7 +171,8 @@ final class CudaGraphSignal extends CudaOperator implements GraphSignal {
         Lock lock = catalog.readLock();
         lock.lock();
         try {
-            mirror.sync(catalog);
+            mirror = sharedMirror(false);
+            mirror.sync(this, catalog);
             ensureCapacity();
             Cuda.check(JCudaDriver.cuMemsetD32Async(userSum.ptr(), 0, userSum.bytes() / 4, stream.handle()), "cuMemsetD32Async", "graph.userSum");
             Cuda.check(JCudaDriver.cuMemsetD32Async(itemSum.ptr(), 0, itemSum.bytes() / 4, stream.handle()), "cuMemsetD32Async", "graph.itemSum");

@@ -23,10 +23,11 @@ import jcuda.driver.CUfunction;
  * at a time; binds the context at each call.
  */
 final class CudaMolScorer extends CudaOperator implements Scorer {
+    /** The calling thread's shared device copy of the catalog, set at each call's sync. */
+    private CatalogMirror mirror;
     private static final int SELECT_THREADS = 256;
 
     private final MixtureOfLogits w;
-    private final CatalogMirror mirror;
     private final CUfunction itemSideKernel;
     private final CUfunction querySideKernel;
     private final CUfunction scoresKernel;
@@ -53,7 +54,6 @@ final class CudaMolScorer extends CudaOperator implements Scorer {
     CudaMolScorer(CudaBackend backend, MixtureOfLogits weights) {
         super(backend, "mixture-of-logits scorer");
         this.w = weights;
-        this.mirror = new CatalogMirror(this, false);
         this.itemSideKernel = backend.rerankModule().function("mol_item_side");
         this.querySideKernel = backend.rerankModule().function("mol_query_side");
         this.scoresKernel = backend.rerankModule().function("mol_scores");
@@ -108,7 +108,8 @@ final class CudaMolScorer extends CudaOperator implements Scorer {
         int dim = w.dim();
         int n = items.size();
         timer.start(stream);
-        mirror.sync(items);
+        mirror = sharedMirror(false);
+        mirror.sync(this, items);
         int f = w.itemFloats();
         if (items != sideCatalog || items.version() != sideVersion || dItemSide == null || dItemSide.bytes() < (long) n * f * 4) {
             dItemSide = device(dItemSide, (long) Math.max(1, n) * f * 4, "item.side");

@@ -46,6 +46,22 @@ abstract class CudaOperator implements AutoCloseable {
         }
     }
 
+    private Thread sharedMirrorThread;
+    private CatalogMirror sharedMirror;
+
+    /**
+     * The calling thread's device copy of catalogs, shared with the other operators this thread runs
+     * ({@link CatalogMirrors}); held until this operator closes. Call after {@link #enter()}.
+     */
+    final CatalogMirror sharedMirror(boolean bf16) {
+        Thread t = Thread.currentThread();
+        if (t != sharedMirrorThread || sharedMirror == null || sharedMirror.hasBf16() != bf16) {
+            sharedMirror = backend.mirrors().acquire(this, bf16);
+            sharedMirrorThread = t;
+        }
+        return sharedMirror;
+    }
+
     /** Checks the operator is open and binds the context to this thread. */
     final void enter() {
         checkOpen();

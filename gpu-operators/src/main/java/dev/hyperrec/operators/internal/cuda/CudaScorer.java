@@ -46,6 +46,8 @@ import jcuda.driver.JCudaDriver;
  * Thread affinity: one thread at a time; binds the context at each call.
  */
 public final class CudaScorer extends CudaOperator implements Scorer {
+    /** The calling thread's shared device copy of the catalog, set at each call's sync. */
+    private CatalogMirror mirror;
     static final int SORT_CAP = 8192;
     static final int SELECT_THREADS = 256;
     /** Largest seed range of seed_bf16_mma: its groups (seed / 8) must fit one candidate buffer. */
@@ -65,7 +67,6 @@ public final class CudaScorer extends CudaOperator implements Scorer {
     static final int SMALL_SMEM = (SMALL_MERGE_CAP + SMALL_MAX_K) * 8;
 
     private final ScorePrecision precision;
-    private final CatalogMirror mirror;
     private final CUfunction filterWide;
     private final CUfunction filterNarrow;
     private final CUfunction select;
@@ -170,7 +171,6 @@ public final class CudaScorer extends CudaOperator implements Scorer {
                 "cuFuncSetAttribute", "filter_bf16_mma dynamic shared memory " + MMA_SMEM);
         Cuda.check(JCudaDriver.cuFuncSetAttribute(small, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, SMALL_SMEM),
                 "cuFuncSetAttribute", "topk_small dynamic shared memory " + SMALL_SMEM);
-        mirror = new CatalogMirror(this, precision == ScorePrecision.BF16);
         timer = own(new CudaTimer());
         kernelTimer = own(new CudaTimer());
     }
@@ -276,7 +276,7 @@ public final class CudaScorer extends CudaOperator implements Scorer {
 
     /** Catalog rows copied to the device so far (incremental sync copies only changed rows). */
     public long catalogRowsUploaded() {
-        return mirror.rowsUploaded();
+        return mirror == null ? 0 : mirror.rowsUploaded();
     }
 
     @Override
@@ -292,7 +292,8 @@ public final class CudaScorer extends CudaOperator implements Scorer {
         lock.lock();
         int n;
         try {
-            mirror.sync(items);
+            mirror = sharedMirror(precision == ScorePrecision.BF16);
+            mirror.sync(this, items);
             n = items.size();
         } finally {
             lock.unlock();
