@@ -155,14 +155,10 @@ public abstract class EmbeddingUpdaterContract {
             }
         }
         assertThat(TestData.rows(snapped, nUsers)).containsExactly(TestData.rows(plain, nUsers));
-        float[] a = new float[dim];
-        float[] b = new float[dim];
-        for (int u = 0; u < nUsers; u++) {
-            snapped.copyRow(u, a, 0);
-            single.copyRow(u, b, 0);
-            for (int d = 0; d < dim; d++) {
-                assertThat(a[d]).as("user %d dim %d", u, d).isCloseTo(b[d], within(batchTolerance()));
-            }
+        float[] a = TestData.rows(snapped, nUsers);
+        float[] b = TestData.rows(single, nUsers);
+        for (int i = 0; i < a.length; i++) {
+            assertThat(a[i]).as("user %d dim %d", i / dim, i % dim).isCloseTo(b[i], within(batchTolerance()));
         }
     }
 
