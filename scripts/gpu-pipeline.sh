@@ -17,7 +17,7 @@
 # hyperrec.rocksdb.memory.mb=$GPU_PIPELINE_ROCKSDB_MB (8192) and hyperrec.neighbours.threads=$GPU_PIPELINE_MODEL_THREADS (8)
 # (docs/benchmarks.md: with the 256 MB default the memtables flush and compact all through a 1M-user drain and the
 # item-to-item model falls behind); GPU_PIPELINE_EXTRA adds PipelineBench flags (e.g. "--instances 2" for the
-# scale-out drain; a later --set of the same key wins). restore U:P:T:
+# scale-out drain, "--threads 16"; a flag given again, or a later --set of the same key, wins over the script's). restore U:P:T:
 # RestoreBench --backend cuda at d=384: U users in P tasks' RocksDB stores, restored by T threads, each
 # task's first flush uploading its rows to the device (2 runs).
 set -uo pipefail
