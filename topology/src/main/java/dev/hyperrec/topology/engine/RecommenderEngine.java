@@ -384,6 +384,7 @@ public final class RecommenderEngine implements AutoCloseable {
         thompsonNanos = 0;
         scoreBatch.clear();
         updateBatch.clear();
+        exclusions.clear();
         for (int i = 0; i < n; i++) {
             PendingEvent e = pending.get(i);
             int u = userIdx[i];
@@ -539,6 +540,13 @@ public final class RecommenderEngine implements AutoCloseable {
         return catalog.read(r -> capture(u, h, r));
     }
 
+    /** A user's sorted exclusions as last built in this batch, and the seen-set and catalog versions they are for. */
+    private record Exclusions(long seenVersion, long catalogVersion, int[] sorted) {
+    }
+
+    /** Per user index, this batch's last exclusions (cleared at each {@link #apply}). */
+    private final java.util.HashMap<Integer, Exclusions> exclusions = new java.util.HashMap<>();
+
     /**
      * A triggering event's exclusions (the user's seen items in the catalog) and seeds (recent items), as its user's
      * history stands right after the event; its query row is filled in after the batch's update call.
@@ -546,19 +554,72 @@ public final class RecommenderEngine implements AutoCloseable {
     private Capture capture(int u, UserHistory h, ItemCatalog.Reader catalog) {
         Capture c = new Capture();
         c.user = u;
-        int[] ex = new int[h.seenSize()];
-        int m = 0;
-        for (int j = 0; j < h.seenSize(); j++) {
-            int idx = catalog.indexOfKey(h.seenAt(j));
-            if (idx >= 0) {
-                ex[m++] = idx;
-            }
-        }
-        ex = Arrays.copyOf(ex, m);
-        Arrays.sort(ex);
-        c.exclude = ex;
+        c.exclude = exclusions(u, h, catalog);
         c.recent = h.recent();
         return c;
+    }
+
+    /**
+     * The catalog indices of {@code h}'s seen items, ascending. A user with many events in one batch (a hot user has
+     * up to {@code hyperrec.seen.max} seen items and dozens of lists a batch) gets them from the previous capture's
+     * array, with the one key added and the one evicted since, instead of a lookup per seen item and a sort. The arrays
+     * are never changed once built (the score batch and the ranking only read them).
+     */
+    private int[] exclusions(int u, UserHistory h, ItemCatalog.Reader catalog) {
+        long cv = this.catalog.version();
+        Exclusions prev = exclusions.get(u);
+        int[] ex;
+        if (prev != null && prev.catalogVersion() == cv && prev.seenVersion() == h.seenVersion()) {
+            return prev.sorted();
+        } else if (prev != null && prev.catalogVersion() == cv && prev.seenVersion() + 1 == h.seenVersion()) {
+            ex = prev.sorted();
+            if (h.lastEvictedAny()) {
+                ex = without(ex, catalog.indexOfKey(h.lastEvicted()));
+            }
+            ex = with(ex, catalog.indexOfKey(h.lastAdded()));
+        } else {
+            ex = new int[h.seenSize()];
+            int m = 0;
+            for (int j = 0; j < h.seenSize(); j++) {
+                int idx = catalog.indexOfKey(h.seenAt(j));
+                if (idx >= 0) {
+                    ex[m++] = idx;
+                }
+            }
+            ex = Arrays.copyOf(ex, m);
+            Arrays.sort(ex);
+        }
+        exclusions.put(u, new Exclusions(h.seenVersion(), cv, ex));
+        return ex;
+    }
+
+    /** {@code sorted} with {@code idx} inserted in order (a copy); {@code sorted} itself when {@code idx < 0}. */
+    static int[] with(int[] sorted, int idx) {
+        if (idx < 0) {
+            return sorted;
+        }
+        int at = Arrays.binarySearch(sorted, idx);
+        if (at >= 0) {
+            return sorted;
+        }
+        at = -at - 1;
+        int[] out = new int[sorted.length + 1];
+        System.arraycopy(sorted, 0, out, 0, at);
+        out[at] = idx;
+        System.arraycopy(sorted, at, out, at + 1, sorted.length - at);
+        return out;
+    }
+
+    /** {@code sorted} without {@code idx} (a copy); {@code sorted} itself when it does not hold it. */
+    static int[] without(int[] sorted, int idx) {
+        int at = idx < 0 ? -1 : Arrays.binarySearch(sorted, idx);
+        if (at < 0) {
+            return sorted;
+        }
+        int[] out = new int[sorted.length - 1];
+        System.arraycopy(sorted, 0, out, 0, at);
+        System.arraycopy(sorted, at + 1, out, at, sorted.length - at - 1);
+        return out;
     }
 
     /** Completes {@code c}'s query from its user's row ({@code c.query}): fused with a request's own query, and whether it is zero. */

@@ -13,6 +13,12 @@ public final class UserHistory {
     private int seenSize;
     private long[] recent;
     private int recentSize;
+    /** Changes of the seen set since this object was made (not stored): one per {@link #addSeen} that changed it. */
+    private long seenVersion;
+    /** The key the last change added, and the one it evicted ({@link #lastEvicted} is valid when {@link #lastEvictedAny}). */
+    private long lastAdded;
+    private long lastEvicted;
+    private boolean lastEvictedAny;
 
     public UserHistory(int recentCap) {
         seen = new long[8];
@@ -33,10 +39,15 @@ public final class UserHistory {
         if (hasSeen(key)) {
             return;
         }
+        lastEvictedAny = false;
         if (seenSize == seenCap) {
+            lastEvicted = seen[0];
+            lastEvictedAny = true;
             System.arraycopy(seen, 1, seen, 0, seenSize - 1);
             seenSize--;
         }
+        lastAdded = key;
+        seenVersion++;
         if (seenSize == seen.length) {
             seen = Arrays.copyOf(seen, Math.min(Math.max(8, seen.length * 2), Math.max(seenCap, 8)));
         }
@@ -58,6 +69,25 @@ public final class UserHistory {
         if (pos < 0 && recentSize < recent.length) {
             recentSize++;
         }
+    }
+
+    /** Changes of the seen set so far (see {@link #lastAdded}); a reader can tell whether it changed since it looked. */
+    public long seenVersion() {
+        return seenVersion;
+    }
+
+    /** The key the last change of the seen set added. */
+    public long lastAdded() {
+        return lastAdded;
+    }
+
+    /** Whether the last change of the seen set also evicted its oldest key ({@link #lastEvicted}). */
+    public boolean lastEvictedAny() {
+        return lastEvictedAny;
+    }
+
+    public long lastEvicted() {
+        return lastEvicted;
     }
 
     public int seenSize() {

@@ -17,12 +17,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A batch's embedding updates are one updater call however often a user repeats in it (a hot user used to cost one
  * call and one read-back of the rows per repeat), and its lists are those of applying the events one at a time: a
  * hot user's events interleaved with its own requests (a request before any update of the batch ranks with the row
- * as it was; later ones with the row after the last update before them), views and skips (no list) and other users.
+ * as it was; later ones with the row after the last update before them), views and skips (no list) and other users,
+ * with the seen set at its cap (the exclusions carried between a user's captures in a batch, see
+ * {@code RecommenderEngine.exclusions}) or not.
  */
 class OneUpdateCallPerBatchTest {
     private static final int DIM = 12;
@@ -91,10 +95,13 @@ class OneUpdateCallPerBatchTest {
         return lists;
     }
 
-    @Test
-    void oneUpdaterCallPerBatchAndTheListsOfOneEventAtATime() {
+    @ParameterizedTest(name = "seen items kept: {0}")
+    @ValueSource(ints = {2000, 12})
+    void oneUpdaterCallPerBatchAndTheListsOfOneEventAtATime(int seenMax) {
+        // with 12 seen items kept the hot user's oldest is evicted at almost every event: a batch's exclusions are then
+        // carried from one capture to the next with a key added and one evicted (one-event batches build them anew)
         HyperrecConfig config = HyperrecConfig.of(Map.of(HyperrecConfig.EMBEDDING_DIM, DIM,
-                HyperrecConfig.NEIGHBOURS_ENABLED, false));
+                HyperrecConfig.NEIGHBOURS_ENABLED, false, HyperrecConfig.SEEN_MAX, seenMax));
         List<PendingEvent> events = events();
         List<String> batched;
         List<String> single;
@@ -108,5 +115,21 @@ class OneUpdateCallPerBatchTest {
             single = run(engine, events, 1);
         }
         assertThat(batched).hasSizeGreaterThan(150).containsExactlyElementsOf(single);
+    }
+
+    @Test
+    void sortedInsertAndRemoveKeepTheArrayAndNeverChangeTheirInput() {
+        int[] a = {2, 5, 9};
+        assertThat(RecommenderEngine.with(a, 7)).containsExactly(2, 5, 7, 9);
+        assertThat(RecommenderEngine.with(a, 0)).containsExactly(0, 2, 5, 9);
+        assertThat(RecommenderEngine.with(a, 11)).containsExactly(2, 5, 9, 11);
+        assertThat(RecommenderEngine.with(a, 5)).isSameAs(a);
+        assertThat(RecommenderEngine.with(a, -1)).isSameAs(a);
+        assertThat(RecommenderEngine.without(a, 5)).containsExactly(2, 9);
+        assertThat(RecommenderEngine.without(a, 2)).containsExactly(5, 9);
+        assertThat(RecommenderEngine.without(a, 9)).containsExactly(2, 5);
+        assertThat(RecommenderEngine.without(a, 4)).isSameAs(a);
+        assertThat(RecommenderEngine.without(a, -1)).isSameAs(a);
+        assertThat(a).containsExactly(2, 5, 9);
     }
 }
