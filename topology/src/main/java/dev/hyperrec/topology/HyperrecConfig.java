@@ -70,6 +70,14 @@ public final class HyperrecConfig {
     public static final String NEIGHBOURS_SEPARATE_APP = "hyperrec.neighbours.separate.app";
     /** The model instance's {@code commit.interval.ms} (with {@link #NEIGHBOURS_SEPARATE_APP}). */
     public static final String NEIGHBOURS_COMMIT_INTERVAL_MS = "hyperrec.neighbours.commit.interval.ms";
+    /**
+     * The longest time (ms) the model's counts stay in memory while records arrive, before they are checkpointed to
+     * {@code cooccurrence-counts}; an idle partition checkpoints within a second. After a crash the records since the
+     * last checkpoint are read again from {@code item-cooccurrence}, so this also bounds that read.
+     */
+    public static final String NEIGHBOURS_CHECKPOINT_INTERVAL_MS = "hyperrec.neighbours.checkpoint.interval.ms";
+    /** Pending pairs per {@code item-cooccurrence} partition that force a checkpoint (bounds the memory they take). */
+    public static final String NEIGHBOURS_CHECKPOINT_MAX_PAIRS = "hyperrec.neighbours.checkpoint.max.pairs";
     /** The model instance's {@code num.stream.threads} (with {@link #NEIGHBOURS_SEPARATE_APP}). */
     public static final String NEIGHBOURS_THREADS = "hyperrec.neighbours.threads";
     /** Suffix of the model instance's application id. */
@@ -174,6 +182,8 @@ public final class HyperrecConfig {
         d.put(NEIGHBOURS_SEPARATE_APP, "true");
         d.put(NEIGHBOURS_COMMIT_INTERVAL_MS, "1000");
         d.put(NEIGHBOURS_THREADS, "1");
+        d.put(NEIGHBOURS_CHECKPOINT_INTERVAL_MS, "5000");
+        d.put(NEIGHBOURS_CHECKPOINT_MAX_PAIRS, "500000");
         d.put(RANK_WEIGHT_BANDIT, "0.02");
         d.put(RANK_WEIGHT_POPULARITY, "0.5");
         d.put(SKETCH_EPSILON, "0.002");
@@ -282,6 +292,17 @@ public final class HyperrecConfig {
         return m;
     }
 
+    /** The client settings of {@link #streamsProperties()} a plain consumer takes (bootstrap servers, security). */
+    public Map<String, Object> consumerConfig() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        streamsProperties().forEach((k, v) -> {
+            if (org.apache.kafka.clients.consumer.ConsumerConfig.configNames().contains((String) k)) {
+                m.put((String) k, v);
+            }
+        });
+        return m;
+    }
+
     /** The pass-through keys (registry URL, credentials, serde class) for the Serdes. */
     public Map<String, Object> serdeConfig() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -376,6 +397,11 @@ public final class HyperrecConfig {
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, p.getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + MODEL_APP_SUFFIX);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, values.get(NEIGHBOURS_COMMIT_INTERVAL_MS).trim());
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, values.get(NEIGHBOURS_THREADS).trim());
+        // the only cached store of the model instance is the aggregator's progress (one key per task), written per
+        // record: the cache turns that into one changelog record per commit
+        if (!values.containsKey(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG)) {
+            p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, Long.toString(1L << 20));
+        }
         return p;
     }
 
@@ -435,6 +461,8 @@ public final class HyperrecConfig {
         range(NEIGHBOURS_PUBLISH_INTERVAL_MS, 1, 3_600_000);
         range(NEIGHBOURS_COMMIT_INTERVAL_MS, 1, 3_600_000);
         range(NEIGHBOURS_THREADS, 1, 64);
+        range(NEIGHBOURS_CHECKPOINT_INTERVAL_MS, 1, 3_600_000);
+        range(NEIGHBOURS_CHECKPOINT_MAX_PAIRS, 1, 1_000_000_000);
         range(SKETCH_DEVICE_MIN_CELLS, 0, Long.MAX_VALUE);
         range(BANDIT_DEVICE_MIN_DRAWS, 0, Integer.MAX_VALUE);
         String separate = values.get(NEIGHBOURS_SEPARATE_APP).trim();

@@ -33,7 +33,7 @@ import org.apache.kafka.streams.state.Stores;
  *                               └──────────────► item-cooccurrence (key = item)
  *
  * item-cooccurrence ──► neighbour-aggregator ──► item-neighbours (compacted, once per item per interval)
- *                         │  (stores: cooccurrence-counts, neighbours-changed)
+ *                         │  (stores: cooccurrence-counts, cooccurrence-progress, neighbours-changed)
  *                         └──────────────► interactions-dlq
  * </pre>
  *
@@ -45,8 +45,13 @@ import org.apache.kafka.streams.state.Stores;
  * topic with the reason) instead of a deserialization handler that could only log it.
  */
 public final class HyperrecTopology {
-    /** The stores of the co-occurrence aggregation, in the model's instance when it has its own. */
+    /** The stores of the co-occurrence aggregation's state, in the model's instance when it has its own. */
     public static final List<String> MODEL_STORES = List.of(StoreNames.COOCCURRENCE_COUNTS, StoreNames.NEIGHBOURS_CHANGED);
+    /**
+     * The aggregation's bookkeeping store (input offsets of the last read and of the last checkpoint): next to
+     * {@link #MODEL_STORES}, but not model state (two runs over the same records read them at different offsets).
+     */
+    public static final String MODEL_PROGRESS_STORE = StoreNames.COOCCURRENCE_PROGRESS;
 
     private HyperrecTopology() {
     }
@@ -149,7 +154,9 @@ public final class HyperrecTopology {
                 config.topic(Topics.ITEM_COOCCURRENCE));
         t.addProcessor(NodeNames.NEIGHBOUR_AGGREGATOR, () -> new NeighbourAggregator(runtime), NodeNames.COOCCURRENCE_SOURCE);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.COOCCURRENCE_COUNTS),
-                Serdes.Bytes(), Serdes.Long()), NodeNames.NEIGHBOUR_AGGREGATOR);
+                Serdes.Bytes(), Serdes.ByteArray()), NodeNames.NEIGHBOUR_AGGREGATOR);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.COOCCURRENCE_PROGRESS),
+                Serdes.String(), Serdes.Long()).withCachingEnabled(), NodeNames.NEIGHBOUR_AGGREGATOR);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.NEIGHBOURS_CHANGED),
                 Serdes.Bytes(), Serdes.Long()), NodeNames.NEIGHBOUR_AGGREGATOR);
         t.addSink(NodeNames.NEIGHBOURS_SINK, config.topic(Topics.ITEM_NEIGHBOURS), new ByteArraySerializer(),

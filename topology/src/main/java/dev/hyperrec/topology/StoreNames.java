@@ -21,10 +21,15 @@ public final class StoreNames {
     /** userId → the user's last {@code hyperrec.neighbours.window} positive item keys, oldest first. */
     public static final String COOCCURRENCE_WINDOWS = "cooccurrence-windows";
     /**
-     * Per {@code item-cooccurrence} partition: item key (8 bytes) → occurrence count, item key + other
-     * item key (16 bytes) → co-occurrence count.
+     * Per {@code item-cooccurrence} partition, as of the last checkpoint: item key (8 bytes) → occurrence count, item
+     * key + chunk (11 bytes) → a chunk of the item's co-occurrence counts ({@code internal.CoOccurrenceCounts}).
      */
     public static final String COOCCURRENCE_COUNTS = "cooccurrence-counts";
+    /**
+     * Per {@code item-cooccurrence} partition: the offset of the last record read and the first offset the checkpointed
+     * counts do not include (the aggregator reads the records between the two again after a restart).
+     */
+    public static final String COOCCURRENCE_PROGRESS = "cooccurrence-progress";
     /** Per {@code item-cooccurrence} partition: items whose neighbour list is due at the next publication. */
     public static final String NEIGHBOURS_CHANGED = "neighbours-changed";
     /** Global store: item key (8 bytes) → the item's published neighbour list. */

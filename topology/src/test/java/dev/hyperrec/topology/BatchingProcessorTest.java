@@ -206,6 +206,9 @@ class BatchingProcessorTest {
                 }
             }
             p.tick();
+            // the model's counts reach their store at a checkpoint: two ticks of the aggregator, idle in between
+            p.driver.advanceWallClockTime(java.time.Duration.ofMillis(2 * dev.hyperrec.topology.internal.NeighbourAggregator.TICK_MS));
+            p.driver.advanceWallClockTime(java.time.Duration.ofMillis(2 * dev.hyperrec.topology.internal.NeighbourAggregator.TICK_MS));
             List<String> lists = p.recommendations().stream().map(kv -> render(kv.value)).collect(Collectors.toList());
             Map<String, List<String>> stores = new java.util.TreeMap<>();
             for (String s : List.of(StoreNames.USER_VECTORS, StoreNames.ID_DICTIONARY, StoreNames.SEEN_SETS,

@@ -42,10 +42,26 @@ public final class StoreDumps {
         StoreQueryParameters<ReadOnlyKeyValueStore<Object, Object>> q = StoreQueryParameters
                 .fromNameAndType(store, QueryableStoreTypes.<Object, Object>keyValueStore()).withPartition(partition);
         KafkaStreams model = HyperrecApp.model(streams);
-        if (model != null && HyperrecTopology.MODEL_STORES.contains(store)) {
+        if (model != null && (HyperrecTopology.MODEL_STORES.contains(store) || store.equals(HyperrecTopology.MODEL_PROGRESS_STORE))) {
             return model.store(q);
         }
         return streams.store(q);
+    }
+
+    /**
+     * Whether every aggregator task on {@code streams} (or its model instance) has checkpointed all it read: its
+     * counts store then holds the counts of every record it read (the rest is in memory until a checkpoint).
+     */
+    public static boolean modelCheckpointed(KafkaStreams streams, int partitions) {
+        for (int p = 0; p < partitions; p++) {
+            ReadOnlyKeyValueStore<Object, Object> progress = store(streams, HyperrecTopology.MODEL_PROGRESS_STORE, p);
+            Object read = progress.get("read");
+            Object checkpointed = progress.get("checkpointed");
+            if (read != null && (checkpointed == null || (Long) checkpointed != (Long) read + 1)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static String render(Object o) {

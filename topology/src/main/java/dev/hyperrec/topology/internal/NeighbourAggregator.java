@@ -5,16 +5,14 @@ import dev.hyperrec.topology.HyperrecConfig;
 import dev.hyperrec.topology.HyperrecRuntime;
 import dev.hyperrec.topology.NodeNames;
 import dev.hyperrec.topology.StoreNames;
+import dev.hyperrec.topology.Topics;
 import dev.hyperrec.topology.engine.CoOccurrenceCosine;
 import dev.hyperrec.topology.engine.NeighbourTable;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -26,63 +24,137 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The item-keyed half of the streaming item-to-item model ({@link CoOccurrenceCosine}), one instance
- * per {@code item-cooccurrence} partition: adds the increments {@link CoOccurrenceEmitter} sent into
- * the changelogged {@code cooccurrence-counts} store (8-byte item key → occurrence count; 16-byte
- * item pair key → co-occurrence count), marks the item as changed, and every
+ * per {@code item-cooccurrence} partition: adds the increments {@link CoOccurrenceEmitter} sent to the counts
+ * ({@link CoOccurrenceCounts}: checkpointed chunks of each item's row in the changelogged {@code cooccurrence-counts}
+ * store, the increments since in memory), marks the item as changed, and every
  * {@code hyperrec.neighbours.publish.interval.ms} (wall clock) publishes changed items' top
  * {@code hyperrec.neighbours.max} neighbours to the compacted {@code item-neighbours} topic, round-robin
  * within a time budget of the interval (so a backlog of changed items takes several intervals).
  *
- * <p>The cosine needs each neighbour's occurrence count: taken from this task's store when the
+ * <p><b>Checkpoints and recovery.</b> The counts are written to the store at checkpoints: when the partition has been
+ * idle for a tick (one second at most), every {@code hyperrec.neighbours.checkpoint.interval.ms} while records arrive,
+ * and whenever {@code hyperrec.neighbours.checkpoint.max.pairs} pairs are pending. The {@code cooccurrence-progress}
+ * store (changelogged, behind Kafka Streams' record cache so that it costs one record per commit) holds the offset of
+ * the last record read ({@value #READ}) and the first offset the checkpoint does not cover ({@value #CHECKPOINTED});
+ * both are committed in the same transaction as the input offsets (exactly-once). When a task starts with
+ * {@code read >= checkpointed} (a crash, a rebalance or a clean shutdown since the last checkpoint), it reads
+ * {@code item-cooccurrence} again over {@code [checkpointed, read]} ({@link IncrementLog}) and adds those records to
+ * the pending counts before it processes anything: the counts are then exactly those of every record up to
+ * {@code read}, and processing resumes at {@code read + 1}.
+ *
+ * <p>The cosine needs each neighbour's occurrence count: taken from this task's counts when the
  * neighbour's key belongs to this partition, else from the published lists ({@link NeighbourTable},
  * fed by the global store). A neighbour whose count has not been published yet is left out and the
  * item stays marked, so its list is computed again at a later interval, up to
  * {@link #MAX_PUBLICATIONS} times (then it waits for the item's next change).
  *
  * <p>Records that do not decode go to {@code interactions-dlq} with the reason
- * {@link DeadLetter#MALFORMED_COOCCURRENCE}. Thread affinity: the task's stream thread.
+ * {@link DeadLetter#MALFORMED_COOCCURRENCE} (and are skipped when read again). Thread affinity: the task's stream
+ * thread.
  */
 public final class NeighbourAggregator implements Processor<byte[], byte[], Object, Object> {
     private static final Logger LOG = LoggerFactory.getLogger(NeighbourAggregator.class);
-    private static final byte[] LOWEST = new byte[8];
-    private static final byte[] HIGHEST = {-1, -1, -1, -1, -1, -1, -1, -1};
 
     private final HyperrecRuntime runtime;
     private final int max;
     private final long intervalMs;
     /** Share of the publish interval one punctuation may spend publishing lists ({@code hyperrec.neighbours.publish.budget}). */
     private final double budget;
+    private final java.util.function.Supplier<IncrementLog> log;
+    private final long checkpointIntervalMs;
+    private final long checkpointMaxPairs;
     private ProcessorContext<Object, Object> context;
-    private KeyValueStore<Bytes, Long> counts;
+    private CoOccurrenceCounts counts;
     private KeyValueStore<Bytes, Long> changed;
+    private KeyValueStore<String, Long> progress;
+    /** Progress keys: the last offset read, and the first offset the stored counts do not include. */
+    static final String READ = "read";
+    static final String CHECKPOINTED = "checkpointed";
+    /** The longest wait between checks for an idle partition's checkpoint. */
+    public static final long TICK_MS = 1_000;
+    private long lastRead = -1;
+    private long checkpointed;
+    private long lastCheckpointNanos;
+    private boolean readSinceTick;
     /** How often an item's list is published while a neighbour's occurrence count is still unknown. */
     static final long MAX_PUBLICATIONS = 3;
 
     /** The last item published, where the next punctuation continues (round-robin over the changed items). */
     private Bytes cursor;
-    /** The counts one record changes, in the order it first touches them. */
-    private final LinkedHashMap<Bytes, Long> updated = new LinkedHashMap<>();
     private long[] keys = new long[64];
-    private long[] together = new long[64];
     private float[] similarity = new float[64];
 
     public NeighbourAggregator(HyperrecRuntime runtime) {
+        this(runtime, () -> IncrementLog.kafka(runtime.config().consumerConfig(), REPLAY_TIMEOUT));
+    }
+
+    /** An aggregator that reads the increments since the last checkpoint again from {@code log} (tests). */
+    NeighbourAggregator(HyperrecRuntime runtime, java.util.function.Supplier<IncrementLog> log) {
         this.runtime = runtime;
+        this.log = log;
         this.max = runtime.config().getInt(HyperrecConfig.NEIGHBOURS_MAX);
         this.intervalMs = runtime.config().getLong(HyperrecConfig.NEIGHBOURS_PUBLISH_INTERVAL_MS);
         this.budget = runtime.config().getDouble(HyperrecConfig.NEIGHBOURS_PUBLISH_BUDGET);
+        this.checkpointIntervalMs = runtime.config().getLong(HyperrecConfig.NEIGHBOURS_CHECKPOINT_INTERVAL_MS);
+        this.checkpointMaxPairs = runtime.config().getLong(HyperrecConfig.NEIGHBOURS_CHECKPOINT_MAX_PAIRS);
     }
 
     @Override
     public void init(ProcessorContext<Object, Object> context) {
         this.context = context;
-        counts = context.getStateStore(StoreNames.COOCCURRENCE_COUNTS);
+        counts = new CoOccurrenceCounts(context.getStateStore(StoreNames.COOCCURRENCE_COUNTS));
         changed = context.getStateStore(StoreNames.NEIGHBOURS_CHANGED);
+        progress = context.getStateStore(StoreNames.COOCCURRENCE_PROGRESS);
+        String topic = runtime.config().topic(Topics.ITEM_COOCCURRENCE);
+        int partition = context.taskId().partition();
+        lastRead = recover(counts, progress, topic, partition, log);
+        Long cp = progress.get(CHECKPOINTED);
+        checkpointed = cp == null ? 0 : cp;
+        lastCheckpointNanos = System.nanoTime();
         context.schedule(Duration.ofMillis(intervalMs), PunctuationType.WALL_CLOCK_TIME, ts -> publish(ts));
+        context.schedule(Duration.ofMillis(Math.min(TICK_MS, checkpointIntervalMs)), PunctuationType.WALL_CLOCK_TIME,
+                ts -> tick());
+    }
+
+    /** How long the read-back of the increments since the last checkpoint may take. */
+    static final Duration REPLAY_TIMEOUT = Duration.ofMinutes(2);
+
+    /**
+     * Adds the records of {@code [checkpointed, read]} (the progress store's offsets) to {@code counts} from
+     * {@code log}, skipping those that do not decode (they were dead-lettered when first read).
+     *
+     * @return the last offset read ({@code read}, or -1 when the partition was never read)
+     */
+    static long recover(CoOccurrenceCounts counts, KeyValueStore<String, Long> progress, String topic, int partition,
+            java.util.function.Supplier<IncrementLog> log) {
+        Long read = progress.get(READ);
+        if (read == null) {
+            return -1;
+        }
+        Long cp = progress.get(CHECKPOINTED);
+        long from = cp == null ? 0 : cp;
+        if (read >= from) {
+            long t0 = System.nanoTime();
+            long[] n = {0, 0};
+            long first = log.get().read(topic, partition, from, read, (offset, key, value) -> {
+                n[0]++;
+                try {
+                    NeighbourCodecs.Increment inc = NeighbourCodecs.increment(value);
+                    counts.add(NeighbourCodecs.key(key), inc.occurrences(), inc.others(), inc.counts());
+                } catch (IllegalArgumentException e) {
+                    n[1]++;
+                }
+            });
+            LOG.info("{}-{}: read offsets {}..{} again since the last checkpoint: {} records ({} skipped as malformed),"
+                    + " {} pairs pending, in {} ms", topic, partition, first, read, n[0], n[1], counts.pendingPairs(),
+                    (System.nanoTime() - t0) / 1_000_000);
+        }
+        return read;
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        long offset = context.recordMetadata().map(m -> m.offset()).orElse(-1L);
         long item;
         NeighbourCodecs.Increment inc;
         try {
@@ -93,37 +165,49 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
             runtime.metrics().deadLettered(DeadLetter.MALFORMED_COOCCURRENCE);
             context.forward(DeadLetters.of(record, DeadLetter.MALFORMED_COOCCURRENCE, e.getMessage(), context.recordMetadata()),
                     NodeNames.COOCCURRENCE_DLQ_SINK);
+            read(offset);
             return;
         }
+        counts.add(item, inc.occurrences(), inc.others(), inc.counts());
         Bytes own = Bytes.wrap(NeighbourCodecs.key(item));
-        // the record's new counts are read first and written in one putAll: one RocksDB write batch for the record
-        // instead of a native call per pair (the changelog still gets one record per pair)
-        updated.clear();
-        if (inc.occurrences() > 0) {
-            add(own, inc.occurrences());
-        }
-        for (int i = 0; i < inc.others().length; i++) {
-            add(pair(item, inc.others()[i]), inc.counts()[i]);
-        }
-        if (!updated.isEmpty()) {
-            List<KeyValue<Bytes, Long>> writes = new ArrayList<>(updated.size());
-            updated.forEach((k, v) -> writes.add(KeyValue.pair(k, v)));
-            counts.putAll(writes);
-        }
         // a changelogged write only when the mark changes: most increments are for an item that is already marked
         Long mark = changed.get(own);
         if (mark == null || mark != 1L) {
             changed.put(own, 1L);
         }
+        read(offset);
+        if (counts.pendingPairs() >= checkpointMaxPairs) {
+            checkpoint();
+        }
     }
 
-    /** Adds {@code delta} to {@code key}'s count in {@link #updated} (a key twice in one record adds up there). */
-    private void add(Bytes key, long delta) {
-        Long old = updated.get(key);
-        if (old == null) {
-            old = counts.get(key);
+    /** Records that {@code offset} was read (the progress store is cached: one changelog record per commit). */
+    private void read(long offset) {
+        readSinceTick = true;
+        if (offset >= 0) {
+            lastRead = offset;
+            progress.put(READ, offset);
         }
-        updated.put(key, (old == null ? 0L : old) + delta);
+    }
+
+    /** Checkpoints when the partition was idle since the last tick, or when the last checkpoint is an interval old. */
+    void tick() {
+        boolean due = counts.pending() || checkpointed <= lastRead;
+        if (due && (!readSinceTick || System.nanoTime() - lastCheckpointNanos >= checkpointIntervalMs * 1_000_000L)) {
+            checkpoint();
+        }
+        readSinceTick = false;
+    }
+
+    /** Writes the pending counts to the store and moves the checkpoint offset past the last record read. */
+    void checkpoint() {
+        int written = counts.checkpoint();
+        if (lastRead >= 0) {
+            checkpointed = lastRead + 1;
+            progress.put(CHECKPOINTED, checkpointed);
+        }
+        lastCheckpointNanos = System.nanoTime();
+        runtime.metrics().neighbourCheckpoint(written);
     }
 
     /**
@@ -173,33 +257,26 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
 
     /** Computes and forwards {@code item}'s list; false when a neighbour's occurrence count is not known yet. */
     private boolean publish(long item, long timestamp) {
-        Long own = counts.get(Bytes.wrap(NeighbourCodecs.key(item)));
-        long occurrences = own == null ? 0 : own;
-        int n = 0;
-        try (KeyValueIterator<Bytes, Long> it = counts.range(pair(item, LOWEST), pair(item, HIGHEST))) {
-            while (it.hasNext()) {
-                KeyValue<Bytes, Long> kv = it.next();
-                if (n == keys.length) {
-                    keys = Arrays.copyOf(keys, 2 * n);
-                    together = Arrays.copyOf(together, 2 * n);
-                    similarity = Arrays.copyOf(similarity, 2 * n);
-                }
-                keys[n] = ByteBuffer.wrap(kv.key.get(), 8, 8).getLong();
-                together[n++] = kv.value;
-            }
+        long occurrences = Math.max(0, counts.occurrencesOrMissing(item));
+        CoOccurrenceCounts.Row row = counts.row(item);
+        int n = row.size();
+        if (n > keys.length) {
+            keys = new long[Math.max(n, 2 * keys.length)];
+            similarity = new float[keys.length];
         }
         NeighbourTable published = runtime.neighbours();
         boolean complete = true;
         int m = 0;
         for (int j = 0; j < n; j++) {
-            Long local = counts.get(Bytes.wrap(NeighbourCodecs.key(keys[j])));
-            long other = local != null ? local : published.occurrences(keys[j]);
+            long key = row.key(j);
+            long local = counts.occurrencesOrMissing(key);
+            long other = local >= 0 ? local : published.occurrences(key);
             if (other <= 0) {
                 complete = false;
                 continue;
             }
-            keys[m] = keys[j];
-            similarity[m++] = CoOccurrenceCosine.cosine(together[j], occurrences, other);
+            keys[m] = key;
+            similarity[m++] = CoOccurrenceCosine.cosine(row.count(j), occurrences, other);
         }
         int top = CoOccurrenceCosine.top(keys, similarity, m, max);
         NeighbourTable.Entry entry = new NeighbourTable.Entry(occurrences, Arrays.copyOf(keys, top),
@@ -207,13 +284,5 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
         context.forward(new Record<Object, Object>(NeighbourCodecs.key(item), NeighbourCodecs.list(entry), timestamp),
                 NodeNames.NEIGHBOURS_SINK);
         return complete;
-    }
-
-    private static Bytes pair(long item, long other) {
-        return Bytes.wrap(ByteBuffer.allocate(16).putLong(item).putLong(other).array());
-    }
-
-    private static Bytes pair(long item, byte[] other) {
-        return Bytes.wrap(ByteBuffer.allocate(16).putLong(item).put(other).array());
     }
 }

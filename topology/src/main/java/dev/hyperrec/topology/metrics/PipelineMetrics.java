@@ -59,6 +59,8 @@ public final class PipelineMetrics implements AutoCloseable {
     public static final String DEVICE_MEMORY_TOTAL = "hyperrec.device.memory.total";
     public static final String THREAD_FAILURES = "hyperrec.stream.thread.failures";
     public static final String NEIGHBOURS_PUBLISHED = "hyperrec.neighbours.published";
+    public static final String NEIGHBOURS_CHECKPOINTS = "hyperrec.neighbours.checkpoints";
+    public static final String NEIGHBOURS_CHECKPOINT_RECORDS = "hyperrec.neighbours.checkpoint.records";
     public static final String NEIGHBOURS_ITEMS = "hyperrec.neighbours.items";
 
     private static final double[] PERCENTILES = {0.5, 0.95, 0.99};
@@ -81,6 +83,8 @@ public final class PipelineMetrics implements AutoCloseable {
     private final Counter hotSetEntered;
     private final DistributionSummary hotSetChurn;
     private final Counter neighboursPublished;
+    private final Counter neighbourCheckpoints;
+    private final Counter neighbourCheckpointRecords;
     private DeviceMemory deviceMemory;
 
     private PipelineMetrics(MeterRegistry registry, boolean enabled) {
@@ -121,6 +125,11 @@ public final class PipelineMetrics implements AutoCloseable {
                 .publishPercentiles(PERCENTILES).register(registry);
         neighboursPublished = Counter.builder(NEIGHBOURS_PUBLISHED)
                 .description("item neighbour lists published to item-neighbours by this instance's aggregator tasks")
+                .register(registry);
+        neighbourCheckpoints = Counter.builder(NEIGHBOURS_CHECKPOINTS)
+                .description("checkpoints of the co-occurrence counts by this instance's aggregator tasks").register(registry);
+        neighbourCheckpointRecords = Counter.builder(NEIGHBOURS_CHECKPOINT_RECORDS)
+                .description("records (chunks, occurrence counts, deletions) those checkpoints wrote to cooccurrence-counts")
                 .register(registry);
     }
 
@@ -189,6 +198,12 @@ public final class PipelineMetrics implements AutoCloseable {
 
     public void neighbourListsPublished(int lists) {
         neighboursPublished.increment(lists);
+    }
+
+    /** One checkpoint of an aggregator task's counts that wrote {@code records} store records. */
+    public void neighbourCheckpoint(int records) {
+        neighbourCheckpoints.increment();
+        neighbourCheckpointRecords.increment(records);
     }
 
     public void operator(Operator op, long nanos) {

@@ -111,6 +111,7 @@ public final class Chaos implements Callable<Integer> {
                 Progress.close(refBar);
             }
             awaitModel(ref);
+            awaitCheckpoints(broker, ref);
             refApp.stop();
             System.out.printf("chaos: reference run done in %.0f s%n", (System.nanoTime() - t0) / 1e9);
 
@@ -140,6 +141,7 @@ public final class Chaos implements Callable<Integer> {
             }
             Thread.sleep(2000);
             awaitModel(chaos);
+            awaitCheckpoints(broker, chaos);
             app[0].stop();
             System.out.printf("chaos: interrupted run done in %.0f s%n", (System.nanoTime() - t1) / 1e9);
 
@@ -214,6 +216,41 @@ public final class Chaos implements Callable<Integer> {
     }
 
     private static final Duration MODEL_CATCH_UP = Duration.ofMinutes(5);
+
+    /**
+     * Waits until every aggregator task has committed a checkpoint of all it read ({@code cooccurrence-progress}:
+     * checkpointed = read + 1 in every partition): until then the counts of the last records are in memory only (and
+     * would be read again after a restart), so the counts stores of two runs compare only once both are checkpointed.
+     */
+    private static void awaitCheckpoints(BrokerProcess broker, HyperrecConfig c) throws Exception {
+        if (!c.neighboursEnabled()) {
+            return;
+        }
+        String topic = modelApp(c) + "-" + HyperrecTopology.MODEL_PROGRESS_STORE + "-changelog";
+        HexFormat hex = HexFormat.of();
+        String read = hex.formatHex("read".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String checkpointed = hex.formatHex("checkpointed".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        long deadline = System.nanoTime() + MODEL_CATCH_UP.toNanos();
+        while (true) {
+            Map<String, String> progress = changelog(broker, topic);
+            boolean done = true;
+            for (Map.Entry<String, String> e : progress.entrySet()) {
+                if (e.getKey().endsWith("/" + read)) {
+                    String partition = e.getKey().substring(0, e.getKey().indexOf('/'));
+                    String cp = progress.get(partition + "/" + checkpointed);
+                    done &= cp != null && Long.parseLong(cp, 16) == Long.parseLong(e.getValue(), 16) + 1;
+                }
+            }
+            if (done) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the model of " + c.get("application.id") + " has not checkpointed all it read"
+                        + " after " + MODEL_CATCH_UP.toSeconds() + " s: " + progress);
+            }
+            Thread.sleep(500);
+        }
+    }
 
     /** The application id of the instance that aggregates the co-occurrence counts. */
     private static String modelApp(HyperrecConfig c) {

@@ -566,7 +566,8 @@ public final class PipelineBench implements Callable<Integer> {
             end += e.getValue();
             behind += Math.max(0, e.getValue() - (off == null ? 0 : off.offset()));
         }
-        // what the counts store wrote for them: one changelog record per pair increment
+        // what the counts store wrote for them: one changelog record per changed chunk and per changed occurrence
+        // count at each checkpoint (one per pair increment before the checkpointed chunks)
         long written = 0;
         for (long o : endOffsets(admin, group + "-" + StoreNames.COOCCURRENCE_COUNTS + "-changelog").values()) {
             written += o;
@@ -591,6 +592,8 @@ public final class PipelineBench implements Callable<Integer> {
             for (String store : dev.hyperrec.topology.HyperrecTopology.MODEL_STORES) {
                 topics.put(store, model + "-" + store + "-changelog");
             }
+            String progress = dev.hyperrec.topology.HyperrecTopology.MODEL_PROGRESS_STORE;
+            topics.put(progress, model + "-" + progress + "-changelog");
         }
         try (Admin admin = Admin.create(c.adminConfig())) {
             Set<String> existing = admin.listTopics().names().get();

@@ -1,6 +1,7 @@
 package dev.hyperrec.topology.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 import dev.hyperrec.operators.ItemKeys;
 import dev.hyperrec.topology.HyperrecConfig;
@@ -8,25 +9,34 @@ import dev.hyperrec.topology.StoreNames;
 import dev.hyperrec.topology.TestPipeline;
 import dev.hyperrec.topology.Topics;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Map;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.Test;
 
 /**
- * The aggregator adds each increment record to {@code cooccurrence-counts} (the record's counts are written together,
- * in one batch): occurrence counts under the item's key, pair counts under (item, other), summed over records, and a
- * key that a record lists twice is counted twice.
+ * The aggregator adds each increment record to the counts and checkpoints them to {@code cooccurrence-counts} once the
+ * partition is idle for a tick: occurrence counts under the item's key, pair counts in chunks of the item's row,
+ * summed over records, and a key that a record lists twice is counted twice. Before the checkpoint the store holds
+ * nothing of them.
  */
 class NeighbourCountsTest {
     private static final long A = ItemKeys.hash64("a");
     private static final long B = ItemKeys.hash64("b");
     private static final long C = ItemKeys.hash64("c");
 
-    private static Bytes pair(long item, long other) {
-        return Bytes.wrap(ByteBuffer.allocate(16).putLong(item).putLong(other).array());
+    private static String pair(long item, long other) {
+        return HexFormat.of().formatHex(ByteBuffer.allocate(16).putLong(item).putLong(other).array(), 0, 8) + ">"
+                + HexFormat.of().formatHex(ByteBuffer.allocate(8).putLong(other).array());
+    }
+
+    private static String own(long item) {
+        return HexFormat.of().formatHex(NeighbourCodecs.key(item));
     }
 
     @Test
@@ -34,16 +44,27 @@ class NeighbourCountsTest {
         try (TestPipeline p = new TestPipeline(Map.of(HyperrecConfig.NEIGHBOURS_PUBLISH_INTERVAL_MS, 3_600_000))) {
             TestInputTopic<byte[], byte[]> in = p.driver.createInputTopic(Topics.ITEM_COOCCURRENCE, new ByteArraySerializer(),
                     new ByteArraySerializer());
-            KeyValueStore<Bytes, Long> counts = p.driver.getKeyValueStore(StoreNames.COOCCURRENCE_COUNTS);
+            KeyValueStore<Bytes, byte[]> store = p.driver.getKeyValueStore(StoreNames.COOCCURRENCE_COUNTS);
             in.pipeInput(NeighbourCodecs.key(A), NeighbourCodecs.increment(2, new long[] {B, C}, new int[] {1, 5}, 0, 2));
             in.pipeInput(NeighbourCodecs.key(A), NeighbourCodecs.increment(1, new long[] {B, C, B}, new int[] {3, 1, 4}, 0, 3));
             in.pipeInput(NeighbourCodecs.key(B), NeighbourCodecs.increment(0, new long[] {A}, new int[] {2}, 0, 1));
-            assertThat(counts.get(Bytes.wrap(NeighbourCodecs.key(A)))).isEqualTo(3L);
-            assertThat(counts.get(pair(A, B))).isEqualTo(1L + 3 + 4);
-            assertThat(counts.get(pair(A, C))).isEqualTo(5L + 1);
-            assertThat(counts.get(pair(B, A))).isEqualTo(2L);
-            // b's record carried no occurrence: b has no count of its own
-            assertThat(counts.get(Bytes.wrap(NeighbourCodecs.key(B)))).isNull();
+            assertThat(p.storeDump(StoreNames.COOCCURRENCE_COUNTS)).as("nothing checkpointed while records arrive").isEmpty();
+            // two ticks, the second without a record since the first: the idle partition checkpoints
+            p.driver.advanceWallClockTime(Duration.ofMillis(NeighbourAggregator.TICK_MS));
+            p.driver.advanceWallClockTime(Duration.ofMillis(NeighbourAggregator.TICK_MS));
+            Map<String, Long> counts;
+            try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
+                counts = CoOccurrenceCounts.decode(it);
+            }
+            assertThat(counts).containsOnly(
+                    entry(own(A), 3L),
+                    entry(pair(A, B), 1L + 3 + 4),
+                    entry(pair(A, C), 5L + 1),
+                    // b's record carried no occurrence: b has no count of its own
+                    entry(pair(B, A), 2L));
+            KeyValueStore<String, Long> progress = p.driver.getKeyValueStore(StoreNames.COOCCURRENCE_PROGRESS);
+            assertThat(progress.get(NeighbourAggregator.READ)).isEqualTo(2L);
+            assertThat(progress.get(NeighbourAggregator.CHECKPOINTED)).isEqualTo(3L);
         }
     }
 }

@@ -229,7 +229,9 @@ class ScaleOutIT {
     /**
      * Waits until the instance is quiet and returns its stores' content: every open batch flushed (the
      * batch buffers empty), every co-occurrence increment consumed and committed by the item-keyed
-     * tasks, and two snapshots in a row equal.
+     * tasks and checkpointed into their counts store, and two snapshots in a row equal. A task that moved
+     * between instances read the increments since its last checkpoint again (it checkpoints only when idle or
+     * every few seconds, and not at a clean handover), so the equality below also checks that read-back.
      */
     private static Map<String, List<String>> awaitQuiet(KafkaInfra.Infra infra, HyperrecConfig c, KafkaStreams s)
             throws Exception {
@@ -241,7 +243,8 @@ class ScaleOutIT {
             for (int p = 0; p < PARTITIONS; p++) {
                 buffersEmpty &= now.get(StoreNames.BATCH_BUFFER + "#" + p).isEmpty();
             }
-            if (buffersEmpty && now.equals(previous) && incrementsConsumed(infra, c)) {
+            if (buffersEmpty && now.equals(previous) && incrementsConsumed(infra, c)
+                    && StoreDumps.modelCheckpointed(s, PARTITIONS)) {
                 return now;
             }
             if (System.nanoTime() > deadline) {

@@ -1,0 +1,435 @@
+package dev.hyperrec.topology.internal;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The item-to-item model's counts of one {@code item-cooccurrence} partition: the rows last checkpointed in the
+ * changelogged {@code cooccurrence-counts} store, plus the increments added since, in memory.
+ *
+ * <p>Per-pair keys cost one changelog record per pair increment (about 36 an event at window 50), and on a spread-out
+ * input almost no pair repeats within a commit interval, so caching them saves nothing. Here an item's row (its
+ * co-occurrence counts with other items) is stored in <em>chunks</em> of about {@link #CHUNK_PAIRS} pairs, and a
+ * checkpoint writes only the chunks that changed since the previous one: one record per changed chunk instead of one
+ * per increment. Between checkpoints the increments are held here; after a crash they are rebuilt by reading
+ * {@code item-cooccurrence} again from the checkpoint's offset ({@link NeighbourAggregator} keeps both offsets).
+ *
+ * <p>Store layout (keys big-endian):
+ * <ul>
+ *   <li>{@code item (8 bytes)} → the item's occurrence count (8-byte long);</li>
+ *   <li>{@code item (8) | shift (1) | index (2)} → one chunk of the item's row: {@code version | n varint | n x
+ *       (other item key 8 bytes, count varlong)}, sorted by the other key (unsigned). A row of s pairs has
+ *       {@code 2^shift} chunks, the smallest power of two that keeps {@code ceil(s / 2^shift) <= CHUNK_PAIRS}, and a
+ *       pair lives in the chunk its mixed key's top {@code shift} bits name. When a row outgrows its shift, all its
+ *       chunks are rewritten under the new shift and the old ones deleted in the same checkpoint.</li>
+ * </ul>
+ * The stored bytes are a function of the counts alone (not of when checkpoints ran), so two runs over the same input
+ * leave the same store once both have checkpointed everything.
+ *
+ * <p>Thread affinity: the task's stream thread.
+ */
+public final class CoOccurrenceCounts {
+    /** Target pairs per stored chunk. */
+    static final int CHUNK_PAIRS = 256;
+    private static final int MAX_SHIFT = 16;
+    private static final byte CHUNK_VERSION = 1;
+
+    private final KeyValueStore<Bytes, byte[]> store;
+    private final HashMap<Long, Delta> deltas = new HashMap<>();
+    private long pendingPairs;
+
+    public CoOccurrenceCounts(KeyValueStore<Bytes, byte[]> store) {
+        this.store = store;
+    }
+
+    /** Adds one increment record: {@code occurrences} to {@code item}'s count and {@code counts[i]} to (item, others[i]). */
+    public void add(long item, int occurrences, long[] others, int[] counts) {
+        if (occurrences == 0 && others.length == 0) {
+            return;
+        }
+        Delta d = deltas.computeIfAbsent(item, k -> new Delta());
+        d.occurrences += occurrences;
+        for (int i = 0; i < others.length; i++) {
+            if (d.add(others[i], counts[i])) {
+                pendingPairs++;
+            }
+        }
+    }
+
+    /** Distinct (item, other) pairs changed since the last checkpoint. */
+    public long pendingPairs() {
+        return pendingPairs;
+    }
+
+    /** Whether anything was added since the last checkpoint. */
+    public boolean pending() {
+        return !deltas.isEmpty();
+    }
+
+    /** {@code item}'s occurrence count, stored plus pending; -1 when this partition has never counted it. */
+    public long occurrencesOrMissing(long item) {
+        byte[] v = store.get(Bytes.wrap(NeighbourCodecs.key(item)));
+        Delta d = deltas.get(item);
+        if (v == null && (d == null || d.occurrences == 0)) {
+            return -1;
+        }
+        return (v == null ? 0 : ByteBuffer.wrap(v).getLong()) + (d == null ? 0 : d.occurrences);
+    }
+
+    /** {@code item}'s row, stored plus pending, sorted by the other key (unsigned). */
+    public Row row(long item) {
+        Row stored = stored(item);
+        Delta d = deltas.get(item);
+        return d == null || d.size == 0 ? stored : merge(stored, d);
+    }
+
+    /**
+     * Writes every pending change into the store (one record per changed chunk and per changed occurrence count) and
+     * forgets it here.
+     *
+     * @return the records written (chunks, counts and deletions)
+     */
+    public int checkpoint() {
+        List<KeyValue<Bytes, byte[]>> writes = new ArrayList<>();
+        for (Map.Entry<Long, Delta> e : deltas.entrySet()) {
+            long item = e.getKey();
+            Delta d = e.getValue();
+            if (d.occurrences != 0) {
+                Bytes own = Bytes.wrap(NeighbourCodecs.key(item));
+                byte[] v = store.get(own);
+                long now = (v == null ? 0 : ByteBuffer.wrap(v).getLong()) + d.occurrences;
+                writes.add(KeyValue.pair(own, ByteBuffer.allocate(8).putLong(now).array()));
+            }
+            if (d.size > 0) {
+                writeRow(item, stored(item), d, writes);
+            }
+        }
+        if (!writes.isEmpty()) {
+            store.putAll(writes);
+        }
+        deltas.clear();
+        pendingPairs = 0;
+        return writes.size();
+    }
+
+    private void writeRow(long item, Row stored, Delta d, List<KeyValue<Bytes, byte[]>> writes) {
+        Row row = merge(stored, d);
+        int shift = shift(row.size);
+        boolean[] dirty = new boolean[1 << shift];
+        if (stored.size > 0 && shift == stored.shift) {
+            for (int i = 0; i < d.keys.length; i++) {
+                if (d.values[i] != 0) {
+                    dirty[index(d.keys[i], shift)] = true;
+                }
+            }
+        } else {
+            Arrays.fill(dirty, true);
+            if (stored.size > 0) {
+                for (int c = 0; c < 1 << stored.shift; c++) {
+                    if (stored.chunkPresent(c)) {
+                        writes.add(KeyValue.pair(chunkKey(item, stored.shift, c), null));
+                    }
+                }
+            }
+        }
+        // each dirty chunk's pairs, in row order (sorted), encoded
+        int chunks = 1 << shift;
+        int[] sizes = new int[chunks];
+        int[] at = new int[row.size];
+        for (int i = 0; i < row.size; i++) {
+            at[i] = index(row.keys[i], shift);
+            sizes[at[i]]++;
+        }
+        ByteBuffer[] out = new ByteBuffer[chunks];
+        for (int c = 0; c < chunks; c++) {
+            if (dirty[c] && sizes[c] > 0) {
+                out[c] = ByteBuffer.allocate(1 + 5 + sizes[c] * (8 + 10));
+                out[c].put(CHUNK_VERSION);
+                putVarLong(out[c], sizes[c]);
+            }
+        }
+        for (int i = 0; i < row.size; i++) {
+            ByteBuffer b = out[at[i]];
+            if (b != null) {
+                b.putLong(row.keys[i]);
+                putVarLong(b, row.counts[i]);
+            }
+        }
+        for (int c = 0; c < chunks; c++) {
+            if (out[c] != null) {
+                writes.add(KeyValue.pair(chunkKey(item, shift, c), Arrays.copyOf(out[c].array(), out[c].position())));
+            }
+        }
+    }
+
+    /** The smallest shift whose chunks hold at most {@link #CHUNK_PAIRS} pairs on average. */
+    static int shift(int pairs) {
+        int s = 0;
+        while (s < MAX_SHIFT && ((long) pairs + (1L << s) - 1) >> s > CHUNK_PAIRS) {
+            s++;
+        }
+        return s;
+    }
+
+    /** The chunk of {@code other} in a row of {@code 2^shift} chunks: the top bits of its mixed key. */
+    static int index(long other, int shift) {
+        if (shift == 0) {
+            return 0;
+        }
+        long z = other + 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z = z ^ (z >>> 31);
+        return (int) (z >>> (64 - shift));
+    }
+
+    static Bytes chunkKey(long item, int shift, int index) {
+        return Bytes.wrap(ByteBuffer.allocate(11).putLong(item).put((byte) shift).putShort((short) index).array());
+    }
+
+    /** The stored row of {@code item}: every chunk under its prefix, decoded and sorted. */
+    private Row stored(long item) {
+        Row r = new Row();
+        byte[] from = ByteBuffer.allocate(11).putLong(item).put((byte) 0).putShort((short) 0).array();
+        byte[] to = ByteBuffer.allocate(11).putLong(item).put((byte) -1).putShort((short) -1).array();
+        try (KeyValueIterator<Bytes, byte[]> it = store.range(Bytes.wrap(from), Bytes.wrap(to))) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, byte[]> kv = it.next();
+                byte[] k = kv.key.get();
+                if (k.length != 11) {
+                    throw new IllegalStateException("cooccurrence-counts holds a " + k.length + "-byte key under item "
+                            + Long.toHexString(item) + ": the one-record-per-pair layout of before 2026-11-22; reset the"
+                            + " model's application (docs/operations.md) so that the counts are rebuilt in chunks");
+                }
+                r.shift = k[8];
+                r.markChunk(((k[9] & 0xff) << 8) | (k[10] & 0xff));
+                decodeChunk(kv.value, r);
+            }
+        }
+        r.sort();
+        return r;
+    }
+
+    private static void decodeChunk(byte[] v, Row r) {
+        ByteBuffer b = ByteBuffer.wrap(v);
+        if (b.get() != CHUNK_VERSION) {
+            throw new IllegalStateException("co-occurrence chunk has encoding version " + v[0] + ", expected " + CHUNK_VERSION);
+        }
+        int n = (int) getVarLong(b);
+        r.ensure(r.size + n);
+        for (int i = 0; i < n; i++) {
+            r.keys[r.size] = b.getLong();
+            r.counts[r.size++] = getVarLong(b);
+        }
+    }
+
+    /** {@code stored} plus the pending pairs of {@code d}, sorted by the other key (unsigned). */
+    private static Row merge(Row stored, Delta d) {
+        long[] dk = new long[d.size];
+        int n = 0;
+        for (int i = 0; i < d.keys.length; i++) {
+            if (d.values[i] != 0) {
+                dk[n++] = d.keys[i] ^ Long.MIN_VALUE; // unsigned order by a signed sort
+            }
+        }
+        Arrays.sort(dk);
+        Row out = new Row();
+        out.shift = stored.shift;
+        out.ensure(stored.size + n);
+        int i = 0;
+        int j = 0;
+        while (i < stored.size || j < n) {
+            long dj = j < n ? dk[j] ^ Long.MIN_VALUE : 0;
+            int c = i == stored.size ? 1 : j == n ? -1 : Long.compareUnsigned(stored.keys[i], dj);
+            if (c < 0) {
+                out.keys[out.size] = stored.keys[i];
+                out.counts[out.size++] = stored.counts[i++];
+            } else if (c > 0) {
+                out.keys[out.size] = dj;
+                out.counts[out.size++] = d.get(dj);
+                j++;
+            } else {
+                out.keys[out.size] = dj;
+                out.counts[out.size++] = stored.counts[i++] + d.get(dj);
+                j++;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The logical content of a counts store, for comparisons: {@code item} → occurrence count and
+     * {@code item>other} → co-occurrence count, keys as hex. The chunking is left out.
+     */
+    public static TreeMap<String, Long> decode(KeyValueIterator<Bytes, byte[]> all) {
+        HexFormat hex = HexFormat.of();
+        TreeMap<String, Long> out = new TreeMap<>();
+        while (all.hasNext()) {
+            KeyValue<Bytes, byte[]> kv = all.next();
+            byte[] k = kv.key.get();
+            if (k.length == 8) {
+                out.put(hex.formatHex(k), ByteBuffer.wrap(kv.value).getLong());
+            } else {
+                Row r = new Row();
+                decodeChunk(kv.value, r);
+                String item = hex.formatHex(k, 0, 8);
+                for (int i = 0; i < r.size; i++) {
+                    out.merge(item + ">" + hex.formatHex(ByteBuffer.allocate(8).putLong(r.keys[i]).array()), r.counts[i], Long::sum);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void putVarLong(ByteBuffer b, long v) {
+        while ((v & ~0x7FL) != 0) {
+            b.put((byte) ((v & 0x7F) | 0x80));
+            v >>>= 7;
+        }
+        b.put((byte) v);
+    }
+
+    private static long getVarLong(ByteBuffer b) {
+        long v = 0;
+        for (int s = 0; s < 64; s += 7) {
+            byte x = b.get();
+            v |= (long) (x & 0x7F) << s;
+            if (x >= 0) {
+                return v;
+            }
+        }
+        throw new IllegalStateException("co-occurrence chunk has a malformed varint");
+    }
+
+    /** A row: other item keys (sorted unsigned once complete) and their co-occurrence counts. */
+    public static final class Row {
+        long[] keys = new long[8];
+        long[] counts = new long[8];
+        int size;
+        int shift;
+        private long[] present = new long[1];
+
+        public int size() {
+            return size;
+        }
+
+        public long key(int i) {
+            return keys[i];
+        }
+
+        public long count(int i) {
+            return counts[i];
+        }
+
+        void ensure(int n) {
+            if (n > keys.length) {
+                int cap = Math.max(n, 2 * keys.length);
+                keys = Arrays.copyOf(keys, cap);
+                counts = Arrays.copyOf(counts, cap);
+            }
+        }
+
+        void markChunk(int c) {
+            if (c >> 6 >= present.length) {
+                present = Arrays.copyOf(present, Math.max((c >> 6) + 1, 2 * present.length));
+            }
+            present[c >> 6] |= 1L << c;
+        }
+
+        boolean chunkPresent(int c) {
+            return c >> 6 < present.length && (present[c >> 6] & (1L << c)) != 0;
+        }
+
+        /** Sorts the pairs by key, unsigned (chunks are hash-partitioned, each sorted; keys are distinct). */
+        void sort() {
+            boolean sorted = true;
+            for (int i = 1; i < size && sorted; i++) {
+                sorted = Long.compareUnsigned(keys[i - 1], keys[i]) < 0;
+            }
+            if (sorted) {
+                return;
+            }
+            long[] k = new long[size];
+            for (int i = 0; i < size; i++) {
+                k[i] = keys[i] ^ Long.MIN_VALUE; // unsigned order by a signed sort
+            }
+            Arrays.sort(k);
+            long[] c = new long[keys.length];
+            for (int i = 0; i < size; i++) {
+                c[Arrays.binarySearch(k, keys[i] ^ Long.MIN_VALUE)] = counts[i];
+            }
+            for (int i = 0; i < size; i++) {
+                keys[i] = k[i] ^ Long.MIN_VALUE;
+            }
+            counts = c;
+        }
+    }
+
+    /** One item's pending increments: occurrences and an open-addressing map other → count (0 marks a free slot). */
+    private static final class Delta {
+        long occurrences;
+        long[] keys = new long[8];
+        long[] values = new long[8];
+        int size;
+
+        /** Adds; true when the key is new here. */
+        boolean add(long key, long v) {
+            if (2 * (size + 1) > keys.length) {
+                grow();
+            }
+            int mask = keys.length - 1;
+            int i = slot(key, mask);
+            while (values[i] != 0) {
+                if (keys[i] == key) {
+                    values[i] += v;
+                    return false;
+                }
+                i = (i + 1) & mask;
+            }
+            keys[i] = key;
+            values[i] = v;
+            size++;
+            return true;
+        }
+
+        long get(long key) {
+            int mask = keys.length - 1;
+            int i = slot(key, mask);
+            while (values[i] != 0) {
+                if (keys[i] == key) {
+                    return values[i];
+                }
+                i = (i + 1) & mask;
+            }
+            return 0;
+        }
+
+        private static int slot(long key, int mask) {
+            long z = key * 0x9E3779B97F4A7C15L;
+            return (int) (z ^ (z >>> 32)) & mask;
+        }
+
+        private void grow() {
+            long[] ok = keys;
+            long[] ov = values;
+            keys = new long[ok.length * 2];
+            values = new long[ok.length * 2];
+            size = 0;
+            for (int i = 0; i < ok.length; i++) {
+                if (ov[i] != 0) {
+                    add(ok[i], ov[i]);
+                }
+            }
+        }
+    }
+}
