@@ -283,20 +283,19 @@ public final class HyperrecConfig {
 
     /** The pass-through keys an {@link org.apache.kafka.clients.admin.Admin} client understands (bootstrap, security). */
     public Map<String, Object> adminConfig() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        streamsProperties().forEach((k, v) -> {
-            if (org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains((String) k)) {
-                m.put((String) k, v);
-            }
-        });
-        return m;
+        return clientConfig(org.apache.kafka.clients.admin.AdminClientConfig.configNames());
     }
 
     /** The client settings of {@link #streamsProperties()} a plain consumer takes (bootstrap servers, security). */
     public Map<String, Object> consumerConfig() {
+        return clientConfig(org.apache.kafka.clients.consumer.ConsumerConfig.configNames());
+    }
+
+    /** The keys of {@link #streamsProperties()} that a client with these config names understands. */
+    private Map<String, Object> clientConfig(java.util.Set<String> names) {
         Map<String, Object> m = new LinkedHashMap<>();
         streamsProperties().forEach((k, v) -> {
-            if (org.apache.kafka.clients.consumer.ConsumerConfig.configNames().contains((String) k)) {
+            if (names.contains((String) k)) {
                 m.put((String) k, v);
             }
         });

@@ -55,8 +55,8 @@ public final class StoreDumps {
     public static boolean modelCheckpointed(KafkaStreams streams, int partitions) {
         for (int p = 0; p < partitions; p++) {
             ReadOnlyKeyValueStore<Object, Object> progress = store(streams, HyperrecTopology.MODEL_PROGRESS_STORE, p);
-            Object read = progress.get("read");
-            Object checkpointed = progress.get("checkpointed");
+            Object read = progress.get(dev.hyperrec.topology.internal.NeighbourAggregator.READ);
+            Object checkpointed = progress.get(dev.hyperrec.topology.internal.NeighbourAggregator.CHECKPOINTED);
             if (read != null && (checkpointed == null || (Long) checkpointed != (Long) read + 1)) {
                 return false;
             }

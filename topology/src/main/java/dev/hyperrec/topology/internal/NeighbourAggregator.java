@@ -68,8 +68,8 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
     private KeyValueStore<Bytes, Long> changed;
     private KeyValueStore<String, Long> progress;
     /** Progress keys: the last offset read, and the first offset the stored counts do not include. */
-    static final String READ = "read";
-    static final String CHECKPOINTED = "checkpointed";
+    public static final String READ = "read";
+    public static final String CHECKPOINTED = "checkpointed";
     /** The longest wait between checks for an idle partition's checkpoint. */
     public static final long TICK_MS = 1_000;
     private long lastRead = -1;

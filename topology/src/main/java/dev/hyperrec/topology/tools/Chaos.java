@@ -16,6 +16,7 @@ import dev.hyperrec.topology.demo.DemoData;
 import dev.hyperrec.topology.demo.SyntheticData;
 import dev.hyperrec.topology.embedded.BrokerProcess;
 import dev.hyperrec.topology.engine.EventWeights;
+import dev.hyperrec.topology.internal.NeighbourAggregator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -228,8 +229,8 @@ public final class Chaos implements Callable<Integer> {
         }
         String topic = modelApp(c) + "-" + HyperrecTopology.MODEL_PROGRESS_STORE + "-changelog";
         HexFormat hex = HexFormat.of();
-        String read = hex.formatHex("read".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        String checkpointed = hex.formatHex("checkpointed".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String read = hex.formatHex(NeighbourAggregator.READ.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String checkpointed = hex.formatHex(NeighbourAggregator.CHECKPOINTED.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         long deadline = System.nanoTime() + MODEL_CATCH_UP.toNanos();
         while (true) {
             Map<String, String> progress = changelog(broker, topic);
