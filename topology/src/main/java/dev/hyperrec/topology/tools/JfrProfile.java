@@ -31,12 +31,19 @@ final class JfrProfile {
         this.file = file;
     }
 
-    /** Starts recording the JVM's Java and native samples every 10 ms into {@code destination}. */
+    /**
+     * Starts recording the JVM's Java and native samples every 10 ms into {@code destination}, and every wait of a
+     * thread of at least a millisecond (parked, on a monitor, in {@code Object.wait}) with its stack: a thread that
+     * waits is in neither kind of sample, so only these show where a stream thread spends the time it is not running.
+     */
     static JfrProfile start(Path destination) throws IOException {
         Recording r = new Recording();
         r.setDestination(destination);
         r.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(10));
         r.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(10));
+        for (String wait : new String[] {"jdk.ThreadPark", "jdk.JavaMonitorEnter", "jdk.JavaMonitorWait"}) {
+            r.enable(wait).withThreshold(Duration.ofMillis(1)).withStackTrace();
+        }
         r.setToDisk(true);
         r.start();
         return new JfrProfile(r, destination);
