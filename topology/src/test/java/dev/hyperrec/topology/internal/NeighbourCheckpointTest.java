@@ -98,16 +98,14 @@ class NeighbourCheckpointTest {
         TreeMap<String, Long> sofar = new TreeMap<>();
         for (int i = 0; i < records.size(); i++) {
             KeyValue<byte[], byte[]> r = records.get(i);
-            NeighbourCodecs.Increment inc;
-            try {
-                inc = NeighbourCodecs.increment(r.value);
-            } catch (IllegalArgumentException e) {
+            NeighbourCodecs.Increment inc = incrementOrNull(r.value);
+            if (inc == null) {
                 continue;
             }
             long item = NeighbourCodecs.key(r.key);
             a.add(item, inc.occurrences(), inc.others(), inc.counts());
             b.add(item, inc.occurrences(), inc.others(), inc.counts());
-            sofar.putAll(sums(records.subList(i, i + 1), sofar));
+            addTo(sofar, r);
             if (rnd.nextInt(10) == 0) {
                 b.checkpoint();
             }
@@ -300,27 +298,32 @@ class NeighbourCheckpointTest {
 
     /** The counts summed straight from the records, as {@link CoOccurrenceCounts#decode} renders them. */
     private static TreeMap<String, Long> sums(List<KeyValue<byte[], byte[]>> records) {
-        return sums(records, new TreeMap<>());
+        TreeMap<String, Long> out = new TreeMap<>();
+        records.forEach(r -> addTo(out, r));
+        return out;
     }
 
-    private static TreeMap<String, Long> sums(List<KeyValue<byte[], byte[]>> records, TreeMap<String, Long> start) {
-        TreeMap<String, Long> out = new TreeMap<>(start);
-        for (KeyValue<byte[], byte[]> r : records) {
-            NeighbourCodecs.Increment inc;
-            try {
-                inc = NeighbourCodecs.increment(r.value);
-            } catch (IllegalArgumentException e) {
-                continue;
-            }
-            String item = HEX.formatHex(r.key);
-            if (inc.occurrences() > 0) {
-                out.merge(item, (long) inc.occurrences(), Long::sum);
-            }
-            for (int j = 0; j < inc.others().length; j++) {
-                out.merge(item + ">" + HEX.formatHex(NeighbourCodecs.key(inc.others()[j])), (long) inc.counts()[j], Long::sum);
-            }
+    /** Adds one record's counts to {@code sums} (a malformed record adds nothing, as the aggregator skips it). */
+    private static void addTo(TreeMap<String, Long> sums, KeyValue<byte[], byte[]> r) {
+        NeighbourCodecs.Increment inc = incrementOrNull(r.value);
+        if (inc == null) {
+            return;
         }
-        return out;
+        String item = HEX.formatHex(r.key);
+        if (inc.occurrences() > 0) {
+            sums.merge(item, (long) inc.occurrences(), Long::sum);
+        }
+        for (int j = 0; j < inc.others().length; j++) {
+            sums.merge(item + ">" + HEX.formatHex(NeighbourCodecs.key(inc.others()[j])), (long) inc.counts()[j], Long::sum);
+        }
+    }
+
+    private static NeighbourCodecs.Increment incrementOrNull(byte[] value) {
+        try {
+            return NeighbourCodecs.increment(value);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private static TreeMap<String, Long> rowOf(CoOccurrenceCounts c, long item) {
