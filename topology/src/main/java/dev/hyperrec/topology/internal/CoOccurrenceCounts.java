@@ -1,5 +1,6 @@
 package dev.hyperrec.topology.internal;
 
+import dev.hyperrec.operators.internal.LongIntHashMap;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,6 +47,11 @@ public final class CoOccurrenceCounts {
 
     private final KeyValueStore<Bytes, byte[]> store;
     private final HashMap<Long, Delta> deltas = new HashMap<>();
+    /**
+     * Each row's size as this instance last wrote it (so its shift, and which chunks a change touches, without reading
+     * the row); empty after a restart, so an item's first checkpoint then reads its whole row once.
+     */
+    private final LongIntHashMap rowSizes = new LongIntHashMap(1024);
     private long pendingPairs;
 
     public CoOccurrenceCounts(KeyValueStore<Bytes, byte[]> store) {
@@ -111,7 +117,10 @@ public final class CoOccurrenceCounts {
                 writes.add(KeyValue.pair(own, ByteBuffer.allocate(8).putLong(now).array()));
             }
             if (d.size > 0) {
-                writeRow(item, stored(item), d, writes);
+                int known = rowSizes.get(item, -1);
+                if (known < 0 || !writeChangedChunks(item, known, d, writes)) {
+                    rowSizes.put(item, writeRow(item, stored(item), d, writes));
+                }
             }
         }
         if (!writes.isEmpty()) {
@@ -122,7 +131,56 @@ public final class CoOccurrenceCounts {
         return writes.size();
     }
 
-    private void writeRow(long item, Row stored, Delta d, List<KeyValue<Bytes, byte[]>> writes) {
+    /**
+     * Writes the chunks of {@code item}'s row that {@code d} changes, reading only those chunks: the row's shift
+     * follows from its stored size. False, with nothing written, when the row outgrows its shift (the caller rewrites
+     * the whole row). A popular item's row can span hundreds of chunks, of which a checkpoint usually changes a few.
+     */
+    private boolean writeChangedChunks(long item, int storedSize, Delta d, List<KeyValue<Bytes, byte[]>> writes) {
+        int shift = shift(storedSize);
+        long[] dk = sortedKeys(d);
+        // the pending keys grouped by chunk, each group in key order (a stable counting sort of the sorted keys)
+        int chunks = 1 << shift;
+        int[] start = new int[chunks + 1];
+        int[] at = new int[dk.length];
+        for (int i = 0; i < dk.length; i++) {
+            at[i] = index(dk[i], shift);
+            start[at[i] + 1]++;
+        }
+        for (int c = 0; c < chunks; c++) {
+            start[c + 1] += start[c];
+        }
+        long[] grouped = new long[dk.length];
+        int[] fill = Arrays.copyOf(start, chunks);
+        for (int i = 0; i < dk.length; i++) {
+            grouped[fill[at[i]]++] = dk[i];
+        }
+        List<KeyValue<Bytes, byte[]>> out = new ArrayList<>();
+        int added = 0;
+        for (int c = 0; c < chunks; c++) {
+            if (start[c] == start[c + 1]) {
+                continue;
+            }
+            Bytes key = chunkKey(item, shift, c);
+            Row chunk = new Row();
+            byte[] v = store.get(key);
+            if (v != null) {
+                decodeChunk(v, chunk);
+            }
+            Row merged = merge(chunk, grouped, start[c], start[c + 1], d);
+            added += merged.size - chunk.size;
+            out.add(KeyValue.pair(key, encode(merged)));
+        }
+        if (shift(storedSize + added) != shift) {
+            return false;
+        }
+        writes.addAll(out);
+        rowSizes.put(item, storedSize + added);
+        return true;
+    }
+
+    /** Writes {@code item}'s whole row, {@code stored} plus {@code d}, under the shift of its new size; returns the size. */
+    private int writeRow(long item, Row stored, Delta d, List<KeyValue<Bytes, byte[]>> writes) {
         Row row = merge(stored, d);
         int shift = shift(row.size);
         boolean[] dirty = new boolean[1 << shift];
@@ -170,6 +228,19 @@ public final class CoOccurrenceCounts {
                 writes.add(KeyValue.pair(chunkKey(item, shift, c), Arrays.copyOf(out[c].array(), out[c].position())));
             }
         }
+        return row.size;
+    }
+
+    /** One chunk's bytes: {@code version | n varint | n x (other key, count varlong)}, in the row's order. */
+    private static byte[] encode(Row r) {
+        ByteBuffer b = ByteBuffer.allocate(1 + 5 + r.size * (8 + 10));
+        b.put(CHUNK_VERSION);
+        putVarLong(b, r.size);
+        for (int i = 0; i < r.size; i++) {
+            b.putLong(r.keys[i]);
+            putVarLong(b, r.counts[i]);
+        }
+        return Arrays.copyOf(b.array(), b.position());
     }
 
     /** The smallest shift whose chunks hold at most {@link #CHUNK_PAIRS} pairs on average. */
@@ -235,6 +306,12 @@ public final class CoOccurrenceCounts {
 
     /** {@code stored} plus the pending pairs of {@code d}, sorted by the other key (unsigned). */
     private static Row merge(Row stored, Delta d) {
+        long[] dk = sortedKeys(d);
+        return merge(stored, dk, 0, dk.length, d);
+    }
+
+    /** The pending keys of {@code d} in unsigned order. */
+    private static long[] sortedKeys(Delta d) {
         long[] dk = new long[d.size];
         int n = 0;
         for (int i = 0; i < d.keys.length; i++) {
@@ -243,25 +320,30 @@ public final class CoOccurrenceCounts {
             }
         }
         Arrays.sort(dk);
+        for (int i = 0; i < n; i++) {
+            dk[i] ^= Long.MIN_VALUE;
+        }
+        return dk;
+    }
+
+    /** {@code stored} (sorted) plus the pending pairs of {@code d} whose keys are {@code dk[from, to)} (sorted). */
+    private static Row merge(Row stored, long[] dk, int from, int to, Delta d) {
         Row out = new Row();
         out.shift = stored.shift;
-        out.ensure(stored.size + n);
+        out.ensure(stored.size + to - from);
         int i = 0;
-        int j = 0;
-        while (i < stored.size || j < n) {
-            long dj = j < n ? dk[j] ^ Long.MIN_VALUE : 0;
-            int c = i == stored.size ? 1 : j == n ? -1 : Long.compareUnsigned(stored.keys[i], dj);
+        int j = from;
+        while (i < stored.size || j < to) {
+            int c = i == stored.size ? 1 : j == to ? -1 : Long.compareUnsigned(stored.keys[i], dk[j]);
             if (c < 0) {
                 out.keys[out.size] = stored.keys[i];
                 out.counts[out.size++] = stored.counts[i++];
             } else if (c > 0) {
-                out.keys[out.size] = dj;
-                out.counts[out.size++] = d.get(dj);
-                j++;
+                out.keys[out.size] = dk[j];
+                out.counts[out.size++] = d.get(dk[j++]);
             } else {
-                out.keys[out.size] = dj;
-                out.counts[out.size++] = stored.counts[i++] + d.get(dj);
-                j++;
+                out.keys[out.size] = dk[j];
+                out.counts[out.size++] = stored.counts[i++] + d.get(dk[j++]);
             }
         }
         return out;
