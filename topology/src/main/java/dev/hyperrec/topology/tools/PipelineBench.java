@@ -597,7 +597,9 @@ public final class PipelineBench implements Callable<Integer> {
         }
         try (Admin admin = Admin.create(c.adminConfig())) {
             Set<String> existing = admin.listTopics().names().get();
+            Map<String, Long> bytes = logBytes(admin);
             long total = 0;
+            long totalBytes = 0;
             for (var t : topics.entrySet()) {
                 if (!existing.contains(t.getValue())) {
                     continue;
@@ -607,17 +609,36 @@ public final class PipelineBench implements Callable<Integer> {
                     sum += o;
                 }
                 total += sum;
-                out.put(t.getKey(), Map.of("offsets", sum, "per_event", round((double) sum / events, 2)));
+                long b = bytes.getOrDefault(t.getValue(), 0L);
+                totalBytes += b;
+                out.put(t.getKey(), Map.of("offsets", sum, "per_event", round((double) sum / events, 2), "bytes", b,
+                        "bytes_per_event", round((double) b / events, 1)));
             }
-            out.put("total", Map.of("offsets", total, "per_event", round((double) total / events, 2)));
+            out.put("total", Map.of("offsets", total, "per_event", round((double) total / events, 2), "bytes", totalBytes,
+                    "bytes_per_event", round((double) totalBytes / events, 1)));
             StringBuilder line = new StringBuilder();
             out.forEach((k, v) -> line.append(line.length() == 0 ? "" : ", ").append(k).append(' ')
                     .append(((Map<?, ?>) v).get("per_event")));
             log("changelog records per drained event: %s", line);
-            out.put("note", "end offsets of the changelog topics after the drain of " + events + " events (commit markers included)");
+            StringBuilder bline = new StringBuilder();
+            out.forEach((k, v) -> bline.append(bline.length() == 0 ? "" : ", ").append(k).append(' ')
+                    .append(((Map<?, ?>) v).get("bytes_per_event")));
+            log("changelog bytes per drained event: %s", bline);
+            out.put("note", "end offsets of the changelog topics after the drain of " + events + " events (commit markers"
+                    + " included), and their size on the broker's disk (log segments, before any compaction)");
         } catch (Exception e) {
             out.put("error", String.valueOf(e));
         }
+        return out;
+    }
+
+    /** Bytes on the brokers' disks per topic (every replica's log segments summed), from {@code describeLogDirs}. */
+    private static Map<String, Long> logBytes(Admin admin) throws Exception {
+        List<Integer> brokers = new ArrayList<>();
+        admin.describeCluster().nodes().get().forEach(n -> brokers.add(n.id()));
+        Map<String, Long> out = new HashMap<>();
+        admin.describeLogDirs(brokers).allDescriptions().get().values().forEach(dirs -> dirs.values().forEach(
+                dir -> dir.replicaInfos().forEach((tp, info) -> out.merge(tp.topic(), info.size(), Long::sum))));
         return out;
     }
 
