@@ -107,7 +107,7 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
         progress = context.getStateStore(StoreNames.COOCCURRENCE_PROGRESS);
         String topic = runtime.config().topic(Topics.ITEM_COOCCURRENCE);
         int partition = context.taskId().partition();
-        lastRead = recover(counts, progress, topic, partition, log);
+        lastRead = recover(counts, progress, topic, partition, log, runtime.metrics());
         Long cp = progress.get(CHECKPOINTED);
         checkpointed = cp == null ? 0 : cp;
         lastCheckpointNanos = System.nanoTime();
@@ -126,7 +126,7 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
      * @return the last offset read ({@code read}, or -1 when the partition was never read)
      */
     static long recover(CoOccurrenceCounts counts, KeyValueStore<String, Long> progress, String topic, int partition,
-            java.util.function.Supplier<IncrementLog> log) {
+            java.util.function.Supplier<IncrementLog> log, dev.hyperrec.topology.metrics.PipelineMetrics metrics) {
         Long read = progress.get(READ);
         if (read == null) {
             return -1;
@@ -145,6 +145,7 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
                     n[1]++;
                 }
             });
+            metrics.neighbourReadBack(n[0]);
             LOG.info("{}-{}: read offsets {}..{} again since the last checkpoint: {} records ({} skipped as malformed),"
                     + " {} pairs pending, in {} ms", topic, partition, first, read, n[0], n[1], counts.pendingPairs(),
                     (System.nanoTime() - t0) / 1_000_000);
@@ -201,13 +202,14 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
 
     /** Writes the pending counts to the store and moves the checkpoint offset past the last record read. */
     void checkpoint() {
+        long t0 = System.nanoTime();
         int written = counts.checkpoint();
         if (lastRead >= 0) {
             checkpointed = lastRead + 1;
             progress.put(CHECKPOINTED, checkpointed);
         }
         lastCheckpointNanos = System.nanoTime();
-        runtime.metrics().neighbourCheckpoint(written);
+        runtime.metrics().neighbourCheckpoint(written, lastCheckpointNanos - t0);
     }
 
     /**

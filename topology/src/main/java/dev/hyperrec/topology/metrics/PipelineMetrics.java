@@ -61,6 +61,8 @@ public final class PipelineMetrics implements AutoCloseable {
     public static final String NEIGHBOURS_PUBLISHED = "hyperrec.neighbours.published";
     public static final String NEIGHBOURS_CHECKPOINTS = "hyperrec.neighbours.checkpoints";
     public static final String NEIGHBOURS_CHECKPOINT_RECORDS = "hyperrec.neighbours.checkpoint.records";
+    public static final String NEIGHBOURS_CHECKPOINT_TIME = "hyperrec.neighbours.checkpoint.time";
+    public static final String NEIGHBOURS_READ_BACK = "hyperrec.neighbours.read.back";
     public static final String NEIGHBOURS_ITEMS = "hyperrec.neighbours.items";
 
     private static final double[] PERCENTILES = {0.5, 0.95, 0.99};
@@ -85,6 +87,8 @@ public final class PipelineMetrics implements AutoCloseable {
     private final Counter neighboursPublished;
     private final Counter neighbourCheckpoints;
     private final Counter neighbourCheckpointRecords;
+    private final Timer neighbourCheckpointTime;
+    private final Counter neighbourReadBack;
     private DeviceMemory deviceMemory;
 
     private PipelineMetrics(MeterRegistry registry, boolean enabled) {
@@ -130,6 +134,11 @@ public final class PipelineMetrics implements AutoCloseable {
                 .description("checkpoints of the co-occurrence counts by this instance's aggregator tasks").register(registry);
         neighbourCheckpointRecords = Counter.builder(NEIGHBOURS_CHECKPOINT_RECORDS)
                 .description("records (chunks, occurrence counts, deletions) those checkpoints wrote to cooccurrence-counts")
+                .register(registry);
+        neighbourCheckpointTime = Timer.builder(NEIGHBOURS_CHECKPOINT_TIME)
+                .description("time of one checkpoint of an aggregator task's counts (on its stream thread)").register(registry);
+        neighbourReadBack = Counter.builder(NEIGHBOURS_READ_BACK)
+                .description("item-cooccurrence records read again by aggregator tasks at start-up (those since their last checkpoint)")
                 .register(registry);
     }
 
@@ -200,10 +209,16 @@ public final class PipelineMetrics implements AutoCloseable {
         neighboursPublished.increment(lists);
     }
 
-    /** One checkpoint of an aggregator task's counts that wrote {@code records} store records. */
-    public void neighbourCheckpoint(int records) {
+    /** One checkpoint of an aggregator task's counts that wrote {@code records} store records in {@code nanos}. */
+    public void neighbourCheckpoint(int records, long nanos) {
         neighbourCheckpoints.increment();
         neighbourCheckpointRecords.increment(records);
+        neighbourCheckpointTime.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** An aggregator task read {@code records} records of {@code item-cooccurrence} again when it started. */
+    public void neighbourReadBack(long records) {
+        neighbourReadBack.increment(records);
     }
 
     public void operator(Operator op, long nanos) {

@@ -9,6 +9,8 @@ import dev.hyperrec.topology.HyperrecRuntime;
 import dev.hyperrec.topology.StoreDumps;
 import dev.hyperrec.topology.StoreNames;
 import dev.hyperrec.topology.Topics;
+import dev.hyperrec.topology.metrics.PipelineMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -46,8 +48,10 @@ class NeighbourCheckpointTest {
         for (long seed = 1; seed <= 6; seed++) {
             List<KeyValue<byte[], byte[]>> records = records(seed, 3_000);
             // odd seeds also checkpoint whenever 400 pairs are pending (in process, between ticks)
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            int seedReplays = 0;
             try (HyperrecRuntime runtime = runtime(seed % 2 == 1
-                    ? Map.of(HyperrecConfig.NEIGHBOURS_CHECKPOINT_MAX_PAIRS, 400) : Map.of())) {
+                    ? Map.of(HyperrecConfig.NEIGHBOURS_CHECKPOINT_MAX_PAIRS, 400) : Map.of(), PipelineMetrics.of(registry))) {
                 Task reference = new Task(runtime, null, records);
                 for (int i = 0; i < records.size(); i++) {
                     reference.process(i);
@@ -72,7 +76,7 @@ class NeighbourCheckpointTest {
                         committed = task.copy();
                     } else {
                         task = new Task(runtime, committed, records);
-                        replays += task.replayed;
+                        seedReplays += task.replayed;
                         Long read = task.progress.get(NeighbourAggregator.READ);
                         next = read == null ? 0 : (int) (read + 1);
                     }
@@ -82,7 +86,10 @@ class NeighbourCheckpointTest {
                 assertThat(task.dump(StoreNames.COOCCURRENCE_COUNTS)).as("seed %d", seed)
                         .isEqualTo(reference.dump(StoreNames.COOCCURRENCE_COUNTS));
                 assertThat(task.logicalCounts()).isEqualTo(expected);
+                assertThat(registry.get(PipelineMetrics.NEIGHBOURS_READ_BACK).counter().count())
+                        .as("records read again, as the metric counts them").isEqualTo((double) seedReplays);
             }
+            replays += seedReplays;
         }
         assertThat(replays).as("records read again after crashes, over all seeds").isPositive();
     }
@@ -251,7 +258,7 @@ class NeighbourCheckpointTest {
         return s;
     }
 
-    private static HyperrecRuntime runtime(Map<String, Object> overrides) {
+    private static HyperrecRuntime runtime(Map<String, Object> overrides, PipelineMetrics metrics) {
         Map<String, Object> cfg = new TreeMap<>();
         cfg.put("bootstrap.servers", "unused:9092");
         cfg.put("schema.registry.url", "mock://unused");
@@ -259,7 +266,7 @@ class NeighbourCheckpointTest {
         cfg.put(HyperrecConfig.EMBEDDING_DIM, 8);
         cfg.put(HyperrecConfig.BACKEND, "cpu");
         cfg.putAll(overrides);
-        return new HyperrecRuntime(HyperrecConfig.of(cfg), Backends.open(BackendKind.CPU), null);
+        return new HyperrecRuntime(HyperrecConfig.of(cfg), Backends.open(BackendKind.CPU), null, metrics);
     }
 
     private static String key(int item) {

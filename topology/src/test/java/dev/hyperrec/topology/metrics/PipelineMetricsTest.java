@@ -117,4 +117,32 @@ class PipelineMetricsTest {
             assertThat(a.getItems()).isEqualTo(b.getItems());
         }
     }
+
+    /** The model's checkpoints: counted once each, with the records they wrote and their time. */
+    @Test
+    void countsTheModelsCheckpoints() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        long a = dev.hyperrec.operators.ItemKeys.hash64("a");
+        long b = dev.hyperrec.operators.ItemKeys.hash64("b");
+        try (TestPipeline p = new TestPipeline(Map.of(HyperrecConfig.NEIGHBOURS_PUBLISH_INTERVAL_MS, 3_600_000),
+                PipelineMetrics.of(registry))) {
+            var in = p.driver.createInputTopic(dev.hyperrec.topology.Topics.ITEM_COOCCURRENCE,
+                    new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer());
+            in.pipeInput(dev.hyperrec.topology.internal.NeighbourCodecs.key(a),
+                    dev.hyperrec.topology.internal.NeighbourCodecs.increment(1, new long[] {b}, new int[] {1}, 0, 1));
+            in.pipeInput(dev.hyperrec.topology.internal.NeighbourCodecs.key(b),
+                    dev.hyperrec.topology.internal.NeighbourCodecs.increment(0, new long[] {a}, new int[] {2}, 0, 1));
+            assertThat(registry.get(PipelineMetrics.NEIGHBOURS_CHECKPOINTS).counter().count()).isZero();
+            // a tick with records since the last one waits; the next, idle, checkpoints; later idle ticks have nothing to do
+            for (int i = 0; i < 4; i++) {
+                p.driver.advanceWallClockTime(java.time.Duration.ofMillis(dev.hyperrec.topology.internal.NeighbourAggregator.TICK_MS));
+            }
+        }
+        assertThat(registry.get(PipelineMetrics.NEIGHBOURS_CHECKPOINTS).counter().count()).isEqualTo(1.0);
+        // a's occurrence count, a's row (one chunk), b's row (one chunk; b has no occurrence count)
+        assertThat(registry.get(PipelineMetrics.NEIGHBOURS_CHECKPOINT_RECORDS).counter().count()).isEqualTo(3.0);
+        assertThat(registry.get(PipelineMetrics.NEIGHBOURS_CHECKPOINT_TIME).timer().count()).isEqualTo(1);
+        assertThat(registry.get(PipelineMetrics.NEIGHBOURS_READ_BACK).counter().count()).isZero();
+    }
 }
