@@ -194,38 +194,26 @@ public final class CoOccurrenceCounts {
             Arrays.fill(dirty, true);
             if (stored.size > 0) {
                 for (int c = 0; c < 1 << stored.shift; c++) {
-                    if (stored.chunkPresent(c)) {
+                    if (stored.chunks.get(c)) {
                         writes.add(KeyValue.pair(chunkKey(item, stored.shift, c), null));
                     }
                 }
             }
         }
         // each dirty chunk's pairs, in row order (sorted), encoded
-        int chunks = 1 << shift;
-        int[] sizes = new int[chunks];
-        int[] at = new int[row.size];
+        Row[] parts = new Row[1 << shift];
         for (int i = 0; i < row.size; i++) {
-            at[i] = index(row.keys[i], shift);
-            sizes[at[i]]++;
-        }
-        ByteBuffer[] out = new ByteBuffer[chunks];
-        for (int c = 0; c < chunks; c++) {
-            if (dirty[c] && sizes[c] > 0) {
-                out[c] = ByteBuffer.allocate(1 + 5 + sizes[c] * (8 + 10));
-                out[c].put(CHUNK_VERSION);
-                putVarLong(out[c], sizes[c]);
+            int c = index(row.keys[i], shift);
+            if (dirty[c]) {
+                if (parts[c] == null) {
+                    parts[c] = new Row();
+                }
+                parts[c].append(row.keys[i], row.counts[i]);
             }
         }
-        for (int i = 0; i < row.size; i++) {
-            ByteBuffer b = out[at[i]];
-            if (b != null) {
-                b.putLong(row.keys[i]);
-                putVarLong(b, row.counts[i]);
-            }
-        }
-        for (int c = 0; c < chunks; c++) {
-            if (out[c] != null) {
-                writes.add(KeyValue.pair(chunkKey(item, shift, c), Arrays.copyOf(out[c].array(), out[c].position())));
+        for (int c = 0; c < parts.length; c++) {
+            if (parts[c] != null) {
+                writes.add(KeyValue.pair(chunkKey(item, shift, c), encode(parts[c])));
             }
         }
         return row.size;
@@ -283,7 +271,7 @@ public final class CoOccurrenceCounts {
                             + " model's application (docs/operations.md) so that the counts are rebuilt in chunks");
                 }
                 r.shift = k[8];
-                r.markChunk(((k[9] & 0xff) << 8) | (k[10] & 0xff));
+                r.chunks.set(((k[9] & 0xff) << 8) | (k[10] & 0xff));
                 decodeChunk(kv.value, r);
             }
         }
@@ -329,7 +317,6 @@ public final class CoOccurrenceCounts {
     /** {@code stored} (sorted) plus the pending pairs of {@code d} whose keys are {@code dk[from, to)} (sorted). */
     private static Row merge(Row stored, long[] dk, int from, int to, Delta d) {
         Row out = new Row();
-        out.shift = stored.shift;
         out.ensure(stored.size + to - from);
         int i = 0;
         int j = from;
@@ -398,8 +385,9 @@ public final class CoOccurrenceCounts {
         long[] keys = new long[8];
         long[] counts = new long[8];
         int size;
+        /** The shift and the chunk indices it was read from (a stored row only). */
         int shift;
-        private long[] present = new long[1];
+        final java.util.BitSet chunks = new java.util.BitSet();
 
         public int size() {
             return size;
@@ -421,15 +409,10 @@ public final class CoOccurrenceCounts {
             }
         }
 
-        void markChunk(int c) {
-            if (c >> 6 >= present.length) {
-                present = Arrays.copyOf(present, Math.max((c >> 6) + 1, 2 * present.length));
-            }
-            present[c >> 6] |= 1L << c;
-        }
-
-        boolean chunkPresent(int c) {
-            return c >> 6 < present.length && (present[c >> 6] & (1L << c)) != 0;
+        void append(long key, long count) {
+            ensure(size + 1);
+            keys[size] = key;
+            counts[size++] = count;
         }
 
         /** Sorts the pairs by key, unsigned (chunks are hash-partitioned, each sorted; keys are distinct). */

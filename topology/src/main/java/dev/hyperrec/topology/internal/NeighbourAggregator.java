@@ -8,10 +8,12 @@ import dev.hyperrec.topology.StoreNames;
 import dev.hyperrec.topology.Topics;
 import dev.hyperrec.topology.engine.CoOccurrenceCosine;
 import dev.hyperrec.topology.engine.NeighbourTable;
+import dev.hyperrec.topology.metrics.PipelineMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -60,7 +62,7 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
     private final long intervalMs;
     /** Share of the publish interval one punctuation may spend publishing lists ({@code hyperrec.neighbours.publish.budget}). */
     private final double budget;
-    private final java.util.function.Supplier<IncrementLog> log;
+    private final Supplier<IncrementLog> log;
     private final long checkpointIntervalMs;
     private final long checkpointMaxPairs;
     private ProcessorContext<Object, Object> context;
@@ -89,7 +91,7 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
     }
 
     /** An aggregator that reads the increments since the last checkpoint again from {@code log} (tests). */
-    NeighbourAggregator(HyperrecRuntime runtime, java.util.function.Supplier<IncrementLog> log) {
+    NeighbourAggregator(HyperrecRuntime runtime, Supplier<IncrementLog> log) {
         this.runtime = runtime;
         this.log = log;
         this.max = runtime.config().getInt(HyperrecConfig.NEIGHBOURS_MAX);
@@ -126,7 +128,7 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
      * @return the last offset read ({@code read}, or -1 when the partition was never read)
      */
     static long recover(CoOccurrenceCounts counts, KeyValueStore<String, Long> progress, String topic, int partition,
-            java.util.function.Supplier<IncrementLog> log, dev.hyperrec.topology.metrics.PipelineMetrics metrics) {
+            Supplier<IncrementLog> log, PipelineMetrics metrics) {
         Long read = progress.get(READ);
         if (read == null) {
             return -1;
