@@ -17,7 +17,8 @@
 # hyperrec.rocksdb.memory.mb=$GPU_PIPELINE_ROCKSDB_MB (8192) and hyperrec.neighbours.threads=$GPU_PIPELINE_MODEL_THREADS (8)
 # (docs/benchmarks.md: with the 256 MB default the memtables flush and compact all through a 1M-user drain and the
 # item-to-item model falls behind); GPU_PIPELINE_EXTRA adds PipelineBench flags (e.g. "--instances 2" for the
-# scale-out drain, "--threads 16"; a flag given again, or a later --set of the same key, wins over the script's). restore U:P:T:
+# scale-out drain, "--threads 16"; a flag given again, or a later --set of the same key, wins over the script's);
+# GPU_PIPELINE_JAVA_OPTS adds JVM flags (e.g. "-XX:+UseZGC -Xlog:gc:file=$OUT/gc.txt"; a collector named there replaces G1). restore U:P:T:
 # RestoreBench --backend cuda at d=384: U users in P tasks' RocksDB stores, restored by T threads, each
 # task's first flush uploading its rows to the device (2 runs).
 set -uo pipefail
@@ -69,7 +70,10 @@ for arg in "$@"; do
       fi
       if [[ "$mode" == pipeline ]]; then
         runs=1; [[ "$arg" == "10000" ]] && runs=2
-        timeout "${GPU_PIPELINE_TIMEOUT:-280}" "$java" "${flags[@]}" -Xmx24g -cp "$cp" dev.hyperrec.topology.tools.PipelineBench \
+        pflags=("${flags[@]}")
+        # a collector named in GPU_PIPELINE_JAVA_OPTS replaces G1 (the JVM refuses two)
+        [[ "${GPU_PIPELINE_JAVA_OPTS:-}" =~ -XX:\+Use[A-Za-z]+GC ]] && pflags=("${flags[@]/-XX:+UseG1GC/}")
+        timeout "${GPU_PIPELINE_TIMEOUT:-280}" "$java" ${pflags[@]} ${GPU_PIPELINE_JAVA_OPTS:-} -Xmx24g -cp "$cp" dev.hyperrec.topology.tools.PipelineBench \
           --backend cuda --items 62423 --dim 384 --users "$arg" --events "${GPU_PIPELINE_EVENTS:-200000}" --partitions 16 --threads 8 \
           --ceiling-runs "$runs" --ceiling-events 2000000 --warmup-events "${GPU_PIPELINE_WARMUP:-50000}" --rates "${GPU_PIPELINE_RATES:-1000,10000,50000}" --rate-seconds 2 \
           --timeout-seconds 120 --no-progress --set hyperrec.rocksdb.memory.mb="${GPU_PIPELINE_ROCKSDB_MB:-8192}" \

@@ -42,7 +42,19 @@ public final class HyperrecConfig {
     public static final String EVENT_TIME_MIN_MS = "hyperrec.event.time.min.ms";
     public static final String EVENT_TIME_MAX_FUTURE_MS = "hyperrec.event.time.max.future.ms";
     public static final String BATCH_MAX_EVENTS = "hyperrec.batch.max.events";
+    /**
+     * The shortest wall-clock spacing of a task's timed flushes, and so the longest an accepted event waits in the open
+     * batch (plus a check period, {@link #batchCheckMs()}): the batch flushes at {@link #BATCH_MAX_EVENTS} events, or at
+     * the first check this long after the task's last flush. An event that finds the task idle for this long goes out
+     * at the next check.
+     */
     public static final String BATCH_FLUSH_INTERVAL_MS = "hyperrec.batch.flush.interval.ms";
+    /**
+     * Whether a timed flush (not one at the size cap) asks Kafka Streams to commit at once, so that its lists reach
+     * read_committed consumers without waiting for {@code commit.interval.ms}. Flushes at the size cap (a backlog) leave
+     * commits to the interval.
+     */
+    public static final String BATCH_COMMIT_ON_TIMED_FLUSH = "hyperrec.batch.commit.on.timed.flush";
     public static final String RECS_K = "hyperrec.recs.k";
     public static final String RECS_CANDIDATES = "hyperrec.recs.candidates";
     /** Whether clicks, ratings and purchases each yield a list (true) or only requests do (false). */
@@ -165,6 +177,7 @@ public final class HyperrecConfig {
         d.put(EVENT_TIME_MAX_FUTURE_MS, Long.toString(24L * 3600 * 1000));
         d.put(BATCH_MAX_EVENTS, "512");
         d.put(BATCH_FLUSH_INTERVAL_MS, "100");
+        d.put(BATCH_COMMIT_ON_TIMED_FLUSH, "true");
         d.put(RECS_K, "10");
         d.put(RECS_CANDIDATES, "50");
         d.put(RECS_ON_INTERACTIONS, "true");
@@ -273,6 +286,9 @@ public final class HyperrecConfig {
         // oversize records are dead-lettered whole: the DLQ producer must be able to send them
         p.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                 Integer.toString(TopicSetup.MAX_MESSAGE_BYTES));
+        // an idle stream thread blocks in poll() up to poll.ms (Streams' default 100 ms), and neither the batch's wait
+        // bound nor a commit is checked meanwhile: poll no longer than the batch's check period unless set
+        p.put(StreamsConfig.POLL_MS_CONFIG, Long.toString(batchCheckMs()));
         values.forEach((k, v) -> {
             if (!k.startsWith("hyperrec.") || k.startsWith("hyperrec.rocksdb.")) {
                 p.put(k, v);
@@ -364,6 +380,11 @@ public final class HyperrecConfig {
         }
     }
 
+    /** A key validated as {@code true} or {@code false} (any case). */
+    public boolean getBoolean(String key) {
+        return Boolean.parseBoolean(values.get(key).trim());
+    }
+
     public float getFloat(String key) {
         return (float) getDouble(key);
     }
@@ -402,6 +423,14 @@ public final class HyperrecConfig {
             p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, Long.toString(1L << 20));
         }
         return p;
+    }
+
+    /**
+     * How often a task checks whether its open batch is due ({@link #BATCH_FLUSH_INTERVAL_MS}): a tenth of that interval
+     * (at least 1 ms), so a batch flushes at most 10% later than due while the stream thread runs.
+     */
+    public long batchCheckMs() {
+        return Math.max(1, getLong(BATCH_FLUSH_INTERVAL_MS) / 10);
     }
 
     public int dim() {
@@ -449,7 +478,7 @@ public final class HyperrecConfig {
                 RANK_WEIGHT_SIMILAR, RANK_WEIGHT_BANDIT, RANK_WEIGHT_POPULARITY, RATING_NEUTRAL, RATING_MAX}) {
             getDouble(k);
         }
-        for (String k : new String[] {RECS_ON_INTERACTIONS, NEIGHBOURS_ENABLED}) {
+        for (String k : new String[] {RECS_ON_INTERACTIONS, NEIGHBOURS_ENABLED, BATCH_COMMIT_ON_TIMED_FLUSH}) {
             String b = values.get(k).trim();
             if (!b.equalsIgnoreCase("true") && !b.equalsIgnoreCase("false")) {
                 throw new IllegalArgumentException(k + " must be true or false, was '" + b + "'");

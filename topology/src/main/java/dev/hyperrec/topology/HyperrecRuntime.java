@@ -27,6 +27,10 @@ public final class HyperrecRuntime implements AutoCloseable {
     private final SerdeFactory serdes;
     private final java.util.concurrent.atomic.AtomicLong threadFailures = new java.util.concurrent.atomic.AtomicLong();
     private final PipelineMetrics metrics;
+    /** One per stream thread: the tasks of a thread share its commits ({@link dev.hyperrec.topology.internal.CommitGate}). */
+    private volatile java.util.function.LongSupplier durationClock = System::nanoTime;
+    private final ThreadLocal<dev.hyperrec.topology.internal.CommitGate> commitGates =
+            ThreadLocal.withInitial(dev.hyperrec.topology.internal.CommitGate::new);
 
     public HyperrecRuntime(HyperrecConfig config, OperatorBackend backend, SerdeFactory serdes) {
         this(config, backend, serdes, PipelineMetrics.disabled());
@@ -45,6 +49,25 @@ public final class HyperrecRuntime implements AutoCloseable {
         metrics.bindBackend(backend, config.backend().id(), HyperrecRuntime::fallbacks);
         metrics.bindThreadFailures(this, HyperrecRuntime::threadFailures);
         metrics.bindNeighbours(neighbours);
+    }
+
+    /**
+     * The clock (ns) by which tasks time their flushes for pacing ({@code hyperrec.batch.flush.interval.ms}'s rule that
+     * timed flushes take at most half a task's time): {@link System#nanoTime} unless a test on a TopologyTestDriver,
+     * whose wall clock is its own, sets another with {@link #durationClock(java.util.function.LongSupplier)}.
+     */
+    public long nanoTime() {
+        return durationClock.getAsLong();
+    }
+
+    /** Replaces {@link #nanoTime()}'s clock (tests); set before the tasks start. */
+    public void durationClock(java.util.function.LongSupplier clock) {
+        this.durationClock = java.util.Objects.requireNonNull(clock, "clock");
+    }
+
+    /** The calling stream thread's commit gate (its tasks' timed flushes share it). */
+    public dev.hyperrec.topology.internal.CommitGate commitGate() {
+        return commitGates.get();
     }
 
     /** CPU fallbacks of a CUDA backend ({@link FallbackBackend}); 0 for any other backend. */

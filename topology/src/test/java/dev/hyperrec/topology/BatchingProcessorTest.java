@@ -37,6 +37,70 @@ class BatchingProcessorTest {
         return p;
     }
 
+    /**
+     * Timed flushes are at least an interval apart, counted from the start of the last flush, not on a fixed beat: an
+     * event that finds the task idle goes out at the next check, one right after a flush waits out the interval.
+     */
+    @Test
+    void timedFlushesAreAnIntervalApartAndAnIdleTaskFlushesAtTheNextCheck() {
+        try (TestPipeline p = pipeline(512, Map.of(HyperrecConfig.BATCH_FLUSH_INTERVAL_MS, 100))) {
+            long check = p.runtime.config().batchCheckMs();
+            p.interaction(event("a0", "u1", "i1", InteractionType.CLICK, 1, 0));
+            advance(p, check);
+            assertThat(p.recommendations()).as("no flush yet: the first event goes out at the next check")
+                    .extracting(kv -> kv.key).containsExactly("u1");
+
+            p.interaction(event("a1", "u2", "i2", InteractionType.CLICK, 1, 1));
+            advance(p, 60);
+            p.interaction(event("a2", "u3", "i3", InteractionType.CLICK, 1, 2));
+            advance(p, 30);
+            assertThat(p.recommendations()).as("90 ms after the last flush").isEmpty();
+            advance(p, 10);
+            assertThat(p.recommendations()).as("an interval after the last flush: both go out")
+                    .extracting(kv -> kv.key).containsExactly("u2", "u3");
+
+            advance(p, 250);
+            p.interaction(event("b0", "u4", "i4", InteractionType.CLICK, 1, 3));
+            advance(p, check);
+            assertThat(p.recommendations()).as("idle for longer than an interval: the next check flushes")
+                    .extracting(kv -> kv.key).containsExactly("u4");
+        }
+    }
+
+    /**
+     * Timed flushes take at most half a task's time: after a flush that took 150 ms (on the runtime's duration clock),
+     * the next timed flush waits 300 ms from that flush's start, not the 100 ms interval, so that under a backlog the
+     * batch grows instead of being cut short; the size cap still flushes at once.
+     */
+    @Test
+    void aLongFlushDefersTheNextTimedFlushToTwiceItsDuration() {
+        try (TestPipeline p = pipeline(3, Map.of(HyperrecConfig.BATCH_FLUSH_INTERVAL_MS, 100))) {
+            java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
+            p.runtime.durationClock(() -> calls.getAndIncrement() * 150_000_000L); // each flush reads it twice: 150 ms
+            long check = p.runtime.config().batchCheckMs();
+            p.interaction(event("a0", "u1", "i1", InteractionType.CLICK, 1, 0));
+            advance(p, check);
+            assertThat(p.recommendations()).hasSize(1);
+            p.interaction(event("a1", "u2", "i2", InteractionType.CLICK, 1, 1));
+            advance(p, 290);
+            assertThat(p.recommendations()).as("290 ms after a 150 ms flush began").isEmpty();
+            advance(p, 10);
+            assertThat(p.recommendations()).as("300 ms: twice its duration").extracting(kv -> kv.key).containsExactly("u2");
+            for (int i = 0; i < 3; i++) {
+                p.interaction(event("c" + i, "u" + (5 + i), "i" + i, InteractionType.CLICK, 1, 2 + i));
+            }
+            assertThat(p.recommendations()).as("the size cap does not wait").hasSize(3);
+        }
+    }
+
+    /** Advances the driver's wall clock in steps of the check period (a tenth of the bound), firing each check. */
+    private static void advance(TestPipeline p, long ms) {
+        long step = p.runtime.config().batchCheckMs();
+        for (long done = 0; done < ms; done += step) {
+            p.driver.advanceWallClockTime(java.time.Duration.ofMillis(Math.min(step, ms - done)));
+        }
+    }
+
     @Test
     void theSketchCountersAreStoredInChunksWithEveryCountedEvent() {
         try (TestPipeline p = pipeline(16)) {

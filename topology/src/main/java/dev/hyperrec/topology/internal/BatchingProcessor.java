@@ -42,8 +42,12 @@ import org.slf4j.LoggerFactory;
  * The pipeline's stream processor, one instance per task. Validates and decodes each interaction or
  * request (bad ones go to the dead-letter topic with the reason), appends it to the open batch (kept
  * in a changelogged store, so a commit never loses an accepted event), and flushes the batch through
- * the task's {@link RecommenderEngine} when it reaches {@code hyperrec.batch.max.events} or when the
- * wall-clock punctuation fires. Lists go downstream in the same transaction as the state they came
+ * the task's {@link RecommenderEngine} when it reaches {@code hyperrec.batch.max.events}, or at a check (a wall-clock
+ * punctuation every tenth of {@code hyperrec.batch.flush.interval.ms}) once that interval, and at least twice as long as
+ * the last flush took, has passed since the task's last flush began: at most one timed flush per interval, timed flushes at
+ * most half the task's time, and an event that finds the task idle is flushed at the next check. With
+ * {@code hyperrec.batch.commit.on.timed.flush} a timed flush asks Kafka Streams to commit at once, paced per stream
+ * thread by a {@link CommitGate}. Lists go downstream in the same transaction as the state they came
  * from; state the flush changed is written back to the stores once, at its end. With
  * {@code hyperrec.neighbours.enabled} the engine ranks with the published item-to-item lists and the
  * flush also sends the batch's co-occurrence increments to {@code item-cooccurrence}
@@ -69,6 +73,8 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
     private final HyperrecRuntime runtime;
     private final HyperrecConfig config;
     private final int maxBatch;
+    private final long flushIntervalMs;
+    private final boolean commitOnTimedFlush;
     private final int dim;
     private static final int MAX_ID_LENGTH = 512;
     private final double ratingMax;
@@ -93,6 +99,14 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
     /** The item-to-item model's per-user half; null while {@code hyperrec.neighbours.enabled} is false. */
     private CoOccurrenceEmitter cooccurrence;
     private final List<PendingEvent> pending = new ArrayList<>();
+    /**
+     * Wall clock ({@link ProcessorContext#currentSystemTimeMs}, which Kafka Streams advances between its loop's steps,
+     * not within a flush) when the task's last flush began.
+     */
+    private long lastFlushMs = Long.MIN_VALUE / 2;
+    /** How long the task's last flush took, ms. */
+    private long lastFlushTookMs;
+    private CommitGate commitGate;
     private long nextSeq;
     private int persistedUsers;
     private long[] persistedCounters;
@@ -101,6 +115,8 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         this.runtime = runtime;
         this.config = runtime.config();
         this.maxBatch = config.getInt(HyperrecConfig.BATCH_MAX_EVENTS);
+        this.flushIntervalMs = config.getLong(HyperrecConfig.BATCH_FLUSH_INTERVAL_MS);
+        this.commitOnTimedFlush = config.getBoolean(HyperrecConfig.BATCH_COMMIT_ON_TIMED_FLUSH);
         this.dim = config.dim();
         this.ratingMax = config.getDouble(HyperrecConfig.RATING_MAX);
         this.valueMax = config.getDouble(HyperrecConfig.VALUE_MAX);
@@ -128,8 +144,30 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
             engine.itemNeighbours(runtime.neighbours());
         }
         restore();
-        context.schedule(Duration.ofMillis(config.getLong(HyperrecConfig.BATCH_FLUSH_INTERVAL_MS)),
-                PunctuationType.WALL_CLOCK_TIME, ts -> flush());
+        commitGate = runtime.commitGate();
+        context.schedule(Duration.ofMillis(config.batchCheckMs()), PunctuationType.WALL_CLOCK_TIME, this::check);
+    }
+
+    /**
+     * The timed flush: the open batch flushes once {@code hyperrec.batch.flush.interval.ms}, and at least twice as long as
+     * the last flush took, has passed since the task's last flush began (so at least as long as it took since it ended).
+     * So an event waits at most the interval (plus a
+     * check period) while flushes are short, an event that arrives after a quiet interval goes out at the next check
+     * instead of waiting for a beat, and under a backlog, where a flush of many events takes longer than the interval,
+     * batches grow until the size cap flushes them full instead of being cut short by a check that fell due meanwhile.
+     */
+    private void check(long nowMs) {
+        commitGate.observe(nowMs);
+        if (!pending.isEmpty() && nowMs - lastFlushMs >= Math.max(flushIntervalMs, 2 * lastFlushTookMs)) {
+            flush(true);
+            if (commitOnTimedFlush) {
+                commitGate.owe();
+            }
+        }
+        // the owed commit of any of the thread's tasks: a requested commit commits them all
+        if (commitOnTimedFlush && commitGate.take(nowMs, flushIntervalMs)) {
+            context.commit();
+        }
     }
 
     /** Rebuilds the engine's in-memory state from the task's stores: the stores are the truth. */
@@ -262,6 +300,7 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        commitGate.observe(context.currentSystemTimeMs());
         String topic = context.recordMetadata().map(RecordMetadata::topic).orElse(interactionsTopic);
         PendingEvent event;
         try {
@@ -284,7 +323,7 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         pending.add(event);
         runtime.metrics().accepted();
         if (pending.size() >= maxBatch) {
-            flush();
+            flush(false);
         }
     }
 
@@ -391,12 +430,17 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         context.forward(DeadLetters.of(record, reason, detail, context.recordMetadata()), NodeNames.DLQ_SINK);
     }
 
-    /** Applies the open batch through the engine, forwards its lists and writes the changed state back. */
-    void flush() {
+    /**
+     * Applies the open batch through the engine, forwards its lists and writes the changed state back; {@code timed}
+     * when the check's interval triggered it, else the size cap.
+     */
+    private void flush(boolean timed) {
         if (pending.isEmpty()) {
             return;
         }
         long t0 = System.nanoTime();
+        long c0 = runtime.nanoTime();
+        lastFlushMs = context.currentSystemTimeMs();
         var metrics = runtime.metrics();
         RecommenderEngine.Applied applied = engine.apply(pending, out -> {
             context.forward(new Record<Object, Object>(out.event().userId(), out.recommendations(), out.event().recordTimeMs()),
@@ -410,8 +454,9 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         for (PendingEvent e : pending) {
             buffer.delete(e.seq());
         }
-        metrics.batch(pending.size(), System.nanoTime() - t0);
+        metrics.batch(pending.size(), System.nanoTime() - t0, timed);
         pending.clear();
+        lastFlushTookMs = (runtime.nanoTime() - c0) / 1_000_000;
     }
 
     private void writeBack(RecommenderEngine.Applied applied) {

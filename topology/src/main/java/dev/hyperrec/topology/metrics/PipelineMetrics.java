@@ -43,6 +43,7 @@ public final class PipelineMetrics implements AutoCloseable {
     public static final String OPERATOR_LATENCY = "hyperrec.operator.latency";
     public static final String BATCH_SIZE = "hyperrec.batch.size";
     public static final String BATCH_FLUSH = "hyperrec.batch.flush";
+    public static final String BATCH_FLUSHES = "hyperrec.batch.flushes";
     public static final String EVENTS_ACCEPTED = "hyperrec.events.accepted";
     public static final String EVENTS_DEAD_LETTERED = "hyperrec.events.dead.lettered";
     public static final String RECOMMENDATIONS = "hyperrec.recommendations";
@@ -75,6 +76,8 @@ public final class PipelineMetrics implements AutoCloseable {
     private final Map<Operator, Latency> operators = new EnumMap<>(Operator.class);
     private final Map<DeadLetter, Counter> deadLettered = new EnumMap<>(DeadLetter.class);
     private final DistributionSummary batchSize;
+    private final Counter flushesAtSize;
+    private final Counter flushesAtWait;
     private final Latency flush;
     private final Counter accepted;
     private final Counter recommendations;
@@ -106,6 +109,10 @@ public final class PipelineMetrics implements AutoCloseable {
         }
         batchSize = DistributionSummary.builder(BATCH_SIZE).description("events per flushed batch").baseUnit("events")
                 .publishPercentiles(PERCENTILES).register(registry);
+        flushesAtSize = Counter.builder(BATCH_FLUSHES).description("batch flushes, by what triggered them: the size cap"
+                + " (size) or the oldest event's wait bound (wait)").tag("trigger", "size").register(registry);
+        flushesAtWait = Counter.builder(BATCH_FLUSHES).description("batch flushes, by what triggered them: the size cap"
+                + " (size) or the oldest event's wait bound (wait)").tag("trigger", "wait").register(registry);
         flush = new Latency(registry, BATCH_FLUSH, "time of one batch flush: operators, ranking and state write-back",
                 Tags.empty(), Duration.ofNanos(10_000), Duration.ofSeconds(30));
         accepted = Counter.builder(EVENTS_ACCEPTED).description("interactions and requests accepted into a batch")
@@ -225,7 +232,9 @@ public final class PipelineMetrics implements AutoCloseable {
         operators.get(op).record(nanos);
     }
 
-    public void batch(int events, long flushNanos) {
+    /** One flushed batch of {@code events}, {@code timed} when the wait bound triggered it (else the size cap). */
+    public void batch(int events, long flushNanos, boolean timed) {
+        (timed ? flushesAtWait : flushesAtSize).increment();
         batchSize.record(events);
         flush.record(flushNanos);
     }

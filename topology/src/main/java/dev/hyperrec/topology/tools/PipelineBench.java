@@ -3,6 +3,7 @@ package dev.hyperrec.topology.tools;
 import dev.hyperrec.avro.CatalogItem;
 import dev.hyperrec.avro.EventContext;
 import dev.hyperrec.avro.InteractionEvent;
+import dev.hyperrec.avro.Recommendations;
 import dev.hyperrec.avro.InteractionType;
 import dev.hyperrec.avro.SocialSetting;
 import dev.hyperrec.schemas.AvroSerdes;
@@ -531,9 +532,15 @@ public final class PipelineBench implements Callable<Integer> {
     // ---------------------------------------------------------------- (b) and (c): the app
 
     /** One rate phase of (c). */
+    /**
+     * One rate phase. {@code built*Ms}: send() → the list's {@code generatedAt} (in the app: transfer, the wait in the
+     * open batch, the flush); {@code visible*Ms}: {@code generatedAt} → the read_committed consumer has it (the wait
+     * for the transaction's commit, the commit, the fetch); both on the wall clock in whole milliseconds, of the lists
+     * that arrived.
+     */
     record Phase(double offeredEps, int events, int lists, double sentEps, double sendSeconds, int arrived, long duplicates,
             double p50Ms, double p99Ms, double maxMs, double outputEps, double handledEps, double drainAfterSendS,
-            boolean censored) {
+            boolean censored, double builtP50Ms, double builtP99Ms, double visibleP50Ms, double visibleP99Ms) {
     }
 
     record AppRun(Drain drain, String backendName, Map<String, Object> stages, Map<String, Object> profile, List<Phase> phases,
@@ -710,6 +717,7 @@ public final class PipelineBench implements Callable<Integer> {
 
     private AppRun hyperrec(HyperrecConfig c, Input in) throws Exception {
         long[] sentAt = new long[in.total()];
+        long[] sentAtMs = new long[in.total()];
         try (OutputReader reader = new OutputReader(c.get("bootstrap.servers"), c.topic(Topics.RECOMMENDATIONS), in.triggers())) {
             int expected = in.triggering(0, in.preloaded());
             reader.target(expected);
@@ -746,12 +754,13 @@ public final class PipelineBench implements Callable<Integer> {
                 try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp, new ByteArraySerializer(),
                         new ByteArraySerializer())) {
                     for (int i = 0; i < rates.length; i++) {
-                        Phase ph = phase(c, in, i, producer, reader, sentAt);
+                        Phase ph = phase(c, in, i, producer, reader, sentAt, sentAtMs);
                         phases.add(ph);
                         log("offered %.0f events/s for %.1f s (sent at %.0f/s): %d lists, p50 %.1f ms, p99 %.1f ms%s;"
-                                + " handled %.0f events/s until the last list", ph.offeredEps(), ph.sendSeconds(), ph.sentEps(),
+                                + " handled %.0f events/s until the last list; built p50/p99 %.0f/%.0f ms, then visible"
+                                + " p50/p99 %.0f/%.0f ms", ph.offeredEps(), ph.sendSeconds(), ph.sentEps(),
                                 ph.arrived(), ph.p50Ms(), ph.p99Ms(), ph.censored() ? " (censored: not all lists arrived)" : "",
-                                ph.handledEps());
+                                ph.handledEps(), ph.builtP50Ms(), ph.builtP99Ms(), ph.visibleP50Ms(), ph.visibleP99Ms());
                     }
                 }
                 modelLag(c, "after_rate_phases", model);
@@ -964,7 +973,7 @@ public final class PipelineBench implements Callable<Integer> {
     }
 
     private Phase phase(HyperrecConfig c, Input in, int i, KafkaProducer<byte[], byte[]> producer, OutputReader reader,
-            long[] sentAt) throws InterruptedException {
+            long[] sentAt, long[] sentAtMs) throws InterruptedException {
         double rate = rates[i];
         int from = in.phaseStart()[i];
         int count = in.phaseEvents()[i];
@@ -984,6 +993,7 @@ public final class PipelineBench implements Callable<Integer> {
                     Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                 }
                 sentAt[e] = System.nanoTime();
+                sentAtMs[e] = System.currentTimeMillis();
                 producer.send(new ProducerRecord<>(topic, in.keys()[e], in.values()[e]));
                 if (((e - from) & 1023) == 0) {
                     Progress.set(bar, e - from);
@@ -1005,12 +1015,16 @@ public final class PipelineBench implements Callable<Integer> {
         }
         long[] arrivals = reader.arrivals();
         long[] lat = new long[lists];
+        long[] built = new long[lists];
+        long[] visible = new long[lists];
         int n = 0;
         int arrived = 0;
         long lastArrival = t0;
         for (int e = in.triggers().nextSetBit(from); e >= 0 && e < to; e = in.triggers().nextSetBit(e + 1)) {
             long a = arrivals[e];
             if (a != 0) {
+                built[arrived] = (reader.generatedMs()[e] - sentAtMs[e]) * 1_000_000L;
+                visible[arrived] = (reader.arrivedMs()[e] - reader.generatedMs()[e]) * 1_000_000L;
                 arrived++;
                 lat[n++] = a - sentAt[e];
                 lastArrival = Math.max(lastArrival, a);
@@ -1019,12 +1033,17 @@ public final class PipelineBench implements Callable<Integer> {
             }
         }
         Arrays.sort(lat);
+        built = Arrays.copyOf(built, arrived);
+        visible = Arrays.copyOf(visible, arrived);
+        Arrays.sort(built);
+        Arrays.sort(visible);
         double sendS = (lastSend - t0) / 1e9;
         return new Phase(rate, count, lists, count / Math.max(sendS, 1e-9), sendS, arrived, reader.duplicates(),
                 percentileMs(lat, 0.50), percentileMs(lat, 0.99), percentileMs(lat, 1.0),
                 throughput(arrived, t0, lastArrival), throughput(count, t0, lastArrival),
                 (Math.max(lastArrival, done) - lastSend) / 1e9,
-                censored || arrived < lists);
+                censored || arrived < lists, percentileMs(built, 0.50), percentileMs(built, 0.99),
+                percentileMs(visible, 0.50), percentileMs(visible, 0.99));
     }
 
     // ---------------------------------------------------------------- measuring
@@ -1112,6 +1131,12 @@ public final class PipelineBench implements Callable<Integer> {
         private final KafkaConsumer<byte[], byte[]> consumer;
         private final BitSet triggers;
         private final long[] arrivals;
+        /** Per triggering event, its list's {@code generatedAt} and the wall-clock time it arrived here (epoch ms). */
+        private final long[] generatedMs;
+        private final long[] arrivedMs;
+        private final org.apache.avro.specific.SpecificDatumReader<Recommendations> lists =
+                new org.apache.avro.specific.SpecificDatumReader<>(Recommendations.class);
+        private org.apache.avro.io.BinaryDecoder decoder;
         private final AtomicLong count = new AtomicLong();
         private final AtomicLong duplicates = new AtomicLong();
         private final AtomicLong foreign = new AtomicLong();
@@ -1128,6 +1153,8 @@ public final class PipelineBench implements Callable<Integer> {
             this.consumer = new KafkaConsumer<>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer());
             this.triggers = triggers;
             this.arrivals = triggers == null ? null : new long[triggers.length()];
+            this.generatedMs = triggers == null ? null : new long[triggers.length()];
+            this.arrivedMs = triggers == null ? null : new long[triggers.length()];
             List<TopicPartition> tps = new ArrayList<>();
             consumer.partitionsFor(topic).forEach(pi -> tps.add(new TopicPartition(pi.topic(), pi.partition())));
             consumer.assign(tps);
@@ -1153,6 +1180,8 @@ public final class PipelineBench implements Callable<Integer> {
                             continue;
                         }
                         arrivals[(int) e] = now;
+                        arrivedMs[(int) e] = System.currentTimeMillis();
+                        generatedMs[(int) e] = generatedAt(r.value());
                     }
                     if (count.incrementAndGet() == target) {
                         reachedAt = now;
@@ -1185,6 +1214,24 @@ public final class PipelineBench implements Callable<Integer> {
         /** Arrival nanoTime per event index (0: not arrived); read after {@link #count()} reached what is read. */
         long[] arrivals() {
             return arrivals;
+        }
+
+        long[] generatedMs() {
+            return generatedMs;
+        }
+
+        long[] arrivedMs() {
+            return arrivedMs;
+        }
+
+        /** The list's {@code generatedAt} (epoch ms), decoded past the wire format's 5-byte header. */
+        private long generatedAt(byte[] v) {
+            try {
+                decoder = org.apache.avro.io.DecoderFactory.get().binaryDecoder(v, 5, v.length - 5, decoder);
+                return lists.read(null, decoder).getGeneratedAt().toEpochMilli();
+            } catch (java.io.IOException ex) {
+                throw new java.io.UncheckedIOException(ex);
+            }
         }
 
         @Override
@@ -1466,6 +1513,10 @@ public final class PipelineBench implements Callable<Integer> {
             m.put("p50_ms", round(p.p50Ms(), 1));
             m.put("p99_ms", round(p.p99Ms(), 1));
             m.put("max_ms", round(p.maxMs(), 1));
+            m.put("built_p50_ms", round(p.builtP50Ms(), 1));
+            m.put("built_p99_ms", round(p.builtP99Ms(), 1));
+            m.put("visible_p50_ms", round(p.visibleP50Ms(), 1));
+            m.put("visible_p99_ms", round(p.visibleP99Ms(), 1));
             m.put("lists_out_eps", Math.round(p.outputEps()));
             m.put("handled_eps", Math.round(p.handledEps()));
             m.put("drain_after_last_send_s", round(p.drainAfterSendS(), 2));
@@ -1474,7 +1525,9 @@ public final class PipelineBench implements Callable<Integer> {
         }
         Map<String, Object> la = new LinkedHashMap<>();
         la.put("definition", "producer send() of a triggering event → its list at the read_committed consumer, same JVM clock;"
-                + " each rate offered for rate_seconds, then its lists awaited; handled_eps = the phase's events / (first send → its last list)");
+                + " each rate offered for rate_seconds, then its lists awaited; handled_eps = the phase's events / (first send → its last list);"
+                + " built_*: send() → the list's generatedAt (transfer, the wait in the open batch, the flush), visible_*: generatedAt →"
+                + " the read_committed consumer has it (the wait for the commit, the commit, the fetch), wall clock in whole ms");
         la.put("rate_seconds", rateSeconds);
         la.put("phases", lat);
         j.put("latency", la);

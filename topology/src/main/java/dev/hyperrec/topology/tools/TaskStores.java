@@ -27,6 +27,8 @@ public final class TaskStores implements AutoCloseable {
         Properties p = config.streamsProperties();
         p.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString());
         context = new MockProcessorContext<>(p, new TaskId(1, task), dir.resolve("task-1_" + task).toFile());
+        // the batching processor reads the wall clock from its context (its batch's wait bound)
+        context.setCurrentSystemTimeMs(System.currentTimeMillis());
         try {
             for (StoreBuilder<? extends StateStore> b : HyperrecTopology.batchingStores(config)) {
                 StateStore store = b.withLoggingDisabled().build();

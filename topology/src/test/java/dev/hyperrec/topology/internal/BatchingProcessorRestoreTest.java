@@ -55,7 +55,12 @@ class BatchingProcessorRestoreTest {
         cfg.put(HyperrecConfig.BACKEND, "cpu");
         cfg.put(HyperrecConfig.CACHE_CHECK_EVERY_EVENTS, 10);
         config = HyperrecConfig.of(cfg);
-        runtime = HyperrecRuntime.create(config);
+        runtime = runtime(config);
+        events = runtime.serdes().serde(InteractionEvent.class, false);
+    }
+
+    private static HyperrecRuntime runtime(HyperrecConfig config) {
+        HyperrecRuntime runtime = HyperrecRuntime.create(config);
         for (int i = 0; i < ITEMS; i++) {
             CatalogItem item = Fixtures.axisItem(i);
             float[] v = new float[item.getEmbedding().size()];
@@ -64,7 +69,7 @@ class BatchingProcessorRestoreTest {
             }
             runtime.catalog().upsert(item.getItemId(), v);
         }
-        events = runtime.serdes().serde(InteractionEvent.class, false);
+        return runtime;
     }
 
     @AfterEach
@@ -169,6 +174,110 @@ class BatchingProcessorRestoreTest {
         }
     }
 
+    /**
+     * Lets a minute pass on the context's clock (far more than the flush interval, and than twice any flush's duration)
+     * and fires the task's punctuations, as the stream thread would: the open batch flushes at its check.
+     */
+    private static void waitOut(MockProcessorContext<Object, Object> ctx) {
+        fire(ctx, ctx.currentSystemTimeMs() + 60_000);
+    }
+
+    /**
+     * With {@code hyperrec.batch.commit.on.timed.flush} a flush on the wait bound asks Kafka Streams to commit, so its
+     * lists need not wait for the commit interval; a flush at the size cap does not, nor does a check with nothing to
+     * flush, nor any flush without the setting.
+     */
+    @Test
+    void aTimedFlushAsksForACommitWhenConfigured() {
+        for (boolean on : new boolean[] {true, false}) {
+            HyperrecConfig c = config.with(HyperrecConfig.BATCH_COMMIT_ON_TIMED_FLUSH, on).with(HyperrecConfig.BATCH_MAX_EVENTS, 4);
+            try (HyperrecRuntime rt = runtime(c); TaskStores stores = TaskStores.open(c, dir.resolve("commit-" + on), 0)) {
+                MockProcessorContext<Object, Object> ctx = stores.context();
+                BatchingProcessor p = new BatchingProcessor(rt);
+                p.init(ctx);
+                Serde<InteractionEvent> serde = rt.serdes().serde(InteractionEvent.class, false);
+                List<InteractionEvent> stream = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    stream.add(Fixtures.event("e" + i, "u" + (i % 3), "i" + i, dev.hyperrec.avro.InteractionType.CLICK, 1f, i));
+                }
+                for (int i = 0; i < stream.size(); i++) {
+                    InteractionEvent e = stream.get(i);
+                    ctx.setRecordMetadata(c.topic(Topics.INTERACTIONS), 0, i);
+                    p.process(new Record<>(e.getUserId().getBytes(StandardCharsets.UTF_8),
+                            serde.serializer().serialize(Topics.INTERACTIONS, e), e.getTimestamp().toEpochMilli()));
+                }
+                assertThat(lists(ctx)).as("the size cap flushed the first four").isEqualTo(4);
+                assertThat(ctx.committed()).as("a flush at the size cap leaves the commit to the interval").isFalse();
+                waitOut(ctx);
+                assertThat(lists(ctx)).as("the wait bound flushed the last two").isEqualTo(6);
+                assertThat(ctx.committed()).as("commit requested after the timed flush, setting " + on).isEqualTo(on);
+                ctx.resetCommit();
+                waitOut(ctx);
+                assertThat(ctx.committed()).as("nothing to flush, nothing to commit").isFalse();
+                p.close();
+            }
+        }
+    }
+
+    /**
+     * Two tasks of one stream thread share its commit pacing: a timed flush soon after the other task's requested
+     * commit owes one instead of asking at once, and the owed commit is asked for at the first check of either task
+     * once the interval has passed, though neither has anything left to flush.
+     */
+    @Test
+    void anOwedCommitIsAskedForAtTheThreadsNextCheckThatMayAskForIt() {
+        HyperrecConfig c = config.with(HyperrecConfig.BATCH_COMMIT_ON_TIMED_FLUSH, true);
+        long interval = c.getLong(HyperrecConfig.BATCH_FLUSH_INTERVAL_MS);
+        try (HyperrecRuntime rt = runtime(c); TaskStores s1 = TaskStores.open(c, dir.resolve("gate-1"), 0);
+                TaskStores s2 = TaskStores.open(c, dir.resolve("gate-2"), 1)) {
+            Serde<InteractionEvent> serde = rt.serdes().serde(InteractionEvent.class, false);
+            List<MockProcessorContext<Object, Object>> contexts = List.of(s1.context(), s2.context());
+            List<BatchingProcessor> processors = new ArrayList<>();
+            long t = s1.context().currentSystemTimeMs();
+            for (int task = 0; task < 2; task++) {
+                MockProcessorContext<Object, Object> ctx = contexts.get(task);
+                ctx.setCurrentSystemTimeMs(t);
+                BatchingProcessor p = new BatchingProcessor(rt);
+                p.init(ctx);
+                processors.add(p);
+                for (int i = 0; i < 2; i++) {
+                    InteractionEvent e = Fixtures.event("t" + task + "e" + i, "u" + task + "_" + i, "i" + i,
+                            dev.hyperrec.avro.InteractionType.CLICK, 1f, i);
+                    ctx.setRecordMetadata(c.topic(Topics.INTERACTIONS), task, i);
+                    p.process(new Record<>(e.getUserId().getBytes(StandardCharsets.UTF_8),
+                            serde.serializer().serialize(Topics.INTERACTIONS, e), e.getTimestamp().toEpochMilli()));
+                }
+            }
+            fire(contexts.get(0), t + 60_000);
+            assertThat(lists(contexts.get(0))).isEqualTo(2);
+            assertThat(contexts.get(0).committed()).as("the thread's first timed flush asks at once").isTrue();
+            contexts.get(0).resetCommit();
+
+            fire(contexts.get(1), t + 60_010);
+            assertThat(lists(contexts.get(1))).isEqualTo(2);
+            assertThat(contexts.get(1).committed()).as("10 ms after the thread's last request: owed").isFalse();
+
+            fire(contexts.get(0), t + 60_000 + interval - 1);
+            assertThat(contexts.get(0).committed()).as("still within the interval").isFalse();
+            fire(contexts.get(0), t + 60_000 + interval);
+            assertThat(contexts.get(0).committed()).as("the other task's check asks for the owed commit").isTrue();
+            assertThat(lists(contexts.get(0))).as("with nothing of its own to flush").isEqualTo(2);
+            processors.forEach(BatchingProcessor::close);
+        }
+    }
+
+    /** Fires the context's punctuations at {@code now} on its clock. */
+    private static void fire(MockProcessorContext<Object, Object> ctx, long now) {
+        ctx.setCurrentSystemTimeMs(now);
+        for (MockProcessorContext.CapturedPunctuator punctuator : ctx.scheduledPunctuators()) {
+            punctuator.getPunctuator().punctuate(now);
+        }
+    }
+
+    private static long lists(MockProcessorContext<Object, Object> ctx) {
+        return ctx.forwarded().stream().filter(f -> f.record().value() instanceof Recommendations).count();
+    }
+
     private BatchingProcessor start(TaskStores stores) {
         BatchingProcessor p = new BatchingProcessor(runtime);
         p.init(stores.context());
@@ -184,10 +293,10 @@ class BatchingProcessorRestoreTest {
             p.process(new Record<>(e.getUserId().getBytes(StandardCharsets.UTF_8),
                     events.serializer().serialize(Topics.INTERACTIONS, e), e.getTimestamp().toEpochMilli()));
             if ((i + 1) % FLUSH_EVERY == 0) {
-                p.flush();
+                waitOut(ctx);
             }
         }
-        p.flush();
+        waitOut(ctx);
         List<String> out = new ArrayList<>();
         for (var f : ctx.forwarded()) {
             if (f.record().value() instanceof Recommendations r) {

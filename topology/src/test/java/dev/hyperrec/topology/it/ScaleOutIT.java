@@ -238,13 +238,15 @@ class ScaleOutIT {
         long deadline = System.nanoTime() + WAIT.toNanos();
         Map<String, List<String>> previous = null;
         while (true) {
+            // the checks first, then the snapshot: a snapshot taken before them could miss a checkpoint the model
+            // wrote while they ran (reading item-cooccurrence to its end takes a while), and still equal the last one
+            boolean settled = incrementsConsumed(infra, c) && StoreDumps.modelCheckpointed(s, PARTITIONS);
             Map<String, List<String>> now = snapshot(s);
             boolean buffersEmpty = true;
             for (int p = 0; p < PARTITIONS; p++) {
                 buffersEmpty &= now.get(StoreNames.BATCH_BUFFER + "#" + p).isEmpty();
             }
-            if (buffersEmpty && now.equals(previous) && incrementsConsumed(infra, c)
-                    && StoreDumps.modelCheckpointed(s, PARTITIONS)) {
+            if (settled && buffersEmpty && now.equals(previous)) {
                 return now;
             }
             if (System.nanoTime() > deadline) {

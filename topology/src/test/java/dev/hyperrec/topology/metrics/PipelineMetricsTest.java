@@ -55,6 +55,8 @@ class PipelineMetricsTest {
         assertThat(registry.get(PipelineMetrics.BATCH_SIZE).summary().totalAmount()).isEqualTo(10.0);
         assertThat(registry.get(PipelineMetrics.BATCH_SIZE).summary().max()).isEqualTo(4.0);
         assertThat(registry.get(PipelineMetrics.BATCH_FLUSH).timer().count()).isEqualTo(3);
+        assertThat(registry.get(PipelineMetrics.BATCH_FLUSHES).tag("trigger", "size").counter().count()).isEqualTo(2.0);
+        assertThat(registry.get(PipelineMetrics.BATCH_FLUSHES).tag("trigger", "wait").counter().count()).isEqualTo(1.0);
         assertThat(registry.get(PipelineMetrics.EVENTS_DEAD_LETTERED).tag("reason", "BAD_MAGIC_BYTE").counter().count())
                 .isEqualTo(1.0);
         assertThat(registry.get(PipelineMetrics.EVENTS_DEAD_LETTERED).tag("reason", "UNKNOWN_ITEM").counter().count())
