@@ -37,6 +37,9 @@ chmod +x "$base"/jre25/bin/* "$base"/jre25/lib/jspawnhelper 2>/dev/null
 cp="$(ls -d "$base"/lib/* | tr '\n' ':')"
 flags=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -XX:+UseG1GC)
 { nvidia-smi; nproc; free -g; "$java" -version 2>&1; } > "$out/env.txt" 2>&1
+# the benchmarks' broker (BrokerProcess) on G1 with room: its default serial collector and 512 MB, right for a small
+# machine, paused it up to 178 ms at 30,000 events/s here (docs/benchmarks.md, "Timed flushes and requested commits")
+export HYPERREC_BROKER_JAVA_OPTS="${HYPERREC_BROKER_JAVA_OPTS:--Xmx4g -XX:+UseG1GC -XX:MaxGCPauseMillis=20}"
 mode=""
 for arg in "$@"; do
   case "$arg" in

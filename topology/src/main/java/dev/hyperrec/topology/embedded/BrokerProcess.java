@@ -287,11 +287,26 @@ public final class BrokerProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * The broker JVM's heap and collector flags: {@code -Xmx512m} and the serial collector (which suits a small machine
+     * but stops the broker for each collection), then the whitespace-separated flags of {@code HYPERREC_BROKER_JAVA_OPTS}
+     * ({@code extra}; a later {@code -Xmx} wins, and a collector named there replaces the serial one: the JVM refuses two).
+     */
+    static List<String> memoryFlags(String extra) {
+        List<String> flags = new ArrayList<>();
+        flags.add("-Xmx512m");
+        List<String> more = extra == null || extra.isBlank() ? List.of() : List.of(extra.trim().split("\\s+"));
+        if (more.stream().noneMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
+            flags.add("-XX:+UseSerialGC");
+        }
+        flags.addAll(more);
+        return flags;
+    }
+
     private static ProcessBuilder java(String main, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx512m");
-        cmd.add("-XX:+UseSerialGC");
+        cmd.addAll(memoryFlags(System.getenv("HYPERREC_BROKER_JAVA_OPTS")));
         if (Runtime.version().feature() >= 24) {
             cmd.add("--enable-native-access=ALL-UNNAMED");
             cmd.add("--sun-misc-unsafe-memory-access=allow");
