@@ -151,10 +151,11 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
     /**
      * The timed flush: the open batch flushes once {@code hyperrec.batch.flush.interval.ms}, and at least twice as long as
      * the last flush took, has passed since the task's last flush began (so at least as long as it took since it ended).
-     * So an event waits at most the interval (plus a
-     * check period) while flushes are short, an event that arrives after a quiet interval goes out at the next check
-     * instead of waiting for a beat, and under a backlog, where a flush of many events takes longer than the interval,
-     * batches grow until the size cap flushes them full instead of being cut short by a check that fell due meanwhile.
+     * So an event waits at most the interval (plus a check period) while flushes are short, an event that arrives after
+     * a quiet interval goes out at the next check instead of waiting for a beat, and under a backlog, where a flush of
+     * many events takes longer than the interval, batches grow until the size cap flushes them full instead of being cut
+     * short by a check that fell due meanwhile. Then the commit: a timed flush owes one, and any task's check of this
+     * stream thread asks for an owed commit once its {@link CommitGate} allows (a requested commit commits them all).
      */
     private void check(long nowMs) {
         commitGate.observe(nowMs);
@@ -164,7 +165,6 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
                 commitGate.owe();
             }
         }
-        // the owed commit of any of the thread's tasks: a requested commit commits them all
         if (commitOnTimedFlush && commitGate.take(nowMs, flushIntervalMs)) {
             context.commit();
         }
