@@ -99,6 +99,8 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
     /** The item-to-item model's per-user half; null while {@code hyperrec.neighbours.enabled} is false. */
     private CoOccurrenceEmitter cooccurrence;
     private final List<PendingEvent> pending = new ArrayList<>();
+    /** Wall clock (epoch ms) at which each event of {@link #pending} was accepted, by position (its wait metric). */
+    private long[] acceptedMs = new long[64];
     /**
      * Wall clock ({@link ProcessorContext#currentSystemTimeMs}, which Kafka Streams advances between its loop's steps,
      * not within a flush) when the task's last flush began.
@@ -220,7 +222,9 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
             it.forEachRemaining(open::add);
         }
         open.sort((a, b) -> Long.compare(a.key, b.key));
+        long now = System.currentTimeMillis();
         for (KeyValue<Long, byte[]> kv : open) {
+            noteAccepted(now); // events restored with the task count their wait from here
             pending.add(PendingEvent.decode(kv.value));
         }
         nextSeq += pending.size();
@@ -320,8 +324,10 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
             return;
         }
         buffer.put(event.seq(), event.encode());
+        long now = System.currentTimeMillis();
+        noteAccepted(now);
         pending.add(event);
-        runtime.metrics().accepted();
+        runtime.metrics().accepted(record.timestamp(), now);
         if (pending.size() >= maxBatch) {
             flush(false);
         }
@@ -442,6 +448,12 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         long c0 = runtime.nanoTime();
         lastFlushMs = context.currentSystemTimeMs();
         var metrics = runtime.metrics();
+        if (metrics.enabled()) {
+            long startMs = System.currentTimeMillis();
+            for (int i = 0; i < pending.size(); i++) {
+                metrics.batchWait(acceptedMs[i], startMs);
+            }
+        }
         RecommenderEngine.Applied applied = engine.apply(pending, out -> {
             context.forward(new Record<Object, Object>(out.event().userId(), out.recommendations(), out.event().recordTimeMs()),
                     NodeNames.RECOMMENDATIONS_SINK);
@@ -496,6 +508,14 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         }
         long processed = pending.get(pending.size() - 1).seq() + 1;
         sketchStore.put(KEY_SEQ, Codecs.longs(processed));
+    }
+
+    /** Notes the acceptance time of the event about to join {@link #pending} at its next position. */
+    private void noteAccepted(long nowMs) {
+        if (pending.size() == acceptedMs.length) {
+            acceptedMs = Arrays.copyOf(acceptedMs, 2 * acceptedMs.length);
+        }
+        acceptedMs[pending.size()] = nowMs;
     }
 
     /** Users in the task's engine (restored or added since); for tools and diagnostics. */

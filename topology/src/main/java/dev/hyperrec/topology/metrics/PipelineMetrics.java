@@ -48,6 +48,8 @@ public final class PipelineMetrics implements AutoCloseable {
     public static final String EVENTS_DEAD_LETTERED = "hyperrec.events.dead.lettered";
     public static final String RECOMMENDATIONS = "hyperrec.recommendations";
     public static final String FRESHNESS = "hyperrec.freshness";
+    public static final String EVENT_QUEUE = "hyperrec.event.queue";
+    public static final String BATCH_WAIT = "hyperrec.batch.wait";
     public static final String CACHE_LOOKUPS = "hyperrec.cache.lookups";
     public static final String CACHE_HIT_RATIO = "hyperrec.cache.hit.ratio";
     public static final String CACHE_REBUILDS = "hyperrec.cache.rebuilds";
@@ -82,6 +84,8 @@ public final class PipelineMetrics implements AutoCloseable {
     private final Counter accepted;
     private final Counter recommendations;
     private final Latency freshness;
+    private final Latency eventQueue;
+    private final Latency batchWait;
     private final Counter cacheHits;
     private final Counter cacheMisses;
     private final Counter cacheRebuilds;
@@ -120,6 +124,11 @@ public final class PipelineMetrics implements AutoCloseable {
         recommendations = Counter.builder(RECOMMENDATIONS).description("recommendation lists emitted").register(registry);
         freshness = new Latency(registry, FRESHNESS,
                 "from the triggering record's timestamp to the creation of its list (before the transaction commits)",
+                Tags.empty(), Duration.ofMillis(1), Duration.ofMinutes(10));
+        eventQueue = new Latency(registry, EVENT_QUEUE, "from an accepted record's timestamp to its acceptance by its task:"
+                + " the producer, the broker, the fetch, and the wait while its stream thread was busy",
+                Tags.empty(), Duration.ofMillis(1), Duration.ofMinutes(10));
+        batchWait = new Latency(registry, BATCH_WAIT, "from an event's acceptance to the start of the flush that applies it",
                 Tags.empty(), Duration.ofMillis(1), Duration.ofMinutes(10));
         cacheHits = Counter.builder(CACHE_LOOKUPS).description("popular-item cache lookups for a user's recent items")
                 .tag("result", "hit").register(registry);
@@ -239,10 +248,6 @@ public final class PipelineMetrics implements AutoCloseable {
         flush.record(flushNanos);
     }
 
-    public void accepted() {
-        accepted.increment();
-    }
-
     public void deadLettered(DeadLetter reason) {
         deadLettered.get(reason).increment();
     }
@@ -254,6 +259,19 @@ public final class PipelineMetrics implements AutoCloseable {
             // clocks of producer and app may differ slightly: a list is never older than "now"
             freshness.record(TimeUnit.MILLISECONDS.toNanos(Math.max(0, createdMs - recordTimeMs)));
         }
+    }
+
+    /** A record stamped {@code recordTimeMs} accepted into its task's batch at {@code acceptedMs} (wall clock). */
+    public void accepted(long recordTimeMs, long acceptedMs) {
+        accepted.increment();
+        if (recordTimeMs >= 0) {
+            eventQueue.record(TimeUnit.MILLISECONDS.toNanos(Math.max(0, acceptedMs - recordTimeMs)));
+        }
+    }
+
+    /** An event accepted at {@code acceptedMs} whose flush began at {@code flushStartMs}. */
+    public void batchWait(long acceptedMs, long flushStartMs) {
+        batchWait.record(TimeUnit.MILLISECONDS.toNanos(Math.max(0, flushStartMs - acceptedMs)));
     }
 
     public void cache(long hits, long misses, long rebuilds) {

@@ -23,6 +23,8 @@ import dev.hyperrec.topology.metrics.PipelineMetrics;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -536,11 +538,14 @@ public final class PipelineBench implements Callable<Integer> {
      * One rate phase. {@code built*Ms}: send() → the list's {@code generatedAt} (in the app: transfer, the wait in the
      * open batch, the flush); {@code visible*Ms}: {@code generatedAt} → the read_committed consumer has it (the wait
      * for the transaction's commit, the commit, the fetch); both on the wall clock in whole milliseconds, of the lists
-     * that arrived.
+     * that arrived. {@code appMs}: the app's own histograms over the phase ({@link #APP_TIMERS}: the record's timestamp →
+     * its acceptance by its task, acceptance → its flush's start, the record's timestamp → its list's creation), each
+     * {p50, p99} in ms, bucket upper bounds, of every event the app handled during the phase.
      */
     record Phase(double offeredEps, int events, int lists, double sentEps, double sendSeconds, int arrived, long duplicates,
             double p50Ms, double p99Ms, double maxMs, double outputEps, double handledEps, double drainAfterSendS,
-            boolean censored, double builtP50Ms, double builtP99Ms, double visibleP50Ms, double visibleP99Ms) {
+            boolean censored, double builtP50Ms, double builtP99Ms, double visibleP50Ms, double visibleP99Ms,
+            Map<String, double[]> appMs) {
     }
 
     record AppRun(Drain drain, String backendName, Map<String, Object> stages, Map<String, Object> profile, List<Phase> phases,
@@ -754,13 +759,15 @@ public final class PipelineBench implements Callable<Integer> {
                 try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp, new ByteArraySerializer(),
                         new ByteArraySerializer())) {
                     for (int i = 0; i < rates.length; i++) {
-                        Phase ph = phase(c, in, i, producer, reader, sentAt, sentAtMs);
+                        Phase ph = phase(c, in, i, producer, reader, sentAt, sentAtMs, app.registry());
                         phases.add(ph);
                         log("offered %.0f events/s for %.1f s (sent at %.0f/s): %d lists, p50 %.1f ms, p99 %.1f ms%s;"
                                 + " handled %.0f events/s until the last list; built p50/p99 %.0f/%.0f ms, then visible"
-                                + " p50/p99 %.0f/%.0f ms", ph.offeredEps(), ph.sendSeconds(), ph.sentEps(),
-                                ph.arrived(), ph.p50Ms(), ph.p99Ms(), ph.censored() ? " (censored: not all lists arrived)" : "",
-                                ph.handledEps(), ph.builtP50Ms(), ph.builtP99Ms(), ph.visibleP50Ms(), ph.visibleP99Ms());
+                                + " p50/p99 %.0f/%.0f ms; in the app p50/p99: queued %s, in the batch %s", ph.offeredEps(),
+                                ph.sendSeconds(), ph.sentEps(), ph.arrived(), ph.p50Ms(), ph.p99Ms(),
+                                ph.censored() ? " (censored: not all lists arrived)" : "", ph.handledEps(), ph.builtP50Ms(),
+                                ph.builtP99Ms(), ph.visibleP50Ms(), ph.visibleP99Ms(), pair(ph.appMs().get("queued")),
+                                pair(ph.appMs().get("in_batch")));
                     }
                 }
                 modelLag(c, "after_rate_phases", model);
@@ -973,7 +980,8 @@ public final class PipelineBench implements Callable<Integer> {
     }
 
     private Phase phase(HyperrecConfig c, Input in, int i, KafkaProducer<byte[], byte[]> producer, OutputReader reader,
-            long[] sentAt, long[] sentAtMs) throws InterruptedException {
+            long[] sentAt, long[] sentAtMs, MeterRegistry registry) throws InterruptedException {
+        Map<String, HistogramSnapshot> before = appHistograms(registry);
         double rate = rates[i];
         int from = in.phaseStart()[i];
         int count = in.phaseEvents()[i];
@@ -1032,6 +1040,10 @@ public final class PipelineBench implements Callable<Integer> {
                 lat[n++] = Long.MAX_VALUE; // never arrived: above every measured latency
             }
         }
+        Map<String, HistogramSnapshot> after = appHistograms(registry);
+        Map<String, double[]> appMs = new LinkedHashMap<>();
+        before.forEach((k, b) -> appMs.put(k, new double[] {deltaQuantileMs(b, after.get(k), 0.50),
+                deltaQuantileMs(b, after.get(k), 0.99)}));
         Arrays.sort(lat);
         built = Arrays.copyOf(built, arrived);
         visible = Arrays.copyOf(visible, arrived);
@@ -1043,10 +1055,48 @@ public final class PipelineBench implements Callable<Integer> {
                 throughput(arrived, t0, lastArrival), throughput(count, t0, lastArrival),
                 (Math.max(lastArrival, done) - lastSend) / 1e9,
                 censored || arrived < lists, percentileMs(built, 0.50), percentileMs(built, 0.99),
-                percentileMs(visible, 0.50), percentileMs(visible, 0.99));
+                percentileMs(visible, 0.50), percentileMs(visible, 0.99), appMs);
     }
 
     // ---------------------------------------------------------------- measuring
+
+    /** The app's histograms a phase reports, by the name it reports them under. */
+    static final Map<String, String> APP_TIMERS = Map.of("queued", PipelineMetrics.EVENT_QUEUE,
+            "in_batch", PipelineMetrics.BATCH_WAIT, "to_list", PipelineMetrics.FRESHNESS);
+
+    private static Map<String, HistogramSnapshot> appHistograms(MeterRegistry registry) {
+        Map<String, HistogramSnapshot> m = new java.util.TreeMap<>();
+        APP_TIMERS.forEach((k, name) -> {
+            Timer t = registry.find(name).timer();
+            if (t != null) {
+                m.put(k, t.takeSnapshot());
+            }
+        });
+        return m;
+    }
+
+    /**
+     * The {@code q}-quantile, in ms, of the values a histogram recorded between two snapshots of its cumulative bucket
+     * counts (a Prometheus registry's): the upper bound of the bucket it falls in; NaN when nothing was recorded.
+     */
+    static double deltaQuantileMs(HistogramSnapshot before, HistogramSnapshot after, double q) {
+        CountAtBucket[] a = after.histogramCounts();
+        CountAtBucket[] b = before.histogramCounts();
+        double total = after.count() - before.count();
+        if (total <= 0 || a.length != b.length) {
+            return Double.NaN;
+        }
+        for (int i = 0; i < a.length; i++) {
+            if (a[i].count() - b[i].count() >= q * total) {
+                return a[i].bucket(TimeUnit.MILLISECONDS);
+            }
+        }
+        return Double.POSITIVE_INFINITY; // above the largest bucket
+    }
+
+    private static String pair(double[] v) {
+        return v == null ? "n/a" : String.format(Locale.ROOT, "%.0f/%.0f ms", v[0], v[1]);
+    }
 
     /**
      * Waits until {@code reader} has seen {@code target} outputs; returns the nanoTime at which it did.
@@ -1517,6 +1567,10 @@ public final class PipelineBench implements Callable<Integer> {
             m.put("built_p99_ms", round(p.builtP99Ms(), 1));
             m.put("visible_p50_ms", round(p.visibleP50Ms(), 1));
             m.put("visible_p99_ms", round(p.visibleP99Ms(), 1));
+            p.appMs().forEach((k, v) -> {
+                m.put("app_" + k + "_p50_ms", round(v[0], 1));
+                m.put("app_" + k + "_p99_ms", round(v[1], 1));
+            });
             m.put("lists_out_eps", Math.round(p.outputEps()));
             m.put("handled_eps", Math.round(p.handledEps()));
             m.put("drain_after_last_send_s", round(p.drainAfterSendS(), 2));
@@ -1527,7 +1581,9 @@ public final class PipelineBench implements Callable<Integer> {
         la.put("definition", "producer send() of a triggering event → its list at the read_committed consumer, same JVM clock;"
                 + " each rate offered for rate_seconds, then its lists awaited; handled_eps = the phase's events / (first send → its last list);"
                 + " built_*: send() → the list's generatedAt (transfer, the wait in the open batch, the flush), visible_*: generatedAt →"
-                + " the read_committed consumer has it (the wait for the commit, the commit, the fetch), wall clock in whole ms");
+                + " the read_committed consumer has it (the wait for the commit, the commit, the fetch), wall clock in whole ms;"
+                + " app_*: the app's histograms over the phase (bucket upper bounds): queued = the record's timestamp → its"
+                + " acceptance by its task, in_batch = acceptance → its flush's start, to_list = the record's timestamp → its list's creation");
         la.put("rate_seconds", rateSeconds);
         la.put("phases", lat);
         j.put("latency", la);

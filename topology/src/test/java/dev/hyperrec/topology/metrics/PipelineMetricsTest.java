@@ -51,6 +51,9 @@ class PipelineMetricsTest {
 
         // 10 accepted events in flushes of 4, 4 and 2 (the last one by the punctuation)
         assertThat(registry.get(PipelineMetrics.EVENTS_ACCEPTED).counter().count()).isEqualTo(10.0);
+        // each accepted event: its queue time (record timestamp → acceptance) and its wait in the batch
+        assertThat(registry.get(PipelineMetrics.EVENT_QUEUE).timer().count()).isEqualTo(10);
+        assertThat(registry.get(PipelineMetrics.BATCH_WAIT).timer().count()).isEqualTo(10);
         assertThat(registry.get(PipelineMetrics.BATCH_SIZE).summary().count()).isEqualTo(3);
         assertThat(registry.get(PipelineMetrics.BATCH_SIZE).summary().totalAmount()).isEqualTo(10.0);
         assertThat(registry.get(PipelineMetrics.BATCH_SIZE).summary().max()).isEqualTo(4.0);

@@ -102,4 +102,32 @@ class PipelineBenchTest {
         assertThat(PipelineBench.json(m, 0)).isEqualTo("{\n  \"eps\": 1234,\n  \"ratio\": 0.25,\n  \"p99\": null,\n"
                 + "  \"name\": \"a \\\"b\\\"\",\n  \"xs\": [1, 2],\n  \"none\": []\n}");
     }
+
+    /**
+     * A phase's quantiles come from the app's cumulative histogram buckets, differenced between two snapshots: only the
+     * values recorded in between count, each reported as the upper bound of its bucket.
+     */
+    @Test
+    void aPhasesQuantilesCountOnlyTheValuesRecordedDuringIt() {
+        var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        var timer = io.micrometer.core.instrument.Timer.builder("t").publishPercentileHistogram()
+                .minimumExpectedValue(java.time.Duration.ofMillis(1)).maximumExpectedValue(java.time.Duration.ofMinutes(10))
+                .register(registry);
+        for (int i = 0; i < 1000; i++) {
+            timer.record(java.time.Duration.ofSeconds(5)); // before the phase: far above everything after
+        }
+        var before = timer.takeSnapshot();
+        for (int i = 0; i < 98; i++) {
+            timer.record(java.time.Duration.ofMillis(10));
+        }
+        timer.record(java.time.Duration.ofMillis(200));
+        timer.record(java.time.Duration.ofMillis(200));
+        var after = timer.takeSnapshot();
+        double p50 = PipelineBench.deltaQuantileMs(before, after, 0.50);
+        double p99 = PipelineBench.deltaQuantileMs(before, after, 0.99);
+        assertThat(p50).as("10 ms falls in a bucket just above it").isBetween(10.0, 12.0);
+        assertThat(p99).as("the 99th of 100 values is a 200 ms one").isBetween(200.0, 240.0);
+        assertThat(PipelineBench.deltaQuantileMs(after, after, 0.5)).as("nothing recorded").isNaN();
+    }
 }
