@@ -177,7 +177,7 @@ public final class HyperrecConfig {
         d.put(EVENT_TIME_MAX_FUTURE_MS, Long.toString(24L * 3600 * 1000));
         d.put(BATCH_MAX_EVENTS, "512");
         d.put(BATCH_FLUSH_INTERVAL_MS, "100");
-        d.put(BATCH_COMMIT_ON_TIMED_FLUSH, "true");
+        d.put(BATCH_COMMIT_ON_TIMED_FLUSH, "false");
         d.put(RECS_K, "10");
         d.put(RECS_CANDIDATES, "50");
         d.put(RECS_ON_INTERACTIONS, "true");
