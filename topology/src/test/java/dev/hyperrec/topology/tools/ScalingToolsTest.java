@@ -49,5 +49,12 @@ class ScalingToolsTest {
         Path pipelinePng = dir.resolve("pipeline.png");
         PipelinePlot.main(new String[] {pipelinePng.toString(), pipeline.toString()});
         assertThat(Files.size(pipelinePng)).isPositive();
+
+        // the labelled latency plot draws the same file twice under two labels (a null phase is left out)
+        Path latencyPng = dir.resolve("latency.png");
+        LatencyPlot.main(new String[] {latencyPng.toString(), "title", "a=" + pipeline, "b=" + pipeline});
+        assertThat(javax.imageio.ImageIO.read(latencyPng.toFile()).getWidth()).isEqualTo(900);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LatencyPlot.main(new String[] {latencyPng.toString(), "t",
+                pipeline.toString()})).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("LABEL=");
     }
 }
