@@ -27,8 +27,8 @@ public final class HyperrecRuntime implements AutoCloseable {
     private final SerdeFactory serdes;
     private final java.util.concurrent.atomic.AtomicLong threadFailures = new java.util.concurrent.atomic.AtomicLong();
     private final PipelineMetrics metrics;
-    /** One per stream thread: the tasks of a thread share its commits ({@link dev.hyperrec.topology.internal.CommitGate}). */
     private volatile java.util.function.LongSupplier durationClock = System::nanoTime;
+    /** One per stream thread: the tasks of a thread share its commits ({@link dev.hyperrec.topology.internal.CommitGate}). */
     private final ThreadLocal<dev.hyperrec.topology.internal.CommitGate> commitGates =
             ThreadLocal.withInitial(dev.hyperrec.topology.internal.CommitGate::new);
 
