@@ -5,13 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
-import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * Draws the latency phases of several {@link PipelineBench} runs of one setup, each under a label (e.g. one per
@@ -39,20 +36,7 @@ public final class LatencyPlot {
             }
             String label = args[i].substring(0, eq);
             JsonNode run = json.readTree(Files.readString(Path.of(args[i].substring(eq + 1))));
-            List<Double> x = new ArrayList<>();
-            List<Double> p50 = new ArrayList<>();
-            List<Double> p99 = new ArrayList<>();
-            for (JsonNode p : run.path("latency").path("phases")) {
-                if (p.path("p99_ms").isNumber() && !p.path("censored").asBoolean()) {
-                    x.add(p.path("offered_eps").asDouble());
-                    p50.add(p.path("p50_ms").asDouble());
-                    p99.add(p.path("p99_ms").asDouble());
-                }
-            }
-            if (!x.isEmpty()) {
-                chart.addSeries("p50, " + label, x, p50).setMarker(SeriesMarkers.CIRCLE);
-                chart.addSeries("p99, " + label, x, p99).setMarker(SeriesMarkers.DIAMOND);
-            }
+            PipelinePlot.addLatency(chart, run, label, true);
         }
         BitmapEncoder.saveBitmap(chart, args[0], BitmapEncoder.BitmapFormat.PNG);
         System.out.println("latency-plot: wrote " + args[0]);

@@ -58,23 +58,31 @@ public final class PipelinePlot {
                 .xAxisTitle("offered events/s").yAxisTitle("ms (log)").build();
         lat.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true).setLegendPosition(Styler.LegendPosition.OutsideS);
         for (JsonNode r : runs) {
-            List<Double> x = new ArrayList<>();
-            List<Double> p50 = new ArrayList<>();
-            List<Double> p99 = new ArrayList<>();
-            for (JsonNode p : r.path("latency").path("phases")) {
-                if (p.path("p99_ms").isNumber()) {
-                    x.add(p.path("offered_eps").asDouble());
-                    p50.add(p.path("p50_ms").asDouble());
-                    p99.add(p.path("p99_ms").asDouble());
-                }
-            }
-            if (!x.isEmpty()) {
-                String u = r.path("setup").path("users").asText();
-                lat.addSeries("p50, " + u + " users", x, p50).setMarker(SeriesMarkers.CIRCLE);
-                lat.addSeries("p99, " + u + " users", x, p99).setMarker(SeriesMarkers.DIAMOND);
-            }
+            addLatency(lat, r, r.path("setup").path("users").asText() + " users", false);
         }
         BitmapEncoder.saveBitmap(List.of(drains, lat), 1, 2, args[0], BitmapEncoder.BitmapFormat.PNG);
         System.out.println("pipeline-plot: wrote " + args[0]);
+    }
+
+    /**
+     * Adds one run's latency phases to {@code chart} as two series, "p50, LABEL" and "p99, LABEL", against the offered
+     * rate: the phases with a measured p99, and without the censored ones (not all lists arrived) when
+     * {@code skipCensored}. Nothing when no phase qualifies.
+     */
+    static void addLatency(XYChart chart, JsonNode run, String label, boolean skipCensored) {
+        List<Double> x = new ArrayList<>();
+        List<Double> p50 = new ArrayList<>();
+        List<Double> p99 = new ArrayList<>();
+        for (JsonNode p : run.path("latency").path("phases")) {
+            if (p.path("p99_ms").isNumber() && !(skipCensored && p.path("censored").asBoolean())) {
+                x.add(p.path("offered_eps").asDouble());
+                p50.add(p.path("p50_ms").asDouble());
+                p99.add(p.path("p99_ms").asDouble());
+            }
+        }
+        if (!x.isEmpty()) {
+            chart.addSeries("p50, " + label, x, p50).setMarker(SeriesMarkers.CIRCLE);
+            chart.addSeries("p99, " + label, x, p99).setMarker(SeriesMarkers.DIAMOND);
+        }
     }
 }
