@@ -183,6 +183,9 @@ public final class PipelineBench implements Callable<Integer> {
     int instances;
     @Option(names = "--set", description = "an app config key=value (repeatable), e.g. hyperrec.batch.max.events=2048")
     Map<String, String> overrides = new HashMap<>();
+    @Option(names = "--broker-set", description = "a broker config key=value (repeatable), written to its server.properties,"
+            + " e.g. add.partitions.to.txn.retry.backoff.ms=1")
+    Map<String, String> brokerOverrides = new HashMap<>();
 
     public static void main(String[] args) {
         // a later option wins, so that scripts can add flags over their own defaults (GPU_PIPELINE_EXTRA)
@@ -196,7 +199,7 @@ public final class PipelineBench implements Callable<Integer> {
         log("work dir %s; %d events over %d users (zipf %.2f), catalog %d x %d, %d partitions, backend %s", dir, events,
                 users, userZipf, items, dim, partitions, backend);
         String line;
-        try (BrokerProcess broker = BrokerProcess.create(dir.resolve("broker"), Map.of())) {
+        try (BrokerProcess broker = BrokerProcess.create(dir.resolve("broker"), Map.copyOf(brokerOverrides))) {
             HyperrecConfig c = config(broker.bootstrapServers(), dir);
             List<String> ceilingTopics = new ArrayList<>();
             try (Admin admin = Admin.create(c.adminConfig())) {
@@ -545,7 +548,7 @@ public final class PipelineBench implements Callable<Integer> {
     record Phase(double offeredEps, int events, int lists, double sentEps, double sendSeconds, int arrived, long duplicates,
             double p50Ms, double p99Ms, double maxMs, double outputEps, double handledEps, double drainAfterSendS,
             boolean censored, double builtP50Ms, double builtP99Ms, double visibleP50Ms, double visibleP99Ms,
-            Map<String, double[]> appMs) {
+            Map<String, double[]> appMs, Map<String, Double> commits) {
     }
 
     record AppRun(Drain drain, String backendName, Map<String, Object> stages, Map<String, Object> profile, List<Phase> phases,
@@ -759,15 +762,15 @@ public final class PipelineBench implements Callable<Integer> {
                 try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp, new ByteArraySerializer(),
                         new ByteArraySerializer())) {
                     for (int i = 0; i < rates.length; i++) {
-                        Phase ph = phase(c, in, i, producer, reader, sentAt, sentAtMs, app.registry());
+                        Phase ph = phase(c, in, i, producer, reader, sentAt, sentAtMs, app.registry(), app.streams());
                         phases.add(ph);
                         log("offered %.0f events/s for %.1f s (sent at %.0f/s): %d lists, p50 %.1f ms, p99 %.1f ms%s;"
                                 + " handled %.0f events/s until the last list; built p50/p99 %.0f/%.0f ms, then visible"
-                                + " p50/p99 %.0f/%.0f ms; in the app p50/p99: queued %s, in the batch %s", ph.offeredEps(),
+                                + " p50/p99 %.0f/%.0f ms; in the app p50/p99: queued %s, in the batch %s; %s", ph.offeredEps(),
                                 ph.sendSeconds(), ph.sentEps(), ph.arrived(), ph.p50Ms(), ph.p99Ms(),
                                 ph.censored() ? " (censored: not all lists arrived)" : "", ph.handledEps(), ph.builtP50Ms(),
                                 ph.builtP99Ms(), ph.visibleP50Ms(), ph.visibleP99Ms(), pair(ph.appMs().get("queued")),
-                                pair(ph.appMs().get("in_batch")));
+                                pair(ph.appMs().get("in_batch")), commitLine(ph.commits()));
                     }
                 }
                 modelLag(c, "after_rate_phases", model);
@@ -980,8 +983,9 @@ public final class PipelineBench implements Callable<Integer> {
     }
 
     private Phase phase(HyperrecConfig c, Input in, int i, KafkaProducer<byte[], byte[]> producer, OutputReader reader,
-            long[] sentAt, long[] sentAtMs, MeterRegistry registry) throws InterruptedException {
+            long[] sentAt, long[] sentAtMs, MeterRegistry registry, KafkaStreams streams) throws InterruptedException {
         Map<String, HistogramSnapshot> before = appHistograms(registry);
+        Map<String, Double> commitsBefore = commitTotals(streams);
         double rate = rates[i];
         int from = in.phaseStart()[i];
         int count = in.phaseEvents()[i];
@@ -1041,6 +1045,8 @@ public final class PipelineBench implements Callable<Integer> {
             }
         }
         Map<String, HistogramSnapshot> after = appHistograms(registry);
+        Map<String, Double> commitsAfter = commitTotals(streams);
+        long commitsAt = System.nanoTime();
         Map<String, double[]> appMs = new LinkedHashMap<>();
         before.forEach((k, b) -> appMs.put(k, new double[] {deltaQuantileMs(b, after.get(k), 0.50),
                 deltaQuantileMs(b, after.get(k), 0.99)}));
@@ -1055,7 +1061,51 @@ public final class PipelineBench implements Callable<Integer> {
                 throughput(arrived, t0, lastArrival), throughput(count, t0, lastArrival),
                 (Math.max(lastArrival, done) - lastSend) / 1e9,
                 censored || arrived < lists, percentileMs(built, 0.50), percentileMs(built, 0.99),
-                percentileMs(visible, 0.50), percentileMs(visible, 0.99), appMs);
+                percentileMs(visible, 0.50), percentileMs(visible, 0.99), appMs,
+                commitsPerPhase(commitsBefore, commitsAfter, (commitsAt - t0) / 1e9));
+    }
+
+    /** Kafka Streams' and its producers' cumulative metrics that {@link #commitsPerPhase} takes the deltas of. */
+    public static final List<String> COMMIT_TOTALS = List.of("commit-total", "flush-time-ns-total", "txn-send-offsets-time-ns-total",
+            "txn-commit-time-ns-total", "txn-begin-time-ns-total");
+
+    /**
+     * The lists' instance's commit counters now, summed over its stream threads and their producers (exactly_once_v2:
+     * one transactional producer per thread): the threads' commits, and the nanoseconds its producers spent blocked in
+     * {@code flush()} (waiting for every record of the transaction to be acknowledged), {@code sendOffsetsToTransaction},
+     * {@code commitTransaction} and {@code beginTransaction}.
+     */
+    public static Map<String, Double> commitTotals(KafkaStreams streams) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        COMMIT_TOTALS.forEach(k -> m.put(k, 0.0));
+        streams.metrics().forEach((name, metric) -> {
+            boolean thread = name.group().equals("stream-thread-metrics") && name.name().equals("commit-total");
+            boolean producer = name.group().equals("producer-metrics") && !name.name().equals("commit-total")
+                    && COMMIT_TOTALS.contains(name.name());
+            if ((thread || producer) && metric.metricValue() instanceof Number v) {
+                m.merge(name.name(), v.doubleValue(), Double::sum);
+            }
+        });
+        return m;
+    }
+
+    /**
+     * A phase's commits: how many the threads made and at what rate from its first send to when its lists were in, and per commit the mean
+     * milliseconds a thread spent blocked in its producer's flush, offsets and end of the transaction (the commit's
+     * transactional part; Streams' own work on a commit, flushing caches and stores, is not in these).
+     */
+    static Map<String, Double> commitsPerPhase(Map<String, Double> before, Map<String, Double> after, double seconds) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        double commits = after.get("commit-total") - before.get("commit-total");
+        m.put("commits", commits);
+        m.put("commits_per_s", seconds > 0 ? commits / seconds : Double.NaN);
+        String[][] parts = {{"flush-time-ns-total", "flush_ms"}, {"txn-send-offsets-time-ns-total", "send_offsets_ms"},
+                {"txn-commit-time-ns-total", "end_txn_ms"}, {"txn-begin-time-ns-total", "begin_ms"}};
+        for (String[] p : parts) {
+            double ns = after.get(p[0]) - before.get(p[0]);
+            m.put(p[1] + "_per_commit", commits > 0 ? ns / commits / 1e6 : Double.NaN);
+        }
+        return m;
     }
 
     // ---------------------------------------------------------------- measuring
@@ -1092,6 +1142,14 @@ public final class PipelineBench implements Callable<Integer> {
             }
         }
         return Double.POSITIVE_INFINITY; // above the largest bucket
+    }
+
+    /** A phase's commits for its log line. */
+    static String commitLine(Map<String, Double> c) {
+        return String.format(Locale.ROOT, "%.0f commits (%.1f/s), per commit: producer flush %.1f ms, offsets %.1f ms,"
+                + " end of transaction %.1f ms, begin %.2f ms", c.get("commits"), c.get("commits_per_s"),
+                c.get("flush_ms_per_commit"), c.get("send_offsets_ms_per_commit"), c.get("end_txn_ms_per_commit"),
+                c.get("begin_ms_per_commit"));
     }
 
     private static String pair(double[] v) {
@@ -1571,6 +1629,9 @@ public final class PipelineBench implements Callable<Integer> {
                 m.put("app_" + k + "_p50_ms", round(v[0], 1));
                 m.put("app_" + k + "_p99_ms", round(v[1], 1));
             });
+            Map<String, Object> cm = new LinkedHashMap<>();
+            p.commits().forEach((k, v) -> cm.put(k, round(v, 2)));
+            m.put("commits", cm);
             m.put("lists_out_eps", Math.round(p.outputEps()));
             m.put("handled_eps", Math.round(p.handledEps()));
             m.put("drain_after_last_send_s", round(p.drainAfterSendS(), 2));
@@ -1583,7 +1644,10 @@ public final class PipelineBench implements Callable<Integer> {
                 + " built_*: send() → the list's generatedAt (transfer, the wait in the open batch, the flush), visible_*: generatedAt →"
                 + " the read_committed consumer has it (the wait for the commit, the commit, the fetch), wall clock in whole ms;"
                 + " app_*: the app's histograms over the phase (bucket upper bounds): queued = the record's timestamp → its"
-                + " acceptance by its task, in_batch = acceptance → its flush's start, to_list = the record's timestamp → its list's creation");
+                + " acceptance by its task, in_batch = acceptance → its flush's start, to_list = the record's timestamp → its list's creation;"
+                + " commits: the lists' instance's stream threads' commits from the phase's first send until its lists were in and, per commit, the mean ms a"
+                + " thread was blocked in its transactional producer's flush (every record of the transaction acknowledged),"
+                + " sendOffsetsToTransaction, commitTransaction and beginTransaction (Kafka's producer metrics *-time-ns-total)");
         la.put("rate_seconds", rateSeconds);
         la.put("phases", lat);
         j.put("latency", la);

@@ -113,6 +113,14 @@ class MetricsIT {
             double processed = m.entrySet().stream().filter(e -> e.getKey().startsWith("kafka_stream_thread_process_total"))
                     .mapToDouble(Map.Entry::getValue).sum();
             assertThat(processed).as("records the stream threads processed").isGreaterThanOrEqualTo(EVENTS);
+            // the commit counters PipelineBench reports per phase: the lists reached a read_committed reader, so the
+            // threads committed transactions, and their producers spent time in flush and in the end of a transaction
+            Map<String, Double> commits = dev.hyperrec.topology.tools.PipelineBench.commitTotals(app.streams());
+            assertThat(commits).containsOnlyKeys(dev.hyperrec.topology.tools.PipelineBench.COMMIT_TOTALS);
+            assertThat(commits.get("commit-total")).as("commits").isPositive();
+            assertThat(commits.get("flush-time-ns-total")).as("producer flush ns").isPositive();
+            assertThat(commits.get("txn-commit-time-ns-total")).as("commitTransaction ns").isPositive();
+            assertThat(commits.get("txn-send-offsets-time-ns-total")).as("sendOffsetsToTransaction ns").isPositive();
 
             HttpResponse<String> health = get(server, MetricsServer.HEALTH_PATH);
             assertThat(health.statusCode()).isEqualTo(200);

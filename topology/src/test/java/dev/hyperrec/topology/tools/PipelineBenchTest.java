@@ -130,4 +130,23 @@ class PipelineBenchTest {
         assertThat(p99).as("the 99th of 100 values is a 200 ms one").isBetween(200.0, 240.0);
         assertThat(PipelineBench.deltaQuantileMs(after, after, 0.5)).as("nothing recorded").isNaN();
     }
+
+    @Test
+    void aPhasesCommitsAreTheDeltasOfTheTotalsPerCommit() {
+        Map<String, Double> before = Map.of("commit-total", 10.0, "flush-time-ns-total", 5e6, "txn-send-offsets-time-ns-total", 1e6,
+                "txn-commit-time-ns-total", 2e6, "txn-begin-time-ns-total", 0.0);
+        Map<String, Double> after = Map.of("commit-total", 30.0, "flush-time-ns-total", 45e6, "txn-send-offsets-time-ns-total", 21e6,
+                "txn-commit-time-ns-total", 62e6, "txn-begin-time-ns-total", 1e5);
+        Map<String, Double> c = PipelineBench.commitsPerPhase(before, after, 4.0);
+        assertThat(c.get("commits")).isEqualTo(20.0);
+        assertThat(c.get("commits_per_s")).isEqualTo(5.0);
+        assertThat(c.get("flush_ms_per_commit")).isCloseTo(2.0, within(1e-12));
+        assertThat(c.get("send_offsets_ms_per_commit")).isCloseTo(1.0, within(1e-12));
+        assertThat(c.get("end_txn_ms_per_commit")).isCloseTo(3.0, within(1e-12));
+        assertThat(c.get("begin_ms_per_commit")).isCloseTo(0.005, within(1e-12));
+        assertThat(PipelineBench.commitLine(c)).contains("20 commits (5.0/s)").contains("producer flush 2.0 ms")
+                .contains("end of transaction 3.0 ms");
+        // no commit in the phase: no mean
+        assertThat(PipelineBench.commitsPerPhase(after, after, 4.0).get("flush_ms_per_commit")).isNaN();
+    }
 }
