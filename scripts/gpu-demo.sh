@@ -24,7 +24,7 @@ g="$root/.gpu-demo"
 if [[ "${1:-}" == "--prepare" ]]; then
   set -e
   jdk="${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-  ex="$(git rev-parse --git-common-dir)/info/exclude"; grep -qx '/.gpu-demo/' "$ex" 2>/dev/null || echo '/.gpu-demo/' >> "$ex"
+  ex="$(git rev-parse --git-common-dir)/info/exclude"; mkdir -p "$(dirname "$ex")"; grep -qx '/.gpu-demo/' "$ex" 2>/dev/null || echo '/.gpu-demo/' >> "$ex"
   ./mvnw -q -o -pl topology -am install -DskipTests -Dhyperrec.registry.unpack.skip=true
   ./mvnw -q -o -pl topology dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$root/target/gpu-demo-cp.txt"
   rm -rf "$g" && mkdir -p "$g"

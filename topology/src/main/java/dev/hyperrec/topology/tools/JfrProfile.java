@@ -56,27 +56,59 @@ final class JfrProfile {
         return profile(file, applicationId);
     }
 
+    /** The wait events {@link #start} records; {@link #profile} sums them per site. */
+    private static final Set<String> WAITS = Set.of("jdk.ThreadPark", "jdk.JavaMonitorEnter", "jdk.JavaMonitorWait");
+
+    /** Waits of the stream threads at one site: how many, their sum and longest, and how many took 20 and 50 ms or more. */
+    private static final class Waits {
+        long count;
+        long totalNs;
+        long maxNs;
+        long over20;
+        long over50;
+
+        void add(long ns) {
+            count++;
+            totalNs += ns;
+            maxNs = Math.max(maxNs, ns);
+            over20 += ns >= 20_000_000L ? 1 : 0;
+            over50 += ns >= 50_000_000L ? 1 : 0;
+        }
+    }
+
+    private static boolean streamThread(RecordedThread t, String applicationId) {
+        String name = t == null ? null : t.getJavaName();
+        return name != null && name.startsWith(applicationId) && name.contains("-StreamThread-");
+    }
+
     /**
      * The stream threads' samples of a JFR recording: how many were in Java and in native code, the
      * methods on top of the stack ("self") and the methods anywhere on it ("inclusive"), each the 25
-     * most frequent with their share of the samples.
+     * most frequent with their share of the samples; and their waits of a millisecond or more by site
+     * ({@link #waitSite}), the 15 sites with the most time waited.
      */
     static Map<String, Object> profile(Path jfrFile, String applicationId) throws IOException {
         Map<String, Integer> self = new HashMap<>();
         Map<String, Integer> inclusive = new HashMap<>();
+        Map<String, Waits> waits = new HashMap<>();
         int java = 0;
         int nativeSamples = 0;
         try (RecordingFile f = new RecordingFile(jfrFile)) {
             while (f.hasMoreEvents()) {
                 RecordedEvent e = f.readEvent();
                 String type = e.getEventType().getName();
+                if (WAITS.contains(type)) {
+                    RecordedStackTrace st = e.getStackTrace();
+                    if (streamThread(e.getThread(), applicationId) && st != null) {
+                        waits.computeIfAbsent(waitSite(st.getFrames()), k -> new Waits()).add(e.getDuration().toNanos());
+                    }
+                    continue;
+                }
                 boolean isJava = type.equals("jdk.ExecutionSample");
                 if (!isJava && !type.equals("jdk.NativeMethodSample")) {
                     continue;
                 }
-                RecordedThread t = e.getThread("sampledThread");
-                String name = t == null ? null : t.getJavaName();
-                if (name == null || !name.startsWith(applicationId) || !name.contains("-StreamThread-")) {
+                if (!streamThread(e.getThread("sampledThread"), applicationId)) {
                     continue;
                 }
                 RecordedStackTrace st = e.getStackTrace();
@@ -106,7 +138,56 @@ final class JfrProfile {
         p.put("samples_native", nativeSamples);
         p.put("self_top", top(self, total, 25));
         p.put("inclusive_top", top(inclusive, total, 25));
+        p.put("waits_definition", "the stream threads' waits of >= 1 ms (parked, entering a monitor, Object.wait) by site: the"
+                + " innermost Kafka Streams or hyperrec frame < the innermost frame outside the JDK; total_ms summed over"
+                + " threads, so it can exceed the wall time");
+        p.put("waits_top", waitsTop(waits, 15));
         return p;
+    }
+
+    /**
+     * Where a wait happened: the innermost frame of Kafka Streams or hyperrec (what the thread was doing) and the innermost
+     * frame outside the JDK (what it waited on, e.g. {@code ProduceRequestResult.await}), as simple class names.
+     */
+    static String waitSite(List<RecordedFrame> frames) {
+        String waiter = null;
+        String caller = null;
+        for (RecordedFrame f : frames) {
+            String type = f.getMethod().getType().getName();
+            if (waiter == null && !(type.startsWith("java.") || type.startsWith("jdk.") || type.startsWith("sun."))) {
+                waiter = simpleName(f);
+            }
+            if (type.startsWith("org.apache.kafka.streams.") || type.startsWith("dev.hyperrec.")) {
+                caller = simpleName(f);
+                break;
+            }
+        }
+        if (caller == null) {
+            return waiter == null ? simpleName(frames.get(0)) : waiter;
+        }
+        return waiter == null || waiter.equals(caller) ? caller : caller + " < " + waiter;
+    }
+
+    private static String simpleName(RecordedFrame f) {
+        String type = f.getMethod().getType().getName();
+        return type.substring(type.lastIndexOf('.') + 1) + "." + f.getMethod().getName();
+    }
+
+    private static List<Object> waitsTop(Map<String, Waits> waits, int n) {
+        List<Object> out = new ArrayList<>();
+        waits.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue().totalNs, a.getValue().totalNs)).limit(n)
+                .forEach(e -> {
+                    Waits w = e.getValue();
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("site", e.getKey());
+                    m.put("count", w.count);
+                    m.put("total_ms", PipelineBench.round(w.totalNs / 1e6, 1));
+                    m.put("max_ms", PipelineBench.round(w.maxNs / 1e6, 1));
+                    m.put("over_20ms", w.over20);
+                    m.put("over_50ms", w.over50);
+                    out.add(m);
+                });
+        return out;
     }
 
     private static String frameName(RecordedFrame f) {

@@ -163,6 +163,10 @@ public final class PipelineBench implements Callable<Integer> {
     int modelCatchUpSeconds;
     @Option(names = "--jfr", description = "record the app's drain (b) with JFR (Java and native samples every 10 ms) and summarise its stream thread's profile")
     boolean jfr;
+    @Option(names = "--jfr-phases", description = "record the rate phases with JFR (as --jfr does the drain), summarise the"
+            + " stream threads' samples and waits into the JSON's latency section, and keep the recording as"
+            + " pipeline-<backend>.jfr next to it")
+    boolean jfrPhases;
     @Option(names = "--out", defaultValue = "docs/benchmarks", description = "where pipeline-<backend>.json/.png go (default: ${DEFAULT-VALUE})")
     Path out;
     @Option(names = "--work-dir", description = "broker and state directories (default: a temp dir)")
@@ -552,7 +556,7 @@ public final class PipelineBench implements Callable<Integer> {
     }
 
     record AppRun(Drain drain, String backendName, Map<String, Object> stages, Map<String, Object> profile, List<Phase> phases,
-            Map<String, Object> model) {
+            Map<String, Object> model, Map<String, Object> phasesProfile) {
     }
 
     /**
@@ -759,6 +763,9 @@ public final class PipelineBench implements Callable<Integer> {
                 List<Phase> phases = new ArrayList<>();
                 Properties pp = producerProps(c);
                 pp.put(ProducerConfig.LINGER_MS_CONFIG, "2");
+                Path phasesJfr = jfrPhases ? Files.createTempFile("pipeline-bench-phases-", ".jfr") : null;
+                JfrProfile phasesRecording = jfrPhases ? JfrProfile.start(phasesJfr) : null;
+                Map<String, Object> phasesProfile = null;
                 try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp, new ByteArraySerializer(),
                         new ByteArraySerializer())) {
                     for (int i = 0; i < rates.length; i++) {
@@ -773,6 +780,14 @@ public final class PipelineBench implements Callable<Integer> {
                                 pair(ph.appMs().get("in_batch")), commitLine(ph.commits()));
                     }
                 }
+                if (phasesRecording != null) {
+                    phasesProfile = phasesRecording.stopAndSummarise(c.get("application.id"));
+                    Files.createDirectories(out);
+                    Path kept = out.resolve("pipeline-" + app.runtime().backend().name() + ".jfr");
+                    Files.move(phasesJfr, kept, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    log("JFR recording of the rate phases: %s; the stream threads' longest waits by site: %s", kept,
+                            phasesProfile.get("waits_top"));
+                }
                 modelLag(c, "after_rate_phases", model);
                 modelCatchUp(c, model);
                 if (!model.isEmpty()) {
@@ -780,7 +795,8 @@ public final class PipelineBench implements Callable<Integer> {
                             + " aggregating group has committed: how far the co-occurrence counts, and so the published neighbour"
                             + " lists, are behind the lists' instance");
                 }
-                return new AppRun(drain, app.runtime().backend().name(), stages, profile, phases, model.isEmpty() ? null : model);
+                return new AppRun(drain, app.runtime().backend().name(), stages, profile, phases, model.isEmpty() ? null : model,
+                        phasesProfile);
             } finally {
                 app.close();
             }
@@ -1578,6 +1594,7 @@ public final class PipelineBench implements Callable<Integer> {
         setup.put("schema_registry", "in-process (mock://), ids cached by the Serdes");
         setup.put("preload_eps", Math.round(preloadEps));
         setup.put("jfr", jfr);
+        setup.put("jfr_phases", jfrPhases);
         j.put("setup", setup);
 
         List<Object> runs = new ArrayList<>();
@@ -1650,6 +1667,9 @@ public final class PipelineBench implements Callable<Integer> {
                 + " sendOffsetsToTransaction, commitTransaction and beginTransaction (Kafka's producer metrics *-time-ns-total)");
         la.put("rate_seconds", rateSeconds);
         la.put("phases", lat);
+        if (app.phasesProfile() != null) {
+            la.put("profile", app.phasesProfile());
+        }
         j.put("latency", la);
 
         if (scale != null) {
