@@ -289,12 +289,26 @@ public final class HyperrecConfig {
         // an idle stream thread blocks in poll() up to poll.ms (Streams' default 100 ms), and neither the batch's wait
         // bound nor a commit is checked meanwhile: poll no longer than the batch's check period unless set
         p.put(StreamsConfig.POLL_MS_CONFIG, Long.toString(batchCheckMs()));
+        // the transactional producers, unless set: a commit soon after the last one can find that transaction's markers
+        // still being written, and the producer retries its end of transaction after retry.backoff.ms (100 ms by
+        // default) -- the stream thread blocked that long; and records go out as they are produced (linger.ms 1, not
+        // Streams' 100), so that a commit's flush waits for the last of them only (docs/benchmarks.md, "Commits that
+        // block the stream threads")
+        producerDefault(p, org.apache.kafka.clients.producer.ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "5");
+        producerDefault(p, org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG, "1");
         values.forEach((k, v) -> {
             if (!k.startsWith("hyperrec.") || k.startsWith("hyperrec.rocksdb.")) {
                 p.put(k, v);
             }
         });
         return p;
+    }
+
+    /** Sets {@code producer.<key>} unless the key is configured, for the producers only or for every client. */
+    private void producerDefault(Properties p, String key, String value) {
+        if (!values.containsKey(key) && !values.containsKey(StreamsConfig.producerPrefix(key))) {
+            p.put(StreamsConfig.producerPrefix(key), value);
+        }
     }
 
     /** The pass-through keys an {@link org.apache.kafka.clients.admin.Admin} client understands (bootstrap, security). */

@@ -21,6 +21,24 @@ class HyperrecConfigTest {
     }
 
     @Test
+    void theProducersRetryAfterFiveMsAndLingerOneUnlessConfigured() {
+        var p = HyperrecConfig.of(Map.of()).streamsProperties();
+        assertThat(p.getProperty("producer.retry.backoff.ms")).isEqualTo("5");
+        assertThat(p.getProperty("producer.linger.ms")).isEqualTo("1");
+        assertThat(p.getProperty("retry.backoff.ms")).isNull();
+        // Streams gives a client's prefixed key precedence over the plain one: a plain key the user set must not be shadowed
+        var plain = HyperrecConfig.of(Map.of("retry.backoff.ms", "250", "linger.ms", "20")).streamsProperties();
+        assertThat(plain.getProperty("producer.retry.backoff.ms")).isNull();
+        assertThat(plain.getProperty("producer.linger.ms")).isNull();
+        assertThat(plain.getProperty("retry.backoff.ms")).isEqualTo("250");
+        var prefixed = HyperrecConfig.of(Map.of("producer.linger.ms", "50")).streamsProperties();
+        assertThat(prefixed.getProperty("producer.linger.ms")).isEqualTo("50");
+        assertThat(prefixed.getProperty("producer.retry.backoff.ms")).isEqualTo("5");
+        // and the model's instance has them too
+        assertThat(HyperrecConfig.of(Map.of()).modelStreamsProperties().getProperty("producer.retry.backoff.ms")).isEqualTo("5");
+    }
+
+    @Test
     void topicPrefixAppliesToEveryTopic() {
         HyperrecConfig c = HyperrecConfig.of(Map.of(HyperrecConfig.TOPIC_PREFIX, "tenant1."));
         assertThat(c.topic(Topics.INTERACTIONS)).isEqualTo("tenant1.interactions");

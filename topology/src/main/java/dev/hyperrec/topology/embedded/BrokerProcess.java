@@ -25,6 +25,15 @@ import org.slf4j.LoggerFactory;
  * caller did not ask for.
  */
 public final class BrokerProcess implements AutoCloseable {
+    /**
+     * The broker's backoff before it retries adding a partition to a transaction (transactions v2: on the transaction's
+     * first produce to it) while the partition's previous transaction is still being completed: 1 ms here, 20 ms by
+     * default. With commits every few tens of milliseconds a commit's flush waited for these retries (docs/operations.md,
+     * "Brokers").
+     */
+    public static final String ADD_PARTITIONS_RETRY_BACKOFF = "add.partitions.to.txn.retry.backoff.ms";
+    public static final String ADD_PARTITIONS_RETRY_BACKOFF_MS = "1";
+
     private static final Logger LOG = LoggerFactory.getLogger(BrokerProcess.class);
     private final Path dir;
     private final int brokerPort;
@@ -124,7 +133,9 @@ public final class BrokerProcess implements AutoCloseable {
                     .append("offsets.topic.replication.factor=1\noffsets.topic.num.partitions=4\n")
                     .append("transaction.state.log.replication.factor=1\ntransaction.state.log.min.isr=1\n")
                     .append("transaction.state.log.num.partitions=4\ngroup.initial.rebalance.delay.ms=0\n")
-                    .append("auto.create.topics.enable=false\n");
+                    .append("auto.create.topics.enable=false\n")
+                    // see ADD_PARTITIONS_RETRY_BACKOFF; a key given in extra comes later in the file and wins
+                    .append(ADD_PARTITIONS_RETRY_BACKOFF).append('=').append(ADD_PARTITIONS_RETRY_BACKOFF_MS).append('\n');
             List<String> format = new ArrayList<>(List.of("format", "-t", Uuid.randomUuid().toString(), "-c",
                     config().toString()));
             if (security != null) {

@@ -47,6 +47,11 @@ class BrokerRestartIT {
                     HyperrecConfig.BATCH_MAX_EVENTS, 32));
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
                 TopicSetup.ensure(admin, "brokerrestart.", 2, (short) 1);
+                // the broker took BrokerProcess's transactional retry backoff (the default is 20 ms)
+                var node = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.BROKER,
+                        Integer.toString(admin.describeCluster().nodes().get().iterator().next().id()));
+                var backoff = admin.describeConfigs(List.of(node)).all().get().get(node).get(BrokerProcess.ADD_PARTITIONS_RETRY_BACKOFF);
+                org.assertj.core.api.Assertions.assertThat(backoff.value()).isEqualTo(BrokerProcess.ADD_PARTITIONS_RETRY_BACKOFF_MS);
             }
             List<InteractionEvent> events = Fixtures.randomStream(1200, 30, 40, 21);
             long triggering = events.stream().filter(e -> EventWeights.triggers(e.getType())).count();
