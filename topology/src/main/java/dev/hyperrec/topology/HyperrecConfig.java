@@ -71,6 +71,13 @@ public final class HyperrecConfig {
     public static final String NEIGHBOURS_MAX = "hyperrec.neighbours.max";
     /** Co-occurrence window: a positive event co-occurs with the user's last this many positive items. */
     public static final String NEIGHBOURS_WINDOW = "hyperrec.neighbours.window";
+    /**
+     * How often (wall clock) a lists' task sends the co-occurrence increments of the events it flushed since it last sent
+     * them, summed: 0 sends them with every flush. The events wait in the changelogged {@code batch-buffer} store meanwhile,
+     * so nothing is lost to a crash, and fewer, larger increment records leave fewer transactions writing to every
+     * {@code item-cooccurrence} partition (docs/operations.md).
+     */
+    public static final String NEIGHBOURS_EMIT_INTERVAL_MS = "hyperrec.neighbours.emit.interval.ms";
     /** How often (wall clock) each changed item's list is published, at most once per interval. */
     public static final String NEIGHBOURS_PUBLISH_INTERVAL_MS = "hyperrec.neighbours.publish.interval.ms";
     public static final String NEIGHBOURS_PUBLISH_BUDGET = "hyperrec.neighbours.publish.budget";
@@ -191,6 +198,7 @@ public final class HyperrecConfig {
         d.put(NEIGHBOURS_MAX, "200");
         d.put(NEIGHBOURS_WINDOW, "50");
         d.put(NEIGHBOURS_PUBLISH_INTERVAL_MS, "1000");
+        d.put(NEIGHBOURS_EMIT_INTERVAL_MS, "0");
         d.put(NEIGHBOURS_PUBLISH_BUDGET, "0.05");
         d.put(NEIGHBOURS_SEPARATE_APP, "true");
         d.put(NEIGHBOURS_COMMIT_INTERVAL_MS, "1000");
@@ -501,6 +509,7 @@ public final class HyperrecConfig {
         range(NEIGHBOURS_MAX, 1, 1024);
         range(NEIGHBOURS_WINDOW, 1, 1024);
         range(NEIGHBOURS_PUBLISH_INTERVAL_MS, 1, 3_600_000);
+        range(NEIGHBOURS_EMIT_INTERVAL_MS, 0, 60_000);
         range(NEIGHBOURS_COMMIT_INTERVAL_MS, 1, 3_600_000);
         range(NEIGHBOURS_THREADS, 1, 64);
         range(NEIGHBOURS_CHECKPOINT_INTERVAL_MS, 1, 3_600_000);

@@ -51,7 +51,10 @@ import org.slf4j.LoggerFactory;
  * from; state the flush changed is written back to the stores once, at its end. With
  * {@code hyperrec.neighbours.enabled} the engine ranks with the published item-to-item lists and the
  * flush also sends the batch's co-occurrence increments to {@code item-cooccurrence}
- * ({@link CoOccurrenceEmitter}).
+ * ({@link CoOccurrenceEmitter}), or, with {@code hyperrec.neighbours.emit.interval.ms}, the increments of every batch
+ * flushed since they were last sent, summed, once that interval has passed: the flushed events that feed the model stay in
+ * {@code batch-buffer} until then (below the {@code seq} watermark, so a restart sends their increments and does not
+ * apply them again).
  *
  * <p>On init the engine's in-memory (device-side) state is rebuilt from the stores, which are the
  * source of truth; so a restart or a rebalance resumes from exactly the committed state.
@@ -69,12 +72,18 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
      * about four changelog records per event; a chunk's record carries all the cells near each other that changed.
      */
     public static final int SKETCH_CHUNK_CELLS = 64;
+    /**
+     * With {@code hyperrec.neighbours.emit.interval.ms}, increments are also sent once this many full batches' events
+     * await them, whatever the interval: bounds the events held, and the increments' size.
+     */
+    static final int UNSENT_BATCHES = 8;
 
     private final HyperrecRuntime runtime;
     private final HyperrecConfig config;
     private final int maxBatch;
     private final long flushIntervalMs;
     private final boolean commitOnTimedFlush;
+    private final long emitIntervalMs;
     private final int dim;
     private static final int MAX_ID_LENGTH = 512;
     private final double ratingMax;
@@ -99,6 +108,13 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
     /** The item-to-item model's per-user half; null while {@code hyperrec.neighbours.enabled} is false. */
     private CoOccurrenceEmitter cooccurrence;
     private final List<PendingEvent> pending = new ArrayList<>();
+    /**
+     * Flushed events whose co-occurrence increments are not sent yet (with {@code hyperrec.neighbours.emit.interval.ms}),
+     * in order; they are still in {@code batch-buffer}, below the {@code seq} watermark.
+     */
+    private final List<PendingEvent> unsent = new ArrayList<>();
+    /** Wall clock ({@link ProcessorContext#currentSystemTimeMs}) when the task last sent increments (or started). */
+    private long lastEmitMs;
     /** Wall clock (epoch ms) at which each event of {@link #pending} was accepted, by position (its wait metric). */
     private long[] acceptedMs = new long[64];
     /**
@@ -119,6 +135,7 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         this.maxBatch = config.getInt(HyperrecConfig.BATCH_MAX_EVENTS);
         this.flushIntervalMs = config.getLong(HyperrecConfig.BATCH_FLUSH_INTERVAL_MS);
         this.commitOnTimedFlush = config.getBoolean(HyperrecConfig.BATCH_COMMIT_ON_TIMED_FLUSH);
+        this.emitIntervalMs = config.getLong(HyperrecConfig.NEIGHBOURS_EMIT_INTERVAL_MS);
         this.dim = config.dim();
         this.ratingMax = config.getDouble(HyperrecConfig.RATING_MAX);
         this.valueMax = config.getDouble(HyperrecConfig.VALUE_MAX);
@@ -146,6 +163,7 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
             engine.itemNeighbours(runtime.neighbours());
         }
         restore();
+        lastEmitMs = context.currentSystemTimeMs();
         commitGate = runtime.commitGate();
         context.schedule(Duration.ofMillis(config.batchCheckMs()), PunctuationType.WALL_CLOCK_TIME, this::check);
     }
@@ -166,6 +184,9 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
             if (commitOnTimedFlush) {
                 commitGate.owe();
             }
+        }
+        if (!unsent.isEmpty() && nowMs - lastEmitMs >= emitIntervalMs) {
+            sendIncrements();
         }
         if (commitOnTimedFlush && commitGate.take(nowMs, flushIntervalMs)) {
             context.commit();
@@ -223,13 +244,24 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         }
         open.sort((a, b) -> Long.compare(a.key, b.key));
         long now = System.currentTimeMillis();
+        long processed = nextSeq;
         for (KeyValue<Long, byte[]> kv : open) {
+            if (kv.key < processed) {
+                // flushed (applied, its list sent) but its increments not sent yet: send them, do not apply it again
+                if (cooccurrence != null) {
+                    unsent.add(PendingEvent.decode(kv.value));
+                } else {
+                    buffer.delete(kv.key); // the model was turned off meanwhile
+                }
+                continue;
+            }
             noteAccepted(now); // events restored with the task count their wait from here
             pending.add(PendingEvent.decode(kv.value));
         }
         nextSeq += pending.size();
-        LOG.info("task {}: restored {} users, {} bandit arms, {} open events, sequence {}", context.taskId(),
-                engine.users().size(), engine.bandit().size(), pending.size(), nextSeq);
+        LOG.info("task {}: restored {} users, {} bandit arms, {} open events, {} events whose increments are unsent,"
+                + " sequence {}", context.taskId(), engine.users().size(), engine.bandit().size(), pending.size(), unsent.size(),
+                nextSeq);
     }
 
     /**
@@ -460,15 +492,41 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
             metrics.recommendation(out.event().recordTimeMs(), out.recommendations().getGeneratedAt().toEpochMilli());
         });
         writeBack(applied);
-        if (cooccurrence != null) {
-            cooccurrence.emit(pending, context);
-        }
-        for (PendingEvent e : pending) {
-            buffer.delete(e.seq());
+        if (cooccurrence != null && emitIntervalMs > 0) {
+            for (PendingEvent e : pending) {
+                if (cooccurrence.learns(e)) {
+                    unsent.add(e); // stays in batch-buffer until its increments are sent
+                } else {
+                    buffer.delete(e.seq());
+                }
+            }
+            if (unsent.size() >= UNSENT_BATCHES * maxBatch) {
+                sendIncrements();
+            }
+        } else {
+            if (cooccurrence != null) {
+                cooccurrence.emit(pending, context);
+            }
+            for (PendingEvent e : pending) {
+                buffer.delete(e.seq());
+            }
         }
         metrics.batch(pending.size(), System.nanoTime() - t0, timed);
         pending.clear();
         lastFlushTookMs = (runtime.nanoTime() - c0) / 1_000_000;
+    }
+
+    /**
+     * Sends the summed co-occurrence increments of the flushed events not sent yet, in order, and drops them from
+     * {@code batch-buffer}: in the same transaction, so a crash before the commit sends them again from the buffer.
+     */
+    private void sendIncrements() {
+        cooccurrence.emit(unsent, context);
+        for (PendingEvent e : unsent) {
+            buffer.delete(e.seq());
+        }
+        unsent.clear();
+        lastEmitMs = context.currentSystemTimeMs();
     }
 
     private void writeBack(RecommenderEngine.Applied applied) {

@@ -48,11 +48,16 @@ final class CoOccurrenceEmitter {
         this.windows = windows;
     }
 
+    /** Whether {@link #emit} learns from {@code e}: a positive interaction (no request, no non-positive weight). */
+    boolean learns(PendingEvent e) {
+        return !e.request() && weights.weight(InteractionType.values()[e.type()], e.value()) > 0f;
+    }
+
     /** Learns the positive interactions of {@code batch} in order, forwards the increments, writes the windows back. */
     void emit(List<PendingEvent> batch, ProcessorContext<Object, Object> context) {
         long timestamp = -1;
         for (PendingEvent e : batch) {
-            if (e.request() || weights.weight(InteractionType.values()[e.type()], e.value()) <= 0f) {
+            if (!learns(e)) {
                 continue;
             }
             learn(e.userId(), ItemKeys.hash64(e.itemId()));

@@ -266,6 +266,95 @@ class BatchingProcessorRestoreTest {
         }
     }
 
+    /**
+     * With {@code hyperrec.neighbours.emit.interval.ms} a task sends the increments of the events it flushed, summed, once
+     * the interval has passed, not with each flush. A task stopped before then sends them after its restart, from
+     * {@code batch-buffer} (here restored as Kafka Streams restores the in-memory store from its changelog), without
+     * applying those events again; and the model gets the same counts, and the task the same windows and state, as with
+     * increments sent at every flush.
+     */
+    @Test
+    void incrementsHeldForTheirIntervalSurviveARestartAndAddUpToTheSameCounts() {
+        List<InteractionEvent> stream = Fixtures.randomStream(160, 12, ITEMS, 23);
+        Map<String, Long> reference;
+        Map<String, List<String>> referenceStores;
+        List<String> referenceWindows;
+        try (TaskStores stores = TaskStores.open(config, dir.resolve("every-flush"), 0)) {
+            BatchingProcessor p = start(stores);
+            List<String> lists = feed(p, stores.context(), stream);
+            reference = increments(stores.context());
+            referenceStores = dump(stores.context());
+            referenceWindows = StoreDumps.rows(stores.context().getStateStore(StoreNames.COOCCURRENCE_WINDOWS));
+            assertThat(lists).hasSizeGreaterThan(50);
+            p.close();
+        }
+        assertThat(reference).as("increments at every flush").isNotEmpty();
+
+        HyperrecConfig c = config.with(HyperrecConfig.NEIGHBOURS_EMIT_INTERVAL_MS, 500);
+        Path held = dir.resolve("held");
+        Map<Long, byte[]> buffered = new TreeMap<>();
+        long listsBefore;
+        try (HyperrecRuntime rt = runtime(c); TaskStores stores = TaskStores.open(c, held, 0)) {
+            MockProcessorContext<Object, Object> ctx = stores.context();
+            BatchingProcessor p = new BatchingProcessor(rt);
+            long t0 = ctx.currentSystemTimeMs();
+            p.init(ctx);
+            Serde<InteractionEvent> serde = rt.serdes().serde(InteractionEvent.class, false);
+            for (int i = 0; i < stream.size(); i++) {
+                InteractionEvent e = stream.get(i);
+                ctx.setRecordMetadata(c.topic(Topics.INTERACTIONS), 0, i);
+                p.process(new Record<>(e.getUserId().getBytes(StandardCharsets.UTF_8),
+                        serde.serializer().serialize(Topics.INTERACTIONS, e), e.getTimestamp().toEpochMilli()));
+                if (i == 79) {
+                    fire(ctx, t0 + 150); // the flush interval (100 ms) has passed, the increments' (500 ms) has not
+                }
+            }
+            fire(ctx, t0 + 300);
+            listsBefore = lists(ctx);
+            assertThat(listsBefore).as("every triggering event's list went out").isEqualTo(
+                    stream.stream().filter(e -> dev.hyperrec.topology.engine.EventWeights.triggers(e.getType())).count());
+            assertThat(increments(ctx)).as("no increments before their interval").isEmpty();
+            KeyValueStore<Long, byte[]> buffer = ctx.getStateStore(StoreNames.BATCH_BUFFER);
+            try (var it = buffer.all()) {
+                it.forEachRemaining(kv -> buffered.put(kv.key, kv.value));
+            }
+            assertThat(buffered).as("the flushed positive events wait in batch-buffer").isNotEmpty();
+            p.close();
+        }
+        try (HyperrecRuntime rt = runtime(c); TaskStores stores = TaskStores.open(c, held, 0)) {
+            MockProcessorContext<Object, Object> ctx = stores.context();
+            KeyValueStore<Long, byte[]> buffer = ctx.getStateStore(StoreNames.BATCH_BUFFER);
+            buffered.forEach(buffer::put); // what the changelog restores into the in-memory store
+            BatchingProcessor p = new BatchingProcessor(rt);
+            p.init(ctx);
+            fire(ctx, ctx.currentSystemTimeMs() + 60_000);
+            assertThat(lists(ctx)).as("the restarted task applies none of those events again").isZero();
+            assertThat(increments(ctx)).as("summed increments after the restart").isEqualTo(reference);
+            assertThat(StoreDumps.rows(ctx.getStateStore(StoreNames.COOCCURRENCE_WINDOWS))).isEqualTo(referenceWindows);
+            assertThat(dump(ctx)).as("state, and an empty batch-buffer").isEqualTo(referenceStores);
+            p.close();
+        }
+    }
+
+    /** The co-occurrence increments forwarded so far, summed: "item occ" → occurrences, "item other" → pair count. */
+    private static Map<String, Long> increments(MockProcessorContext<Object, Object> ctx) {
+        Map<String, Long> sums = new TreeMap<>();
+        for (var f : ctx.forwarded()) {
+            if (!dev.hyperrec.topology.NodeNames.COOCCURRENCE_SINK.equals(f.childName().orElse(null))) {
+                continue;
+            }
+            long item = NeighbourCodecs.key((byte[]) f.record().key());
+            NeighbourCodecs.Increment inc = NeighbourCodecs.increment((byte[]) f.record().value());
+            if (inc.occurrences() > 0) {
+                sums.merge(item + " occ", (long) inc.occurrences(), Long::sum);
+            }
+            for (int i = 0; i < inc.others().length; i++) {
+                sums.merge(item + " " + inc.others()[i], (long) inc.counts()[i], Long::sum);
+            }
+        }
+        return sums;
+    }
+
     /** Fires the context's punctuations at {@code now} on its clock. */
     private static void fire(MockProcessorContext<Object, Object> ctx, long now) {
         ctx.setCurrentSystemTimeMs(now);
