@@ -258,6 +258,9 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
             noteAccepted(now); // events restored with the task count their wait from here
             pending.add(PendingEvent.decode(kv.value));
         }
+        if (!unsent.isEmpty()) {
+            cooccurrence.learn(unsent); // as at their flushes: the windows store is as of the last send
+        }
         nextSeq += pending.size();
         LOG.info("task {}: restored {} users, {} bandit arms, {} open events, {} events whose increments are unsent,"
                 + " sequence {}", context.taskId(), engine.users().size(), engine.bandit().size(), pending.size(), unsent.size(),
@@ -493,6 +496,7 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         });
         writeBack(applied);
         if (cooccurrence != null && emitIntervalMs > 0) {
+            cooccurrence.learn(pending); // now, so that sending the increments later is a short step
             for (PendingEvent e : pending) {
                 if (cooccurrence.learns(e)) {
                     unsent.add(e); // stays in batch-buffer until its increments are sent
@@ -517,11 +521,12 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
     }
 
     /**
-     * Sends the summed co-occurrence increments of the flushed events not sent yet, in order, and drops them from
-     * {@code batch-buffer}: in the same transaction, so a crash before the commit sends them again from the buffer.
+     * Sends the summed co-occurrence increments of the flushed events not sent yet (learned at their flushes, or again at
+     * a restart) and drops the events from {@code batch-buffer}: in the same transaction, so a crash before the commit
+     * learns and sends them again from the buffer.
      */
     private void sendIncrements() {
-        cooccurrence.emit(unsent, context);
+        cooccurrence.send(context);
         for (PendingEvent e : unsent) {
             buffer.delete(e.seq());
         }

@@ -41,6 +41,8 @@ final class CoOccurrenceEmitter {
     /** The batch's occurrence increments, one item key per counted event. */
     private long[] counted = new long[256];
     private int occurrences;
+    /** The record timestamp of the last event learned since the last send; -1: none. */
+    private long timestamp = -1;
 
     CoOccurrenceEmitter(HyperrecConfig config, KeyValueStore<String, byte[]> windows) {
         this.window = config.getInt(HyperrecConfig.NEIGHBOURS_WINDOW);
@@ -55,7 +57,16 @@ final class CoOccurrenceEmitter {
 
     /** Learns the positive interactions of {@code batch} in order, forwards the increments, writes the windows back. */
     void emit(List<PendingEvent> batch, ProcessorContext<Object, Object> context) {
-        long timestamp = -1;
+        learn(batch);
+        send(context);
+    }
+
+    /**
+     * Learns the positive interactions of {@code batch} in order, after those learned before and not yet sent: their pair
+     * increments accumulate in memory, and the users' windows move on in memory (the store keeps them as of the last
+     * {@link #send}). A task that stops before sending learns the same events again from its batch buffer.
+     */
+    void learn(List<PendingEvent> batch) {
         for (PendingEvent e : batch) {
             if (!learns(e)) {
                 continue;
@@ -63,12 +74,17 @@ final class CoOccurrenceEmitter {
             learn(e.userId(), ItemKeys.hash64(e.itemId()));
             timestamp = e.recordTimeMs();
         }
+    }
+
+    /** Forwards the increments learned since the last send, summed, and writes the windows they moved back. */
+    void send(ProcessorContext<Object, Object> context) {
         if (timestamp < 0) {
             return;
         }
         forward(timestamp, context);
         pairs = 0;
         occurrences = 0;
+        timestamp = -1;
         for (Map.Entry<String, long[]> w : open.entrySet()) {
             windows.put(w.getKey(), NeighbourCodecs.window(w.getValue(), openSize.get(w.getKey())));
         }
