@@ -70,6 +70,9 @@ public final class TestPipeline implements AutoCloseable {
         }
         cfg.put(HyperrecConfig.EMBEDDING_DIM, 8);
         cfg.put(HyperrecConfig.BACKEND, "cpu");
+        // increments with every flush: the tests on the driver follow the item-to-item model batch by batch (the held
+        // increments of the default are BatchingProcessorRestoreTest's and the ITs')
+        cfg.put(HyperrecConfig.NEIGHBOURS_EMIT_INTERVAL_MS, 0);
         cfg.putAll(overrides);
         HyperrecConfig config = HyperrecConfig.of(cfg);
         flushIntervalMs = config.getLong(HyperrecConfig.BATCH_FLUSH_INTERVAL_MS);

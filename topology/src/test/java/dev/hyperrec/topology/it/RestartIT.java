@@ -66,7 +66,7 @@ class RestartIT {
             try {
                 ItSupport.awaitRunning(s);
                 awaitLists(infra, a, triggering, s, "");
-                reference = snapshot(s);
+                reference = sentSnapshot(s);
             } finally {
                 assertThat(HyperrecApp.stop(s, Duration.ofSeconds(30))).as("reference run stopped in 30 s").isTrue();
             }
@@ -102,7 +102,7 @@ class RestartIT {
                 lists = awaitLists(infra, restarted, triggering, s, "; stream threads that died: " + rt.threadFailures()
                         + "\nafter the first stop: " + afterStop);
                 Thread.sleep(500); // a last commit interval: nothing more may arrive
-                afterRestart = snapshot(s);
+                afterRestart = sentSnapshot(s);
             } finally {
                 assertThat(HyperrecApp.stop(s, Duration.ofSeconds(30))).as("restarted run stopped in 30 s").isTrue();
             }
@@ -135,6 +135,23 @@ class RestartIT {
     }
 
     /** Every task store's content, per partition, rendered comparably. */
+    /**
+     * The stores once every task has sent the co-occurrence increments it holds ({@code hyperrec.neighbours.emit.interval.ms}:
+     * the flushed events wait in {@code batch-buffer} until then), so that both runs are compared with everything sent.
+     */
+    private static Map<String, List<String>> sentSnapshot(KafkaStreams s) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            Map<String, List<String>> snap = snapshot(s);
+            boolean held = snap.entrySet().stream()
+                    .anyMatch(e -> e.getKey().startsWith(StoreNames.BATCH_BUFFER + "#") && !e.getValue().isEmpty());
+            if (!held || System.nanoTime() > deadline) {
+                return snap;
+            }
+            Thread.sleep(200);
+        }
+    }
+
     private static Map<String, List<String>> snapshot(KafkaStreams s) {
         return StoreDumps.snapshot(s, STORES, PARTITIONS);
     }
