@@ -41,7 +41,7 @@ final class JfrProfile {
         r.setDestination(destination);
         r.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(10));
         r.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(10));
-        for (String wait : new String[] {"jdk.ThreadPark", "jdk.JavaMonitorEnter", "jdk.JavaMonitorWait"}) {
+        for (String wait : WAITS) {
             r.enable(wait).withThreshold(Duration.ofMillis(1)).withStackTrace();
         }
         r.setToDisk(true);
