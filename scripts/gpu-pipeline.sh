@@ -14,7 +14,7 @@
 # scaling: ScalingBench --backend cuda at d=384 (catalog 1K..1M items, 1,000 lists a call; 10K..10M resident
 # users, 100K events a call). pipeline U: PipelineBench --backend cuda with a 62,423 x 384 catalog and U users
 # (Zipf 1.0), 16 partitions, 8 stream threads, the broker in its own JVM on loopback, the app sized for the machine:
-# hyperrec.rocksdb.memory.mb=$GPU_PIPELINE_ROCKSDB_MB (8192) and hyperrec.neighbours.threads=$GPU_PIPELINE_MODEL_THREADS (8),
+# hyperrec.rocksdb.memory.mb=$GPU_PIPELINE_ROCKSDB_MB (8192) and hyperrec.neighbours.threads=$GPU_PIPELINE_MODEL_THREADS (4),
 # and for latency hyperrec.batch.flush.interval.ms=$GPU_PIPELINE_FLUSH_MS (10) and commit.interval.ms=$GPU_PIPELINE_COMMIT_MS
 # (20; docs/benchmarks.md, "Commits that block the stream threads": p99 38 ms at 1,000 events/s against 128 ms with 20/100)
 # (docs/benchmarks.md: with the 256 MB default the memtables flush and compact all through a 1M-user drain and the
@@ -83,7 +83,7 @@ for arg in "$@"; do
           --ceiling-runs "$runs" --ceiling-events 2000000 --warmup-events "${GPU_PIPELINE_WARMUP:-50000}" --rates "${GPU_PIPELINE_RATES:-1000,10000,50000}" --rate-seconds 2 \
           --timeout-seconds 120 --no-progress --set hyperrec.rocksdb.memory.mb="${GPU_PIPELINE_ROCKSDB_MB:-8192}" \
           --set hyperrec.batch.flush.interval.ms="${GPU_PIPELINE_FLUSH_MS:-10}" --set commit.interval.ms="${GPU_PIPELINE_COMMIT_MS:-20}" \
-          --set hyperrec.neighbours.threads="${GPU_PIPELINE_MODEL_THREADS:-8}" \
+          --set hyperrec.neighbours.threads="${GPU_PIPELINE_MODEL_THREADS:-4}" \
           ${GPU_PIPELINE_EXTRA:-} --out "$out/p$arg" > "$out/pipeline-cuda-$arg.log" 2>&1
         echo "gpu-pipeline: pipeline users=$arg exit $?"
         for f in "$out/p$arg"/pipeline-cuda.*; do [[ -f "$f" ]] && mv "$f" "$out/pipeline-cuda-$arg.${f##*.}"; done
