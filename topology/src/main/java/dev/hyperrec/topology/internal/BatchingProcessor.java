@@ -496,9 +496,9 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         });
         writeBack(applied);
         if (cooccurrence != null && emitIntervalMs > 0) {
-            cooccurrence.learn(pending); // now, so that sending the increments later is a short step
+            // learned now, so that sending the increments later is a short step
             for (PendingEvent e : pending) {
-                if (cooccurrence.learns(e)) {
+                if (cooccurrence.learn(e)) {
                     unsent.add(e); // stays in batch-buffer until its increments are sent
                 } else {
                     buffer.delete(e.seq());

@@ -50,30 +50,33 @@ final class CoOccurrenceEmitter {
         this.windows = windows;
     }
 
-    /** Whether {@link #emit} learns from {@code e}: a positive interaction (no request, no non-positive weight). */
-    boolean learns(PendingEvent e) {
-        return !e.request() && weights.weight(InteractionType.values()[e.type()], e.value()) > 0f;
-    }
-
     /** Learns the positive interactions of {@code batch} in order, forwards the increments, writes the windows back. */
     void emit(List<PendingEvent> batch, ProcessorContext<Object, Object> context) {
         learn(batch);
         send(context);
     }
 
-    /**
-     * Learns the positive interactions of {@code batch} in order, after those learned before and not yet sent: their pair
-     * increments accumulate in memory, and the users' windows move on in memory (the store keeps them as of the last
-     * {@link #send}). A task that stops before sending learns the same events again from its batch buffer.
-     */
+    /** Learns the positive interactions of {@code batch} in order; see {@link #learn(PendingEvent)}. */
     void learn(List<PendingEvent> batch) {
         for (PendingEvent e : batch) {
-            if (!learns(e)) {
-                continue;
-            }
-            learn(e.userId(), ItemKeys.hash64(e.itemId()));
-            timestamp = e.recordTimeMs();
+            learn(e);
         }
+    }
+
+    /**
+     * Learns {@code e} if it is a positive interaction (no request, no non-positive weight), after those learned before and
+     * not yet sent: its pair increments accumulate in memory, and its user's window moves on in memory (the store keeps it
+     * as of the last {@link #send}). A task that stops before sending learns the same events again from its batch buffer.
+     *
+     * @return whether {@code e} was learned
+     */
+    boolean learn(PendingEvent e) {
+        if (e.request() || weights.weight(InteractionType.values()[e.type()], e.value()) <= 0f) {
+            return false;
+        }
+        learn(e.userId(), ItemKeys.hash64(e.itemId()));
+        timestamp = e.recordTimeMs();
+        return true;
     }
 
     /** Forwards the increments learned since the last send, summed, and writes the windows they moved back. */
