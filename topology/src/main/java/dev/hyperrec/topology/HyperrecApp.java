@@ -138,7 +138,7 @@ public final class HyperrecApp {
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
-        HyperrecRuntime runtime = HyperrecRuntime.create(config, registry);
+        HyperrecRuntime runtime = HyperrecRuntime.create(runtimeConfig(config), registry);
         KafkaStreams streams = create(runtime);
         // when the current state began: a REBALANCING that lasts (e.g. no broker reachable) shows in /health
         java.util.concurrent.atomic.AtomicLong stateSince = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
@@ -177,6 +177,14 @@ public final class HyperrecApp {
             throw e;
         }
         return new Running(streams, runtime, registry, kafkaMetrics, refresh, gc, server);
+    }
+
+    /**
+     * The config a process of {@code config}'s {@link HyperrecConfig#ROLE role} runs with: the model's role runs no
+     * operator, so it opens the CPU backend whatever {@code hyperrec.backend} says (a model process needs no GPU).
+     */
+    static HyperrecConfig runtimeConfig(HyperrecConfig config) {
+        return config.role() == HyperrecConfig.Role.MODEL ? config.with(HyperrecConfig.BACKEND, "cpu") : config;
     }
 
     /** Creates the missing topics and registers the value schemas with BACKWARD compatibility. */
@@ -242,6 +250,17 @@ public final class HyperrecApp {
 
     private static KafkaStreams create(HyperrecRuntime runtime) {
         HyperrecConfig config = runtime.config();
+        switch (config.role()) {
+            case MODEL:
+                // the model's instance alone (the config requires the model on, in an instance of its own)
+                return withHandler(new KafkaStreams(HyperrecTopology.buildModel(runtime), config.modelStreamsProperties()),
+                        runtime);
+            case LISTS:
+                // the lists' instance alone: the model runs in other processes (role model) of the same application
+                return withHandler(new KafkaStreams(HyperrecTopology.buildLists(runtime), config.streamsProperties()), runtime);
+            default:
+                break;
+        }
         if (!config.modelInOwnApp()) {
             return withHandler(new KafkaStreams(HyperrecTopology.build(runtime), config.streamsProperties()), runtime);
         }
@@ -261,8 +280,11 @@ public final class HyperrecApp {
     }
 
     private static void start(KafkaStreams streams, HyperrecRuntime runtime) {
-        LOG.info("hyperrec starting: backend={} application.id={} config={}", runtime.backend().name(),
-                runtime.config().streamsProperties().getProperty("application.id"), runtime.config().redacted());
+        HyperrecConfig config = runtime.config();
+        LOG.info("hyperrec starting: role={} backend={} application.id={} config={}",
+                config.role().name().toLowerCase(java.util.Locale.ROOT), runtime.backend().name(),
+                (config.role() == HyperrecConfig.Role.MODEL ? config.modelStreamsProperties() : config.streamsProperties())
+                        .getProperty("application.id"), config.redacted());
         KafkaStreams model = model(streams);
         if (model != null) {
             LOG.info("item-to-item model starting as its own instance: application.id={} commit.interval.ms={} threads={}",

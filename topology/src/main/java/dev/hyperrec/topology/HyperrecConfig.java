@@ -97,6 +97,18 @@ public final class HyperrecConfig {
     public static final String NEIGHBOURS_CHECKPOINT_INTERVAL_MS = "hyperrec.neighbours.checkpoint.interval.ms";
     /** Pending pairs per {@code item-cooccurrence} partition that force a checkpoint (bounds the memory they take). */
     public static final String NEIGHBOURS_CHECKPOINT_MAX_PAIRS = "hyperrec.neighbours.checkpoint.max.pairs";
+    /**
+     * What this process runs: {@code all} (the lists and, with {@link #NEIGHBOURS_SEPARATE_APP}, the model's instance
+     * beside them), {@code lists} (the lists' instance only) or {@code model} (the model's instance only, on the CPU
+     * backend: it runs no operator). {@code lists} and {@code model} split one application over processes or machines,
+     * e.g. the model on CPU-only machines beside GPU machines that run the lists; both need the model in an instance of
+     * its own, and {@code model} needs the model on.
+     */
+    public static final String ROLE = "hyperrec.role";
+    /** The values of {@link #ROLE}. */
+    public enum Role {
+        ALL, LISTS, MODEL
+    }
     /** The model instance's {@code num.stream.threads} (with {@link #NEIGHBOURS_SEPARATE_APP}). */
     public static final String NEIGHBOURS_THREADS = "hyperrec.neighbours.threads";
     /** Suffix of the model instance's application id. */
@@ -203,6 +215,7 @@ public final class HyperrecConfig {
         d.put(NEIGHBOURS_SEPARATE_APP, "true");
         d.put(NEIGHBOURS_COMMIT_INTERVAL_MS, "1000");
         d.put(NEIGHBOURS_THREADS, "1");
+        d.put(ROLE, "all");
         d.put(NEIGHBOURS_CHECKPOINT_INTERVAL_MS, "5000");
         d.put(NEIGHBOURS_CHECKPOINT_MAX_PAIRS, "500000");
         d.put(RANK_WEIGHT_BANDIT, "0.02");
@@ -425,6 +438,17 @@ public final class HyperrecConfig {
         return Boolean.parseBoolean(values.get(NEIGHBOURS_ENABLED).trim());
     }
 
+    /** {@link #ROLE}. */
+    public Role role() {
+        String r = values.get(ROLE).trim();
+        for (Role role : Role.values()) {
+            if (role.name().equalsIgnoreCase(r)) {
+                return role;
+            }
+        }
+        throw new IllegalArgumentException(ROLE + " must be all, lists or model, was '" + r + "'");
+    }
+
     /** {@link #NEIGHBOURS_SEPARATE_APP}, and the model is on at all. */
     public boolean modelInOwnApp() {
         return neighboursEnabled() && Boolean.parseBoolean(values.get(NEIGHBOURS_SEPARATE_APP).trim());
@@ -519,6 +543,15 @@ public final class HyperrecConfig {
         String separate = values.get(NEIGHBOURS_SEPARATE_APP).trim();
         if (!separate.equalsIgnoreCase("true") && !separate.equalsIgnoreCase("false")) {
             throw new IllegalArgumentException(NEIGHBOURS_SEPARATE_APP + " must be true or false, was '" + separate + "'");
+        }
+        Role role = role();
+        if (role == Role.MODEL && !neighboursEnabled()) {
+            throw new IllegalArgumentException(ROLE + "=model runs the item-to-item model only, but "
+                    + NEIGHBOURS_ENABLED + " is false");
+        }
+        if (role != Role.ALL && neighboursEnabled() && !separate.equalsIgnoreCase("true")) {
+            throw new IllegalArgumentException(ROLE + "=" + role.name().toLowerCase(Locale.ROOT) + " needs the model in an"
+                    + " instance of its own (" + NEIGHBOURS_SEPARATE_APP + "=true)");
         }
         if (!(getDouble(NEIGHBOURS_PUBLISH_BUDGET) >= 0 && getDouble(NEIGHBOURS_PUBLISH_BUDGET) <= 1)) {
             throw new IllegalArgumentException(NEIGHBOURS_PUBLISH_BUDGET + " must be in [0, 1], was "

@@ -79,4 +79,28 @@ class HyperrecConfigTest {
         assertThatThrownBy(() -> HyperrecConfig.of(Map.of(HyperrecConfig.NEIGHBOURS_COMMIT_INTERVAL_MS, "0")))
                 .hasMessageContaining(HyperrecConfig.NEIGHBOURS_COMMIT_INTERVAL_MS);
     }
+
+    @Test
+    void aRoleRunsTheListsOrTheModelAloneAndTheModelsRoleNeedsNoGpu() {
+        assertThat(HyperrecConfig.of(Map.of()).role()).isEqualTo(HyperrecConfig.Role.ALL);
+        assertThat(HyperrecConfig.of(Map.of(HyperrecConfig.ROLE, " Lists ")).role()).isEqualTo(HyperrecConfig.Role.LISTS);
+        HyperrecConfig model = HyperrecConfig.of(Map.of(HyperrecConfig.ROLE, "model", HyperrecConfig.BACKEND, "cuda"));
+        assertThat(model.role()).isEqualTo(HyperrecConfig.Role.MODEL);
+        // the model's process opens the CPU backend whatever the file says; the others keep theirs
+        assertThat(HyperrecApp.runtimeConfig(model).get(HyperrecConfig.BACKEND)).isEqualTo("cpu");
+        assertThat(HyperrecApp.runtimeConfig(model.with(HyperrecConfig.ROLE, "lists")).get(HyperrecConfig.BACKEND))
+                .isEqualTo("cuda");
+        // lists without the model is the whole app without it; the model's role without the model is a mistake
+        assertThat(HyperrecConfig.of(Map.of(HyperrecConfig.ROLE, "lists", HyperrecConfig.NEIGHBOURS_ENABLED, "false")).role())
+                .isEqualTo(HyperrecConfig.Role.LISTS);
+        assertThatThrownBy(() -> HyperrecConfig.of(Map.of(HyperrecConfig.ROLE, "model", HyperrecConfig.NEIGHBOURS_ENABLED,
+                "false"))).hasMessageContaining(HyperrecConfig.ROLE).hasMessageContaining(HyperrecConfig.NEIGHBOURS_ENABLED);
+        // a split needs the model in an instance of its own
+        for (String role : new String[] {"lists", "model"}) {
+            assertThatThrownBy(() -> HyperrecConfig.of(Map.of(HyperrecConfig.ROLE, role,
+                    HyperrecConfig.NEIGHBOURS_SEPARATE_APP, "false"))).hasMessageContaining(HyperrecConfig.NEIGHBOURS_SEPARATE_APP);
+        }
+        assertThatThrownBy(() -> HyperrecConfig.of(Map.of(HyperrecConfig.ROLE, "scorer"))).hasMessageContaining("scorer")
+                .hasMessageContaining("all, lists or model");
+    }
 }

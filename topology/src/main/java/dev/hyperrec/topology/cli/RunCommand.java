@@ -34,6 +34,10 @@ final class RunCommand implements Callable<Integer> {
     String stateDir;
     @Option(names = "--backend", paramLabel = "auto|cpu|cuda", description = "operator backend (" + HyperrecConfig.BACKEND + ", default: auto)")
     String backend;
+    @Option(names = "--role", paramLabel = "all|lists|model",
+            description = "what this process runs: the lists and the model beside them, the lists only, or the item-to-item"
+                    + " model only (" + HyperrecConfig.ROLE + ", default: all)")
+    String role;
     @Option(names = "--metrics-host", paramLabel = "ADDRESS",
             description = "address of the metrics and health endpoint (" + HyperrecConfig.METRICS_HOST + ", default: 127.0.0.1)")
     String metricsHost;
@@ -63,6 +67,7 @@ final class RunCommand implements Callable<Integer> {
         more.put("application.id", applicationId);
         more.put("state.dir", stateDir);
         more.put(HyperrecConfig.BACKEND, backend);
+        more.put(HyperrecConfig.ROLE, role);
         more.put(HyperrecConfig.METRICS_HOST, metricsHost);
         more.put(HyperrecConfig.METRICS_PORT, metricsPort);
         more.put(HyperrecConfig.TOPICS_CREATE, createTopics == null ? null : createTopics.toString());

@@ -96,6 +96,15 @@ class HyperrecCliTest {
         // HYPERREC_CONFIG names the file when --config does not
         String[] viaEnv = run(Map.of("HYPERREC_CONFIG", file.toString()), "run", "--print-config");
         assertThat(viaEnv[1]).contains("hyperrec.backend = cuda  (file)").contains("# config file: " + file);
+
+        // --role splits the application: HYPERREC_ROLE names it too, the flag wins
+        assertThat(run(Map.of(), "run", "--print-config")[1]).contains("hyperrec.role = all  (default)");
+        assertThat(run(Map.of("HYPERREC_ROLE", "lists"), "run", "--print-config")[1]).contains("hyperrec.role = lists  (env)");
+        assertThat(run(Map.of("HYPERREC_ROLE", "lists"), "run", "--role", "model", "--print-config")[1])
+                .contains("hyperrec.role = model  (flag)");
+        String[] badRole = run(Map.of(), "run", "--role", "scorer", "--print-config");
+        assertThat(badRole[0]).isNotEqualTo("0");
+        assertThat(badRole[2]).contains("hyperrec.role").contains("scorer");
     }
 
     @Test

@@ -47,15 +47,20 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(KafkaInfra.class)
 class ItemNeighboursIT {
 
-    /** With the model in an instance of its own (the default) and in the lists' instance. */
-    @ParameterizedTest(name = "separate model instance: {0}")
-    @ValueSource(booleans = {true, false})
-    void anotherUsersListContainsTheCoClickedItemsThroughTheStreamingModel(boolean separate, KafkaInfra.Infra infra)
+    /**
+     * With the model in an instance of its own beside the lists' (the default), in the lists' instance, and split by
+     * role: a process that runs the lists only and another that runs the model only ({@code hyperrec.role}).
+     */
+    @ParameterizedTest(name = "model: {0}")
+    @ValueSource(strings = {"separate", "one", "roles"})
+    void anotherUsersListContainsTheCoClickedItemsThroughTheStreamingModel(String mode, KafkaInfra.Infra infra)
             throws Exception {
-        String prefix = separate ? "neighbours." : "neighboursOne.";
+        boolean separate = !mode.equals("one");
+        boolean roles = mode.equals("roles");
+        String prefix = Map.of("separate", "neighbours.", "one", "neighboursOne.", "roles", "neighboursRoles.").get(mode);
         HyperrecConfig config = ItSupport.config(infra, prefix, Map.of(HyperrecConfig.EMBEDDING_DIM, 8,
                 HyperrecConfig.BATCH_MAX_EVENTS, 16, HyperrecConfig.NEIGHBOURS_PUBLISH_INTERVAL_MS, 200,
-                HyperrecConfig.NEIGHBOURS_SEPARATE_APP, separate));
+                HyperrecConfig.NEIGHBOURS_SEPARATE_APP, separate, HyperrecConfig.ROLE, roles ? "lists" : "all"));
         String bootstrap = infra.bootstrapServers();
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             TopicSetup.ensure(admin, prefix, 2, (short) 1);
@@ -75,10 +80,16 @@ class ItemNeighboursIT {
         long i0 = ItemKeys.hash64("i0");
         List<Long> coClicked = List.of(ItemKeys.hash64("i9"), ItemKeys.hash64("i18"));
 
-        try (HyperrecRuntime runtime = HyperrecRuntime.create(config)) {
+        // with roles, the model runs in a runtime and instance of its own, as another process would
+        try (HyperrecRuntime runtime = HyperrecRuntime.create(config);
+                HyperrecRuntime modelRuntime = roles ? HyperrecRuntime.create(config.with(HyperrecConfig.ROLE, "model")) : null) {
             KafkaStreams streams = HyperrecApp.start(runtime);
+            KafkaStreams modelProcess = roles ? HyperrecApp.start(modelRuntime) : null;
             try {
                 ItSupport.awaitRunning(streams);
+                if (modelProcess != null) {
+                    ItSupport.awaitRunning(modelProcess);
+                }
                 try (KafkaProducer<String, InteractionEvent> p = new KafkaProducer<>(pp, new StringSerializer(), eventSer);
                         KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(pp, new ByteArraySerializer(),
                                 new ByteArraySerializer())) {
@@ -116,13 +127,25 @@ class ItemNeighboursIT {
                     assertThat(runtime.neighbours().similarity(i0, coClicked.get(0))).isEqualTo(1f);
                     // the increments were aggregated by the model's own instance (its group committed on
                     // item-cooccurrence), or by the app's instance itself
-                    assertThat(HyperrecApp.model(streams) != null).isEqualTo(separate);
+                    assertThat(HyperrecApp.model(streams) != null).isEqualTo(separate && !roles);
                     String aggregating = (separate ? config.modelStreamsProperties() : config.streamsProperties())
                             .getProperty("application.id");
                     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
                         assertThat(admin.listConsumerGroupOffsets(aggregating).partitionsToOffsetAndMetadata().get().keySet())
                                 .as("partitions of %s committed by group %s", cooccurrence, aggregating)
                                 .anyMatch(tp -> tp.topic().equals(cooccurrence));
+                        if (roles) {
+                            // each process ran its part only: the lists' group read no increments, the model's no events
+                            assertThat(admin.listConsumerGroupOffsets(config.streamsProperties().getProperty("application.id"))
+                                    .partitionsToOffsetAndMetadata().get().keySet()).extracting(tp -> tp.topic())
+                                    .contains(interactions).doesNotContain(cooccurrence);
+                            assertThat(admin.listConsumerGroupOffsets(aggregating).partitionsToOffsetAndMetadata().get()
+                                    .keySet()).extracting(tp -> tp.topic()).containsOnly(cooccurrence);
+                            assertThat(HyperrecApp.model(modelProcess)).isNull();
+                            assertThat(modelProcess.metadataForLocalThreads()).flatExtracting(thread -> thread.activeTasks())
+                                    .flatExtracting(task -> task.topicPartitions()).extracting(tp -> tp.topic())
+                                    .isNotEmpty().containsOnly(cooccurrence);
+                        }
                     }
 
                     p.send(new ProducerRecord<>(interactions, "zed",
@@ -159,8 +182,14 @@ class ItemNeighboursIT {
                         .isEqualTo(cooccurrence);
                 assertThat(dead.get(0).value()).isEqualTo("garbage".getBytes(StandardCharsets.UTF_8));
                 assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
+                if (modelProcess != null) {
+                    assertThat(modelProcess.state()).isEqualTo(KafkaStreams.State.RUNNING);
+                }
             } finally {
                 HyperrecApp.stop(streams, Duration.ofSeconds(30));
+                if (modelProcess != null) {
+                    HyperrecApp.stop(modelProcess, Duration.ofSeconds(30));
+                }
             }
         }
     }
