@@ -185,6 +185,17 @@ public final class PipelineBench implements Callable<Integer> {
                     + " state directory) form a group on topics of their own and are then sent the N events; then one instance"
                     + " does the same, for the comparison (default: ${DEFAULT-VALUE})")
     int instances;
+    @Option(names = "--model-process",
+            description = "run the item-to-item model's instance of (b) and of the warm-up in a JVM of its own (hyperrec.role=model,"
+                    + " log and config under the work dir), the lists' instance in this one (hyperrec.role=lists), as a"
+                    + " deployment that runs the model on other machines or at a lower priority does")
+    boolean modelProcess;
+    @Option(names = "--model-nice", defaultValue = "0",
+            description = "with --model-process, the model's JVM runs under nice -n N (default: ${DEFAULT-VALUE})")
+    int modelNice;
+    @Option(names = "--model-heap", defaultValue = "4g",
+            description = "with --model-process, the model's JVM's -Xmx (default: ${DEFAULT-VALUE})")
+    String modelHeap;
     @Option(names = "--set", description = "an app config key=value (repeatable), e.g. hyperrec.batch.max.events=2048")
     Map<String, String> overrides = new HashMap<>();
     @Option(names = "--broker-set", description = "a broker config key=value (repeatable), written to its server.properties,"
@@ -288,6 +299,13 @@ public final class PipelineBench implements Callable<Integer> {
         requireAtLeast("--ceiling-runs", ceilingRuns, 1);
         requireAtLeast("--threads", threads, 1);
         requireAtLeast("--instances", instances, 1);
+        if (modelProcess && instances > 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--model-process runs (b)'s model apart; the"
+                    + " scale-out drain (--instances) keeps it in its instances: give one or the other");
+        }
+        if (modelNice < -20 || modelNice > 19) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--model-nice must be in [-20, 19], was " + modelNice);
+        }
         if (!(userZipf >= 0) || !(rateSeconds > 0)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--user-zipf must be >= 0 and --rate-seconds > 0; got "
                     + userZipf + " and " + rateSeconds);
@@ -309,6 +327,20 @@ public final class PipelineBench implements Callable<Integer> {
         if (value < min) {
             throw new CommandLine.ParameterException(spec.commandLine(), name + " must be >= " + min + ", was " + value);
         }
+    }
+
+    /** With {@code --model-process} (and the model in an instance of its own): the model's JVM, started; else null. */
+    private ModelProcess startModelProcess(HyperrecConfig c, String name) {
+        if (!modelProcess || !c.modelInOwnApp()) {
+            return null;
+        }
+        return ModelProcess.start(c, Path.of(c.get(StreamsConfig.STATE_DIR_CONFIG)).resolveSibling(name), modelNice, modelHeap,
+                Duration.ofSeconds(120));
+    }
+
+    /** The config of the app this JVM runs: the lists only when {@code --model-process} runs the model apart. */
+    private HyperrecConfig listsConfig(HyperrecConfig c) {
+        return modelProcess && c.modelInOwnApp() ? c.with(HyperrecConfig.ROLE, "lists") : c;
     }
 
     private HyperrecConfig config(String bootstrap, Path dir) {
@@ -738,8 +770,10 @@ public final class PipelineBench implements Callable<Integer> {
             JfrProfile recording = jfr ? JfrProfile.start(jfrFile) : null;
             Map<String, double[]> threadsBefore = threadCpu();
             Cpu before = Cpu.now();
+            ModelProcess modelJvm = startModelProcess(c, "model-process");
+            double modelCpuBefore = modelJvm == null ? 0 : modelJvm.cpuSeconds();
             long start = System.nanoTime();
-            HyperrecApp.Running app = HyperrecApp.launch(c);
+            HyperrecApp.Running app = HyperrecApp.launch(listsConfig(c));
             try {
                 long running = awaitRunning(app.streams(), Duration.ofSeconds(120));
                 Map<String, Double> stagesBefore = stages(app.registry());
@@ -757,6 +791,12 @@ public final class PipelineBench implements Callable<Integer> {
                 Drain drain = new Drain(in.preloaded(), reader.count(), start, running, done, after.jvmS() - before.jvmS(),
                         after.brokerS() - before.brokerS(), thread, progress, reader.duplicates(), threads);
                 Map<String, Object> model = modelLag(c, "at_drain_end", new LinkedHashMap<>());
+                double modelCpuAtDrainEnd = modelJvm == null ? 0 : modelJvm.cpuSeconds();
+                if (modelJvm != null) {
+                    model.put("process", Map.of("pid", modelJvm.pid(), "nice", modelNice, "heap", modelHeap,
+                            "cpu_s_drain", round(modelCpuAtDrainEnd - modelCpuBefore, 2)));
+                    log("model process %d: %.1f CPU-seconds over the drain", modelJvm.pid(), modelCpuAtDrainEnd - modelCpuBefore);
+                }
                 Map<String, Object> stages = new LinkedHashMap<>();
                 stagesAfter.forEach((k, v) -> stages.put(k, round(v - stagesBefore.getOrDefault(k, 0.0), 4)));
                 stages.put("changelog_offsets_at_drain_end", changelogOffsets(c, in.preloaded()));
@@ -789,6 +829,12 @@ public final class PipelineBench implements Callable<Integer> {
                             phasesProfile.get("waits_top"));
                 }
                 modelLag(c, "after_rate_phases", model);
+                if (modelJvm != null) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> proc = new LinkedHashMap<>((Map<String, Object>) model.get("process"));
+                    proc.put("cpu_s_phases", round(modelJvm.cpuSeconds() - modelCpuAtDrainEnd, 2));
+                    model.put("process", proc);
+                }
                 modelCatchUp(c, model);
                 if (!model.isEmpty()) {
                     model.put("definition", "records of item-cooccurrence (transaction markers included) past the offsets the"
@@ -799,6 +845,9 @@ public final class PipelineBench implements Callable<Integer> {
                         phasesProfile);
             } finally {
                 app.close();
+                if (modelJvm != null) {
+                    modelJvm.close();
+                }
             }
         }
     }
@@ -827,14 +876,18 @@ public final class PipelineBench implements Callable<Integer> {
         try (OutputReader reader = new OutputReader(w.get("bootstrap.servers"), w.topic(Topics.RECOMMENDATIONS), in.triggers())) {
             int expected = in.triggering(0, in.preloaded());
             reader.target(expected);
+            ModelProcess modelJvm = startModelProcess(w, "warmup-model-process");
             long start = System.nanoTime();
-            HyperrecApp.Running app = HyperrecApp.launch(w);
+            HyperrecApp.Running app = HyperrecApp.launch(listsConfig(w));
             try {
                 long running = awaitRunning(app.streams(), Duration.ofSeconds(120));
                 long done = await(reader, expected, running, new ArrayList<>(), "warm-up");
                 return throughput(in.preloaded(), running, done);
             } finally {
                 app.close();
+                if (modelJvm != null) {
+                    modelJvm.close();
+                }
                 log("warm-up app closed %.1f s after its start", (System.nanoTime() - start) / 1e9);
             }
         }
@@ -1595,6 +1648,10 @@ public final class PipelineBench implements Callable<Integer> {
         setup.put("preload_eps", Math.round(preloadEps));
         setup.put("jfr", jfr);
         setup.put("jfr_phases", jfrPhases);
+        setup.put("model", !c.neighboursEnabled() ? "off" : !c.modelInOwnApp() ? "in the lists' instance"
+                : modelProcess ? "its own instance in a JVM of its own (hyperrec.role=model" + (modelNice != 0 ? ", nice " + modelNice : "")
+                        + ", -Xmx" + modelHeap + "), the lists' instance here (hyperrec.role=lists)"
+                : "its own instance, in this JVM beside the lists' instance");
         j.put("setup", setup);
 
         List<Object> runs = new ArrayList<>();

@@ -1,0 +1,111 @@
+package dev.hyperrec.topology.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hyperrec.avro.CatalogItem;
+import dev.hyperrec.avro.InteractionEvent;
+import dev.hyperrec.avro.InteractionType;
+import dev.hyperrec.operators.ItemKeys;
+import dev.hyperrec.schemas.AvroSerdes;
+import dev.hyperrec.topology.Fixtures;
+import dev.hyperrec.topology.HyperrecApp;
+import dev.hyperrec.topology.HyperrecConfig;
+import dev.hyperrec.topology.HyperrecRuntime;
+import dev.hyperrec.topology.TopicSetup;
+import dev.hyperrec.topology.Topics;
+import dev.hyperrec.topology.internal.NeighbourCodecs;
+import dev.hyperrec.topology.tools.ModelProcess;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One application split over two JVMs on a real broker and registry: this one runs the lists ({@code hyperrec.role=lists}),
+ * a child JVM the item-to-item model ({@code hyperrec.role=model}, the production entry point on a properties file, as
+ * {@code scripts/gpu-pipeline.sh} runs it under {@code nice}). The co-occurrence increments the lists send reach the
+ * child, its neighbour lists come back through {@code item-neighbours} into this instance's view, and the child leaves
+ * its group when stopped.
+ */
+@ExtendWith(KafkaInfra.class)
+class ModelProcessIT {
+
+    @Test
+    void theModelInAJvmOfItsOwnPublishesTheListsTheListsInstanceReads(KafkaInfra.Infra infra, @TempDir Path dir)
+            throws Exception {
+        String prefix = "modelProcess.";
+        HyperrecConfig config = ItSupport.config(infra, prefix, Map.of(HyperrecConfig.EMBEDDING_DIM, 8,
+                HyperrecConfig.BATCH_MAX_EVENTS, 16, HyperrecConfig.NEIGHBOURS_PUBLISH_INTERVAL_MS, 200,
+                HyperrecConfig.NEIGHBOURS_EMIT_INTERVAL_MS, 0, HyperrecConfig.NEIGHBOURS_COMMIT_INTERVAL_MS, 200));
+        String bootstrap = infra.bootstrapServers();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            TopicSetup.ensure(admin, prefix, 2, (short) 1);
+        }
+        Properties pp = ItSupport.producerProps(bootstrap);
+        var serdeConfig = config.serdeConfig();
+        try (KafkaProducer<String, CatalogItem> p = new KafkaProducer<>(pp, new StringSerializer(),
+                AvroSerdes.forClass(CatalogItem.class, serdeConfig, false).serializer())) {
+            for (int i = 0; i < 24; i++) {
+                CatalogItem item = Fixtures.axisItem(i);
+                p.send(new ProducerRecord<>(config.topic(Topics.CATALOG), item.getItemId(), item));
+            }
+        }
+        long i0 = ItemKeys.hash64("i0");
+        String modelGroup = config.modelStreamsProperties().getProperty("application.id");
+        ModelProcess model = ModelProcess.start(config, dir.resolve("model"), 5, "512m", Duration.ofSeconds(120));
+        try (HyperrecRuntime runtime = HyperrecRuntime.create(config.with(HyperrecConfig.ROLE, "lists"))) {
+            KafkaStreams lists = HyperrecApp.start(runtime);
+            try {
+                ItSupport.awaitRunning(lists);
+                assertThat(HyperrecApp.model(lists)).as("the lists' role starts no model of its own").isNull();
+                try (KafkaProducer<String, InteractionEvent> p = new KafkaProducer<>(pp, new StringSerializer(),
+                        AvroSerdes.forClass(InteractionEvent.class, serdeConfig, false).serializer())) {
+                    int t = 0;
+                    for (int u = 0; u < 5; u++) {
+                        for (String item : List.of("i0", "i9", "i18")) {
+                            p.send(new ProducerRecord<>(config.topic(Topics.INTERACTIONS), "u" + u,
+                                    Fixtures.event("u" + u + item, "u" + u, item, InteractionType.CLICK, 1, t++)));
+                        }
+                    }
+                    p.flush();
+                }
+                // only the child aggregates: its list of i0 comes back through item-neighbours ...
+                ItSupport.readUntil(bootstrap, config.topic(Topics.ITEM_NEIGHBOURS), new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer(), l -> l.stream().anyMatch(r -> NeighbourCodecs.key(r.key()) == i0
+                                && NeighbourCodecs.list(r.value()).occurrences() == 5), Duration.ofSeconds(90));
+                // ... into this instance's view
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while ((runtime.neighbours().get(i0) == null || runtime.neighbours().get(i0).size() < 2)
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertThat(runtime.neighbours().similarity(i0, ItemKeys.hash64("i9"))).isEqualTo(1f);
+                assertThat(runtime.neighbours().similarity(i0, ItemKeys.hash64("i18"))).isEqualTo(1f);
+                try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                    var members = admin.describeConsumerGroups(List.of(modelGroup)).all().get().get(modelGroup).members();
+                    assertThat(members).as("the model's group is the child alone").hasSize(1);
+                }
+                assertThat(model.isAlive()).isTrue();
+            } finally {
+                HyperrecApp.stop(lists, Duration.ofSeconds(30));
+            }
+        } finally {
+            model.close();
+        }
+        assertThat(model.isAlive()).isFalse();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            assertThat(admin.describeConsumerGroups(List.of(modelGroup)).all().get().get(modelGroup).members())
+                    .as("SIGTERM closes the child's Streams, which leaves the group").isEmpty();
+        }
+    }
+}
