@@ -185,6 +185,10 @@ public final class PipelineBench implements Callable<Integer> {
                     + " state directory) form a group on topics of their own and are then sent the N events; then one instance"
                     + " does the same, for the comparison (default: ${DEFAULT-VALUE})")
     int instances;
+    @Option(names = "--settle-model",
+            description = "after the drain (b), wait up to --model-catch-up-seconds for the item-to-item model to catch up"
+                    + " before the rate phases (c), which then start on an app in its steady state")
+    boolean settleModel;
     @Option(names = "--model-process",
             description = "run the item-to-item model's instance of (b) and of the warm-up in a JVM of its own (hyperrec.role=model,"
                     + " log and config under the work dir), the lists' instance in this one (hyperrec.role=lists), as a"
@@ -728,6 +732,11 @@ public final class PipelineBench implements Callable<Integer> {
      * carries). The rate has the model's commit interval as its granularity.
      */
     private void modelCatchUp(HyperrecConfig c, Map<String, Object> into) {
+        modelCatchUp(c, into, "catch_up", "after the rate phases");
+    }
+
+    /** {@link #modelCatchUp(HyperrecConfig, Map)} with the figures under {@code key}_… and {@code when} in the log line. */
+    private void modelCatchUp(HyperrecConfig c, Map<String, Object> into, String key, String when) {
         if (!c.neighboursEnabled() || modelCatchUpSeconds <= 0) {
             return;
         }
@@ -743,19 +752,19 @@ public final class PipelineBench implements Callable<Integer> {
             double seconds = (System.nanoTime() - t0) / 1e9;
             long records = (last[0] - last[1]) - (first[0] - first[1]);
             long writes = last[2] - first[2];
-            into.put("catch_up_seconds", round(seconds, 2));
-            into.put("caught_up", last[1] == 0);
-            into.put("catch_up_records", records);
-            into.put("catch_up_records_per_s", round(records / Math.max(seconds, 1e-9), 1));
-            into.put("catch_up_changelog_writes_per_record", records == 0 ? 0.0 : round((double) writes / records, 2));
-            log("item-to-item model: %s %d item-cooccurrence records in %.1f s after the rate phases (%.0f records/s, %.1f count"
-                    + " writes a record)%s", last[1] == 0 ? "caught up," : "still behind after", records, seconds,
+            into.put(key + "_seconds", round(seconds, 2));
+            into.put(key.equals("catch_up") ? "caught_up" : key + "_caught_up", last[1] == 0);
+            into.put(key + "_records", records);
+            into.put(key + "_records_per_s", round(records / Math.max(seconds, 1e-9), 1));
+            into.put(key + "_changelog_writes_per_record", records == 0 ? 0.0 : round((double) writes / records, 2));
+            log("item-to-item model: %s %d item-cooccurrence records in %.1f s %s (%.0f records/s, %.1f count"
+                    + " writes a record)%s", last[1] == 0 ? "caught up," : "still behind after", records, seconds, when,
                     records / Math.max(seconds, 1e-9), records == 0 ? 0.0 : (double) writes / records,
                     last[1] == 0 ? "" : "; " + last[1] + " offsets left");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
-            into.put("catch_up_error", String.valueOf(e));
+            into.put(key + "_error", String.valueOf(e));
         }
     }
 
@@ -800,6 +809,12 @@ public final class PipelineBench implements Callable<Integer> {
                 Map<String, Object> stages = new LinkedHashMap<>();
                 stagesAfter.forEach((k, v) -> stages.put(k, round(v - stagesBefore.getOrDefault(k, 0.0), 4)));
                 stages.put("changelog_offsets_at_drain_end", changelogOffsets(c, in.preloaded()));
+                double modelCpuAtPhasesStart = modelCpuAtDrainEnd;
+                if (settleModel) {
+                    // the phases then measure an app in its steady state, not one whose model still works off the drain
+                    modelCatchUp(c, model, "settle", "after the drain, before the rate phases");
+                    modelCpuAtPhasesStart = modelJvm == null ? 0 : modelJvm.cpuSeconds();
+                }
                 List<Phase> phases = new ArrayList<>();
                 Properties pp = producerProps(c);
                 pp.put(ProducerConfig.LINGER_MS_CONFIG, "2");
@@ -832,7 +847,7 @@ public final class PipelineBench implements Callable<Integer> {
                 if (modelJvm != null) {
                     @SuppressWarnings("unchecked")
                     Map<String, Object> proc = new LinkedHashMap<>((Map<String, Object>) model.get("process"));
-                    proc.put("cpu_s_phases", round(modelJvm.cpuSeconds() - modelCpuAtDrainEnd, 2));
+                    proc.put("cpu_s_phases", round(modelJvm.cpuSeconds() - modelCpuAtPhasesStart, 2));
                     model.put("process", proc);
                 }
                 modelCatchUp(c, model);
@@ -1648,6 +1663,7 @@ public final class PipelineBench implements Callable<Integer> {
         setup.put("preload_eps", Math.round(preloadEps));
         setup.put("jfr", jfr);
         setup.put("jfr_phases", jfrPhases);
+        setup.put("settle_model", settleModel);
         setup.put("model", !c.neighboursEnabled() ? "off" : !c.modelInOwnApp() ? "in the lists' instance"
                 : modelProcess ? "its own instance in a JVM of its own (hyperrec.role=model" + (modelNice != 0 ? ", nice " + modelNice : "")
                         + ", -Xmx" + modelHeap + "), the lists' instance here (hyperrec.role=lists)"
