@@ -15,6 +15,8 @@
 # users, 100K events a call). pipeline U: PipelineBench --backend cuda with a 62,423 x 384 catalog and U users
 # (Zipf 1.0), 16 partitions, 8 stream threads, the broker in its own JVM on loopback, the app sized for the machine:
 # hyperrec.rocksdb.memory.mb=$GPU_PIPELINE_ROCKSDB_MB (8192) and hyperrec.neighbours.threads=$GPU_PIPELINE_MODEL_THREADS (4),
+# the model's instance in a JVM of its own at nice $GPU_PIPELINE_MODEL_NICE (10; "off" keeps it in the app's JVM), the rate
+# phases once the model has caught up with the drain ($GPU_PIPELINE_SETTLE, 1),
 # and for latency hyperrec.batch.flush.interval.ms=$GPU_PIPELINE_FLUSH_MS (10) and commit.interval.ms=$GPU_PIPELINE_COMMIT_MS
 # (20; docs/benchmarks.md, "Commits that block the stream threads": p99 38 ms at 1,000 events/s against 128 ms with 20/100)
 # (docs/benchmarks.md: with the 256 MB default the memtables flush and compact all through a 1M-user drain and the
@@ -75,6 +77,13 @@ for arg in "$@"; do
       fi
       if [[ "$mode" == pipeline ]]; then
         runs=1; [[ "$arg" == "10000" ]] && runs=2
+        # the item-to-item model in a JVM of its own under nice 10 (hyperrec.role=model), and the rate phases once it has
+        # caught up with the drain (docs/benchmarks.md, "The model in a JVM of its own"); GPU_PIPELINE_MODEL_NICE=off keeps
+        # it in the app's JVM, GPU_PIPELINE_SETTLE=0 starts the phases right after the drain
+        model_flags=()
+        # (not with the scale-out drain, --instances, which keeps the model in its instances)
+        [[ "${GPU_PIPELINE_MODEL_NICE:-10}" != off && ! "${GPU_PIPELINE_EXTRA:-}" =~ --instances ]] && model_flags+=(--model-process --model-nice "${GPU_PIPELINE_MODEL_NICE:-10}" --model-heap 8g)
+        [[ "${GPU_PIPELINE_SETTLE:-1}" == 1 ]] && model_flags+=(--settle-model)
         pflags=("${flags[@]}")
         # a collector named in GPU_PIPELINE_JAVA_OPTS replaces G1 (the JVM refuses two)
         [[ "${GPU_PIPELINE_JAVA_OPTS:-}" =~ -XX:\+Use[A-Za-z]+GC ]] && pflags=("${flags[@]/-XX:+UseG1GC/}")
@@ -83,7 +92,7 @@ for arg in "$@"; do
           --ceiling-runs "$runs" --ceiling-events 2000000 --warmup-events "${GPU_PIPELINE_WARMUP:-50000}" --rates "${GPU_PIPELINE_RATES:-1000,10000,50000}" --rate-seconds 2 \
           --timeout-seconds 120 --no-progress --set hyperrec.rocksdb.memory.mb="${GPU_PIPELINE_ROCKSDB_MB:-8192}" \
           --set hyperrec.batch.flush.interval.ms="${GPU_PIPELINE_FLUSH_MS:-10}" --set commit.interval.ms="${GPU_PIPELINE_COMMIT_MS:-20}" \
-          --set hyperrec.neighbours.threads="${GPU_PIPELINE_MODEL_THREADS:-4}" \
+          --set hyperrec.neighbours.threads="${GPU_PIPELINE_MODEL_THREADS:-4}" "${model_flags[@]}" \
           ${GPU_PIPELINE_EXTRA:-} --out "$out/p$arg" > "$out/pipeline-cuda-$arg.log" 2>&1
         echo "gpu-pipeline: pipeline users=$arg exit $?"
         for f in "$out/p$arg"/pipeline-cuda.*; do [[ -f "$f" ]] && mv "$f" "$out/pipeline-cuda-$arg.${f##*.}"; done

@@ -778,8 +778,8 @@ public final class PipelineBench implements Callable<Integer> {
             // JfrProfile is loaded only with --jfr: a runtime without the jdk.jfr module runs everything else
             JfrProfile recording = jfr ? JfrProfile.start(jfrFile) : null;
             Map<String, double[]> threadsBefore = threadCpu();
-            Cpu before = Cpu.now();
             ModelProcess modelJvm = startModelProcess(c, "model-process");
+            Cpu before = Cpu.now(modelJvm == null ? -1 : modelJvm.pid());
             double modelCpuBefore = modelJvm == null ? 0 : modelJvm.cpuSeconds();
             long start = System.nanoTime();
             HyperrecApp.Running app = HyperrecApp.launch(listsConfig(c));
@@ -788,7 +788,7 @@ public final class PipelineBench implements Callable<Integer> {
                 Map<String, Double> stagesBefore = stages(app.registry());
                 List<double[]> progress = new ArrayList<>();
                 long done = await(reader, expected, running, progress, "hyperrec");
-                Cpu after = Cpu.now();
+                Cpu after = Cpu.now(modelJvm == null ? -1 : modelJvm.pid());
                 Map<String, Double> threads = threadCpuDelta(threadsBefore, threadCpu());
                 double thread = streamThreadCpuSeconds(c.get("application.id"));
                 Map<String, Double> stagesAfter = stages(app.registry());
@@ -1510,8 +1510,13 @@ public final class PipelineBench implements Callable<Integer> {
      */
     record Cpu(double jvmS, double brokerS) {
         static Cpu now() {
+            return now(-1);
+        }
+
+        /** As {@link #now()}, leaving out the child {@code notBroker} (the model's JVM of {@code --model-process}). */
+        static Cpu now(long notBroker) {
             double jvm = ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
-            double broker = ProcessHandle.current().children().filter(ProcessHandle::isAlive)
+            double broker = ProcessHandle.current().children().filter(ProcessHandle::isAlive).filter(ph -> ph.pid() != notBroker)
                     .mapToDouble(ph -> ph.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN))
                     .sum();
             return new Cpu(jvm, broker);
