@@ -86,7 +86,10 @@ public final class ModelProcess implements AutoCloseable {
         return p;
     }
 
-    /** The child's command line: [nice -n N] java -Xmx.. -XX:+UseG1GC [native access] -cp (this JVM's) HyperrecApp PROPS. */
+    /**
+     * The child's command line: [nice -n N] java -Xmx.. -XX:+UseG1GC [native access] [$HYPERREC_MODEL_JAVA_OPTS] -cp (this
+     * JVM's) HyperrecApp PROPS.
+     */
     static List<String> command(Path props, String niceBin, int nice, String heap) {
         List<String> cmd = new ArrayList<>();
         if (niceBin != null) {
@@ -98,6 +101,11 @@ public final class ModelProcess implements AutoCloseable {
         if (Runtime.version().feature() >= 24) {
             cmd.add("--enable-native-access=ALL-UNNAMED");
             cmd.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        // e.g. a JFR recording of the model's JVM: -XX:StartFlightRecording=filename=model.jfr,settings=profile
+        String extra = System.getenv("HYPERREC_MODEL_JAVA_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            cmd.addAll(List.of(extra.trim().split("\\s+")));
         }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
