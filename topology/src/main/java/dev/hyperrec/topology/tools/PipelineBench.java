@@ -342,9 +342,30 @@ public final class PipelineBench implements Callable<Integer> {
                 Duration.ofSeconds(120));
     }
 
-    /** The config of the app this JVM runs: the lists only when {@code --model-process} runs the model apart. */
-    private HyperrecConfig listsConfig(HyperrecConfig c) {
-        return modelProcess && c.modelInOwnApp() ? c.with(HyperrecConfig.ROLE, "lists") : c;
+    /**
+     * Launches the app this JVM runs: the lists only when {@code --model-process} runs the model apart ({@code model},
+     * started, which is stopped if the launch fails), else the whole app.
+     */
+    private HyperrecApp.Running launch(HyperrecConfig c, ModelProcess model) throws IOException {
+        try {
+            return HyperrecApp.launch(model != null ? c.with(HyperrecConfig.ROLE, "lists") : c);
+        } catch (IOException | RuntimeException e) {
+            if (model != null) {
+                model.close();
+            }
+            throw e;
+        }
+    }
+
+    /** Closes the app, then the model's JVM (if any), even when closing the app fails. */
+    private static void close(HyperrecApp.Running app, ModelProcess model) {
+        try {
+            app.close();
+        } finally {
+            if (model != null) {
+                model.close();
+            }
+        }
     }
 
     private HyperrecConfig config(String bootstrap, Path dir) {
@@ -782,7 +803,7 @@ public final class PipelineBench implements Callable<Integer> {
             Cpu before = Cpu.now(modelJvm == null ? -1 : modelJvm.pid());
             double modelCpuBefore = modelJvm == null ? 0 : modelJvm.cpuSeconds();
             long start = System.nanoTime();
-            HyperrecApp.Running app = HyperrecApp.launch(listsConfig(c));
+            HyperrecApp.Running app = launch(c, modelJvm);
             try {
                 long running = awaitRunning(app.streams(), Duration.ofSeconds(120));
                 Map<String, Double> stagesBefore = stages(app.registry());
@@ -801,9 +822,11 @@ public final class PipelineBench implements Callable<Integer> {
                         after.brokerS() - before.brokerS(), thread, progress, reader.duplicates(), threads);
                 Map<String, Object> model = modelLag(c, "at_drain_end", new LinkedHashMap<>());
                 double modelCpuAtDrainEnd = modelJvm == null ? 0 : modelJvm.cpuSeconds();
+                Map<String, Object> modelJvmFigures = new LinkedHashMap<>();
                 if (modelJvm != null) {
-                    model.put("process", Map.of("pid", modelJvm.pid(), "nice", modelNice, "heap", modelHeap,
+                    modelJvmFigures.putAll(Map.of("pid", modelJvm.pid(), "nice", modelNice, "heap", modelHeap,
                             "cpu_s_drain", round(modelCpuAtDrainEnd - modelCpuBefore, 2)));
+                    model.put("process", modelJvmFigures);
                     log("model process %d: %.1f CPU-seconds over the drain", modelJvm.pid(), modelCpuAtDrainEnd - modelCpuBefore);
                 }
                 Map<String, Object> stages = new LinkedHashMap<>();
@@ -845,10 +868,7 @@ public final class PipelineBench implements Callable<Integer> {
                 }
                 modelLag(c, "after_rate_phases", model);
                 if (modelJvm != null) {
-                    @SuppressWarnings("unchecked")
-                    Map<String, Object> proc = new LinkedHashMap<>((Map<String, Object>) model.get("process"));
-                    proc.put("cpu_s_phases", round(modelJvm.cpuSeconds() - modelCpuAtPhasesStart, 2));
-                    model.put("process", proc);
+                    modelJvmFigures.put("cpu_s_phases", round(modelJvm.cpuSeconds() - modelCpuAtPhasesStart, 2));
                 }
                 modelCatchUp(c, model);
                 if (!model.isEmpty()) {
@@ -859,10 +879,7 @@ public final class PipelineBench implements Callable<Integer> {
                 return new AppRun(drain, app.runtime().backend().name(), stages, profile, phases, model.isEmpty() ? null : model,
                         phasesProfile);
             } finally {
-                app.close();
-                if (modelJvm != null) {
-                    modelJvm.close();
-                }
+                close(app, modelJvm);
             }
         }
     }
@@ -893,16 +910,13 @@ public final class PipelineBench implements Callable<Integer> {
             reader.target(expected);
             ModelProcess modelJvm = startModelProcess(w, "warmup-model-process");
             long start = System.nanoTime();
-            HyperrecApp.Running app = HyperrecApp.launch(listsConfig(w));
+            HyperrecApp.Running app = launch(w, modelJvm);
             try {
                 long running = awaitRunning(app.streams(), Duration.ofSeconds(120));
                 long done = await(reader, expected, running, new ArrayList<>(), "warm-up");
                 return throughput(in.preloaded(), running, done);
             } finally {
-                app.close();
-                if (modelJvm != null) {
-                    modelJvm.close();
-                }
+                close(app, modelJvm);
                 log("warm-up app closed %.1f s after its start", (System.nanoTime() - start) / 1e9);
             }
         }
