@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hyperrec.avro.CatalogItem;
 import dev.hyperrec.avro.InteractionEvent;
 import dev.hyperrec.avro.InteractionType;
+import dev.hyperrec.avro.Recommendations;
 import dev.hyperrec.operators.ItemKeys;
 import dev.hyperrec.schemas.AvroSerdes;
 import dev.hyperrec.topology.Fixtures;
@@ -24,6 +25,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
@@ -34,14 +36,14 @@ import org.junit.jupiter.api.io.TempDir;
  * One application split over two JVMs on a real broker and registry: this one runs the lists ({@code hyperrec.role=lists}),
  * a child JVM the item-to-item model ({@code hyperrec.role=model}, the production entry point on a properties file, as
  * {@code scripts/gpu-pipeline.sh} runs it under {@code nice}). The co-occurrence increments the lists send reach the
- * child, its neighbour lists come back through {@code item-neighbours} into this instance's view, and the child leaves
- * its group when stopped.
+ * child, its neighbour lists come back through {@code item-neighbours} into this instance's view; the child leaves its
+ * group when stopped, the lists go on without it, and a new model process resumes where the group's commits left off.
  */
 @ExtendWith(KafkaInfra.class)
 class ModelProcessIT {
 
     @Test
-    void theModelInAJvmOfItsOwnPublishesTheListsTheListsInstanceReads(KafkaInfra.Infra infra, @TempDir Path dir)
+    void theModelInAJvmOfItsOwnPublishesTheListsTheListsInstanceReadsAndCanStopAndResumeAlone(KafkaInfra.Infra infra, @TempDir Path dir)
             throws Exception {
         String prefix = "modelProcess.";
         HyperrecConfig config = ItSupport.config(infra, prefix, Map.of(HyperrecConfig.EMBEDDING_DIM, 8,
@@ -80,9 +82,7 @@ class ModelProcessIT {
                     p.flush();
                 }
                 // only the child aggregates: its list of i0 comes back through item-neighbours ...
-                ItSupport.readUntil(bootstrap, config.topic(Topics.ITEM_NEIGHBOURS), new ByteArrayDeserializer(),
-                        new ByteArrayDeserializer(), l -> l.stream().anyMatch(r -> NeighbourCodecs.key(r.key()) == i0
-                                && NeighbourCodecs.list(r.value()).occurrences() == 5), Duration.ofSeconds(90));
+                assertThat(occurrencesPublished(bootstrap, config, i0, 5)).as("i0's occurrences on item-neighbours").contains(5L);
                 // ... into this instance's view
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while ((runtime.neighbours().get(i0) == null || runtime.neighbours().get(i0).size() < 2)
@@ -96,6 +96,39 @@ class ModelProcessIT {
                     assertThat(members).as("the model's group is the child alone").hasSize(1);
                 }
                 assertThat(model.isAlive()).isTrue();
+
+                // the model stops: SIGTERM closes the child's Streams, which leaves the group
+                model.close();
+                assertThat(model.isAlive()).isFalse();
+                try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                    assertThat(admin.describeConsumerGroups(List.of(modelGroup)).all().get().get(modelGroup).members())
+                            .isEmpty();
+                }
+                // the lists go on without it: three more users co-click, and another user's click gets its list
+                try (KafkaProducer<String, InteractionEvent> p = new KafkaProducer<>(pp, new StringSerializer(),
+                        AvroSerdes.forClass(InteractionEvent.class, serdeConfig, false).serializer())) {
+                    int t = 100;
+                    for (int u = 0; u < 3; u++) {
+                        for (String item : List.of("i0", "i9", "i18")) {
+                            p.send(new ProducerRecord<>(config.topic(Topics.INTERACTIONS), "v" + u,
+                                    Fixtures.event("v" + u + item, "v" + u, item, InteractionType.CLICK, 1, t++)));
+                        }
+                    }
+                    p.send(new ProducerRecord<>(config.topic(Topics.INTERACTIONS), "zed",
+                            Fixtures.event("zed1", "zed", "i0", InteractionType.CLICK, 1, t)));
+                    p.flush();
+                }
+                assertThat(ItSupport.readUntil(bootstrap, config.topic(Topics.RECOMMENDATIONS), new StringDeserializer(),
+                        AvroSerdes.forClass(Recommendations.class, serdeConfig, false).deserializer(),
+                        l -> l.stream().anyMatch(r -> r.value().getRecommendationId().equals("evt:zed1")), Duration.ofSeconds(60)))
+                        .as("zed's list, made while no model runs").anyMatch(r -> r.value().getRecommendationId().equals("evt:zed1"));
+                assertThat(lists.state()).isEqualTo(KafkaStreams.State.RUNNING);
+
+                // a new model process resumes from its group's committed offsets: i0's list now counts the nine users
+                // who clicked it (the five before the stop, the three after it and zed), no increment lost or counted twice
+                model = ModelProcess.start(config, dir.resolve("model"), 5, "512m", Duration.ofSeconds(120));
+                assertThat(occurrencesPublished(bootstrap, config, i0, 9)).as("i0's occurrences on item-neighbours").contains(9L)
+                        .allMatch(n -> n <= 9);
             } finally {
                 HyperrecApp.stop(lists, Duration.ofSeconds(30));
             }
@@ -103,9 +136,14 @@ class ModelProcessIT {
             model.close();
         }
         assertThat(model.isAlive()).isFalse();
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            assertThat(admin.describeConsumerGroups(List.of(modelGroup)).all().get().get(modelGroup).members())
-                    .as("SIGTERM closes the child's Streams, which leaves the group").isEmpty();
-        }
+    }
+
+    /** Every occurrence count published for {@code item} on item-neighbours, read until {@code until} is among them. */
+    private static List<Long> occurrencesPublished(String bootstrap, HyperrecConfig config, long item, long until) {
+        return ItSupport.readUntil(bootstrap, config.topic(Topics.ITEM_NEIGHBOURS), new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer(), l -> l.stream().anyMatch(r -> NeighbourCodecs.key(r.key()) == item
+                                && NeighbourCodecs.list(r.value()).occurrences() == until), Duration.ofSeconds(60))
+                .stream().filter(r -> NeighbourCodecs.key(r.key()) == item).map(r -> NeighbourCodecs.list(r.value()).occurrences())
+                .toList();
     }
 }
