@@ -113,7 +113,10 @@ final class ItSupport {
         sends.check(c.topic(Topics.INTERACTIONS));
     }
 
-    /** Reads {@code topic} from the beginning (read_committed) until {@code done} holds or the timeout passes. */
+    /**
+     * Reads {@code topic} from the beginning (read_committed) until {@code done} holds or the timeout passes, and returns
+     * what it read either way: a caller asserts on the result (a wait whose result is not checked cannot fail).
+     */
     static <K, V> List<ConsumerRecord<K, V>> readUntil(String bootstrap, String topic, Deserializer<K> kd,
             Deserializer<V> vd, Predicate<List<ConsumerRecord<K, V>>> done, Duration timeout) {
         Properties p = new Properties();
