@@ -70,16 +70,8 @@ class ModelProcessIT {
             try {
                 ItSupport.awaitRunning(lists);
                 assertThat(HyperrecApp.model(lists)).as("the lists' role starts no model of its own").isNull();
-                try (KafkaProducer<String, InteractionEvent> p = new KafkaProducer<>(pp, new StringSerializer(),
-                        AvroSerdes.forClass(InteractionEvent.class, serdeConfig, false).serializer())) {
-                    int t = 0;
-                    for (int u = 0; u < 5; u++) {
-                        for (String item : List.of("i0", "i9", "i18")) {
-                            p.send(new ProducerRecord<>(config.topic(Topics.INTERACTIONS), "u" + u,
-                                    Fixtures.event("u" + u + item, "u" + u, item, InteractionType.CLICK, 1, t++)));
-                        }
-                    }
-                    p.flush();
+                try (KafkaProducer<String, InteractionEvent> p = eventProducer(pp, serdeConfig)) {
+                    coClick(p, config, "u", 5, 0);
                 }
                 // only the child aggregates: its list of i0 comes back through item-neighbours ...
                 assertThat(occurrencesPublished(bootstrap, config, i0, 5)).as("i0's occurrences on item-neighbours").contains(5L);
@@ -91,29 +83,16 @@ class ModelProcessIT {
                 }
                 assertThat(runtime.neighbours().similarity(i0, ItemKeys.hash64("i9"))).isEqualTo(1f);
                 assertThat(runtime.neighbours().similarity(i0, ItemKeys.hash64("i18"))).isEqualTo(1f);
-                try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                    var members = admin.describeConsumerGroups(List.of(modelGroup)).all().get().get(modelGroup).members();
-                    assertThat(members).as("the model's group is the child alone").hasSize(1);
-                }
+                assertThat(members(bootstrap, modelGroup)).as("the model's group is the child alone").hasSize(1);
                 assertThat(model.isAlive()).isTrue();
 
                 // the model stops: SIGTERM closes the child's Streams, which leaves the group
                 model.close();
                 assertThat(model.isAlive()).isFalse();
-                try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                    assertThat(admin.describeConsumerGroups(List.of(modelGroup)).all().get().get(modelGroup).members())
-                            .isEmpty();
-                }
+                assertThat(members(bootstrap, modelGroup)).isEmpty();
                 // the lists go on without it: three more users co-click, and another user's click gets its list
-                try (KafkaProducer<String, InteractionEvent> p = new KafkaProducer<>(pp, new StringSerializer(),
-                        AvroSerdes.forClass(InteractionEvent.class, serdeConfig, false).serializer())) {
-                    int t = 100;
-                    for (int u = 0; u < 3; u++) {
-                        for (String item : List.of("i0", "i9", "i18")) {
-                            p.send(new ProducerRecord<>(config.topic(Topics.INTERACTIONS), "v" + u,
-                                    Fixtures.event("v" + u + item, "v" + u, item, InteractionType.CLICK, 1, t++)));
-                        }
-                    }
+                try (KafkaProducer<String, InteractionEvent> p = eventProducer(pp, serdeConfig)) {
+                    int t = coClick(p, config, "v", 3, 100);
                     p.send(new ProducerRecord<>(config.topic(Topics.INTERACTIONS), "zed",
                             Fixtures.event("zed1", "zed", "i0", InteractionType.CLICK, 1, t)));
                     p.flush();
@@ -136,6 +115,33 @@ class ModelProcessIT {
             model.close();
         }
         assertThat(model.isAlive()).isFalse();
+    }
+
+    private static KafkaProducer<String, InteractionEvent> eventProducer(Properties pp, Map<String, Object> serdeConfig) {
+        return new KafkaProducer<>(pp, new StringSerializer(), AvroSerdes.forClass(InteractionEvent.class, serdeConfig, false)
+                .serializer());
+    }
+
+    /**
+     * Users {@code prefix}0 … {@code prefix}(n-1) each click i0, i9 and i18, event times from {@code t}; flushed.
+     * Returns the next event time.
+     */
+    private static int coClick(KafkaProducer<String, InteractionEvent> p, HyperrecConfig config, String prefix, int n, int t) {
+        for (int u = 0; u < n; u++) {
+            for (String item : List.of("i0", "i9", "i18")) {
+                p.send(new ProducerRecord<>(config.topic(Topics.INTERACTIONS), prefix + u,
+                        Fixtures.event(prefix + u + item, prefix + u, item, InteractionType.CLICK, 1, t++)));
+            }
+        }
+        p.flush();
+        return t;
+    }
+
+    private static java.util.Collection<org.apache.kafka.clients.admin.MemberDescription> members(String bootstrap, String group)
+            throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            return admin.describeConsumerGroups(List.of(group)).all().get().get(group).members();
+        }
     }
 
     /** Every occurrence count published for {@code item} on item-neighbours, read until {@code until} is among them. */
