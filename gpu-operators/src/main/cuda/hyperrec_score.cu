@@ -138,6 +138,38 @@ __device__ __forceinline__ void filter_simt(const float* __restrict__ Q, int nq,
 
 extern "C" __global__ void __launch_bounds__(256) filter_exact_wide(FILTER_ARGS) { filter_simt<double, 4, 4>(FILTER_PASS); }
 extern "C" __global__ void __launch_bounds__(256) filter_exact_narrow(FILTER_ARGS) { filter_simt<double, 1, 8>(FILTER_PASS); }
+
+// ---------------------------------------------------------------------------------------------
+// Extra items' exact scores: for query q (one block each), every item listed in idx[off[q], off[q+1])
+// gets (float) of the sum of (double) x[d] * (double) q[d], d = 0 .. dim-1 in that order, one thread
+// per item: bit-identical to the Java reference Scorer.exactDot (each product of two floats is exact in
+// double, so fma(a, b, s) rounds as s + a*b does). Q is fp32 with row stride ldq, X the fp32 mirror
+// with row stride ld (a multiple of 4 floats: rows are 16-byte aligned). out may be mapped host memory.
+// ---------------------------------------------------------------------------------------------
+extern "C" __global__ void __launch_bounds__(128) extra_dot_exact(const float* __restrict__ Q, int ldq,
+        const float* __restrict__ X, int ld, int dim, const int* __restrict__ off, const int* __restrict__ idx,
+        float* __restrict__ out) {
+    extern __shared__ float sq[];
+    int q = blockIdx.x;
+    for (int d = threadIdx.x; d < dim; d += blockDim.x) sq[d] = Q[(size_t) q * ldq + d];
+    __syncthreads();
+    int lo = off[q], hi = off[q + 1];
+    int dim4 = dim & ~3;
+    for (int j = lo + threadIdx.x; j < hi; j += blockDim.x) {
+        const float* x = X + (size_t) idx[j] * ld;
+        const float4* x4 = reinterpret_cast<const float4*>(x);
+        double s = 0.0;
+        for (int d = 0; d < dim4; d += 4) {
+            float4 v = __ldg(x4 + (d >> 2));
+            s = fma((double) v.x, (double) sq[d], s);
+            s = fma((double) v.y, (double) sq[d + 1], s);
+            s = fma((double) v.z, (double) sq[d + 2], s);
+            s = fma((double) v.w, (double) sq[d + 3], s);
+        }
+        for (int d = dim4; d < dim; d++) s = fma((double) x[d], (double) sq[d], s);
+        out[j] = (float) s;
+    }
+}
 extern "C" __global__ void __launch_bounds__(256) filter_fp32_wide(FILTER_ARGS) { filter_simt<float, 4, 8>(FILTER_PASS); }
 extern "C" __global__ void __launch_bounds__(256) filter_fp32_narrow(FILTER_ARGS) { filter_simt<float, 1, 8>(FILTER_PASS); }
 

@@ -91,6 +91,12 @@ public final class PopularItemCache {
         return row.clone();
     }
 
+    /** {@link #similar} without counting a hit or a miss: for a caller that looks ahead of the lookup it counts. */
+    public int[] peekSimilar(long itemKey) {
+        int[] row = rows.get(itemKey);
+        return row == null ? null : row.clone();
+    }
+
     public long hits() {
         return hits;
     }

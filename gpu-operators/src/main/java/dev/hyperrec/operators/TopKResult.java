@@ -1,12 +1,17 @@
 package dev.hyperrec.operators;
 
-/** Output of {@link Scorer#topK}: row {@code i} holds {@code count(i)} (index, score) pairs, best first. */
+/**
+ * Output of {@link Scorer#topK}: row {@code i} holds {@code count(i)} (index, score) pairs, best first, and the exact
+ * scores of the query's extra items ({@link ScoreBatch#add(float[], int[], int[])}), in the order they were given.
+ */
 public final class TopKResult {
     private int k;
     private int n;
     private int[] indices = new int[0];
     private float[] scores = new float[0];
     private int[] counts = new int[0];
+    private int[] extraOffsets = new int[1];
+    private float[] extraScores = new float[0];
 
     /** Sizes the result for {@code n} rows of {@code k}; reuses the arrays when they are large enough. */
     public void reset(int n, int k) {
@@ -27,6 +32,31 @@ public final class TopKResult {
         java.util.Arrays.fill(counts, 0, n, 0);
         this.n = n;
         this.k = k;
+        if (extraOffsets.length < n + 1) {
+            extraOffsets = new int[n + 1];
+        }
+        java.util.Arrays.fill(extraOffsets, 0, n + 1, 0);
+    }
+
+    /**
+     * Sizes the extra scores after {@link #reset} for the batch's first {@link #rows()} queries: row {@code i}'s
+     * extras occupy {@code [extraOffset(i), extraOffset(i + 1))} of {@link #rawExtraScores()}, NaN until a backend
+     * fills them.
+     */
+    public void resetExtras(ScoreBatch batch) {
+        long total = 0;
+        for (int i = 0; i < n; i++) {
+            extraOffsets[i] = (int) total;
+            total += batch.extras(i).length;
+            if (total > Integer.MAX_VALUE - 8) {
+                throw new OperatorException("extra items of " + total + " entries exceed one Java array");
+            }
+        }
+        extraOffsets[n] = (int) total;
+        if (extraScores.length < total) {
+            extraScores = new float[(int) total];
+        }
+        java.util.Arrays.fill(extraScores, 0, (int) total, Float.NaN);
     }
 
     public int k() {
@@ -60,5 +90,28 @@ public final class TopKResult {
 
     public int[] rawCounts() {
         return counts;
+    }
+
+    /** Extra items of row {@code row}. */
+    public int extraCount(int row) {
+        return extraOffsets[row + 1] - extraOffsets[row];
+    }
+
+    /** The exact score of row {@code row}'s {@code j}-th extra item. */
+    public float extraScore(int row, int j) {
+        if (j < 0 || j >= extraCount(row)) {
+            throw new IndexOutOfBoundsException("extra " + j + " of row " + row + " (" + extraCount(row) + " extras)");
+        }
+        return extraScores[extraOffsets[row] + j];
+    }
+
+    /** Where row {@code row}'s extra scores start in {@link #rawExtraScores()} ({@code row == rows()}: the total). */
+    public int extraOffset(int row) {
+        return extraOffsets[row];
+    }
+
+    /** Raw extra scores for backends, laid out as {@link #resetExtras} says. */
+    public float[] rawExtraScores() {
+        return extraScores;
     }
 }

@@ -28,8 +28,27 @@ public final class OperatorChecks {
         out.reset(nq, k);
         if (nq > 0) {
             validate(batch, nq, dim);
+            if (batch.extrasTotal() > 0) {
+                int n = items.size();
+                for (int r = 0; r < nq; r++) {
+                    for (int x : batch.extras(r)) {
+                        if (x < 0 || x >= n) {
+                            throw new OperatorException("extra item " + x + " of query " + r + " outside the catalog's " + n + " rows");
+                        }
+                    }
+                }
+            }
+            out.resetExtras(batch);
         }
         return nq;
+    }
+
+    /** Refuses extra items in a batch for a scorer of another similarity than the dot product. */
+    public static void noExtras(ScoreBatch batch, String scorer) {
+        if (batch.extrasTotal() > 0) {
+            throw new OperatorException(scorer + " does not score extra items (" + batch.extrasTotal() + " given): its"
+                    + " similarity is not the dot product that extras are defined by");
+        }
     }
 
     /**
@@ -40,6 +59,7 @@ public final class OperatorChecks {
      */
     public static int molScoreCall(ItemCatalog items, ScoreBatch batch, int k, TopKResult out, int weightsDim) {
         int nq = scoreCall(items, batch, k, out);
+        noExtras(batch, "the mixture-of-logits scorer");
         if (items.dim() != weightsDim) {
             throw new OperatorException("mixture-of-logits weights have dimension " + weightsDim + ", catalog " + items.dim());
         }

@@ -207,4 +207,18 @@ public abstract class MixtureOfLogitsScorerContract {
                     .hasMessageContaining("dimension");
         }
     }
+
+    /** Extra items are defined as dot products: a scorer of another similarity refuses them, and says it does not take them. */
+    @Test
+    public void refusesExtraItems() {
+        ItemCatalog catalog = TestData.randomCatalog(new SplittableRandom(2), 10, 8, 0);
+        MixtureOfLogits w = MixtureOfLogits.initial("v", 2, 2, 4, 8, 1);
+        ScoreBatch batch = new ScoreBatch(8, 1);
+        batch.add(new float[8], new int[0], new int[] {1, 2});
+        try (OperatorBackend backend = openBackend(); Scorer s = backend.newMixtureOfLogitsScorer(w)) {
+            assertThat(s.extrasOnDevice()).isFalse();
+            assertThatThrownBy(() -> s.topK(catalog, batch, 5, new TopKResult())).isInstanceOf(OperatorException.class)
+                    .hasMessageContaining("extra items");
+        }
+    }
 }

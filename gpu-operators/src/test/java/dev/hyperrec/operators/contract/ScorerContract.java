@@ -198,6 +198,60 @@ public abstract class ScorerContract {
         }
     }
 
+    /**
+     * Extra items get {@code Scorer.exactDot} bit for bit on every backend and precision, active or not, excluded or
+     * not, repeated or not, in the order given; the top-k stays what it is without them. Batch sizes cover the
+     * backends' paths (CUDA: the one-query and small-batch launches, the filter and the tensor-core schedule).
+     */
+    @Property(tries = 40, seed = "20261123")
+    public void extraItemsGetExactScoresAndLeaveTheTopKAlone(@ForAll long seed,
+                                                            @ForAll @IntRange(min = 1, max = 700) int nItems,
+                                                            @ForAll @IntRange(min = 1, max = 40) int k) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int dim = new int[] {1, 3, 8, 33, 384}[rnd.nextInt(5)];
+        int nQueries = new int[] {1, 3, 20, 150}[rnd.nextInt(4)];
+        ItemCatalog items = TestData.randomCatalog(rnd, nItems, dim, 0.2);
+        ScoreBatch batch = new ScoreBatch(dim, 2);
+        ScoreBatch plain = new ScoreBatch(dim, 2);
+        for (int q = 0; q < nQueries; q++) {
+            float[] v = TestData.randomVector(rnd, dim);
+            int[] ex = rnd.nextBoolean() ? null : TestData.randomExcludes(rnd, nItems, rnd.nextInt(30));
+            int[] extra = new int[rnd.nextInt(4) == 0 ? 0 : 1 + rnd.nextInt(320)];
+            for (int j = 0; j < extra.length; j++) {
+                int pick = ex != null && ex.length > 0 && rnd.nextInt(5) == 0 ? ex[rnd.nextInt(ex.length)] : -1;
+                // an excluded item where the exclude list holds one inside the catalog (it may list others)
+                extra[j] = pick >= 0 && pick < nItems ? pick : rnd.nextInt(nItems);
+            }
+            batch.add(v, ex, extra);
+            plain.add(v, ex);
+        }
+        try (OperatorBackend backend = openBackend(); Scorer scorer = backend.newScorer()) {
+            TopKResult out = new TopKResult();
+            scorer.topK(items, batch, k, out);
+            float[] x = items.rawEmbeddings();
+            for (int r = 0; r < nQueries; r++) {
+                int[] extra = batch.extras(r);
+                assertThat(out.extraCount(r)).isEqualTo(extra.length);
+                for (int j = 0; j < extra.length; j++) {
+                    float want = TestData.referenceScore(x, extra[j] * dim, batch.queries(), r * dim, dim);
+                    assertThat(Float.floatToIntBits(out.extraScore(r, j))).as("query %d extra %d (item %d)", r, j, extra[j])
+                            .isEqualTo(Float.floatToIntBits(want));
+                }
+            }
+            TopKResult without = new TopKResult();
+            scorer.topK(items, plain, k, without);
+            for (int r = 0; r < nQueries; r++) {
+                assertThat(without.extraCount(r)).isZero();
+                assertThat(out.count(r)).isEqualTo(without.count(r));
+                for (int j = 0; j < out.count(r); j++) {
+                    assertThat(out.index(r, j)).isEqualTo(without.index(r, j));
+                    assertThat(out.score(r, j)).isEqualTo(without.score(r, j));
+                }
+            }
+            assertMatchesReference(items, batch, k, out);
+        }
+    }
+
     @Test
     public void emptyBatchAndEmptyCatalog() {
         try (OperatorBackend backend = openBackend(); Scorer scorer = backend.newScorer()) {
@@ -229,6 +283,14 @@ public abstract class ScorerContract {
             unsorted.add(new float[] {1, 0, 0, 0}, new int[] {5, 2});
             assertThatThrownBy(() -> scorer.topK(items, unsorted, 5, out))
                     .isInstanceOf(OperatorException.class).hasMessageContaining("ascending");
+            ScoreBatch outside = new ScoreBatch(4, 1);
+            outside.add(new float[] {1, 0, 0, 0}, null, new int[] {3, 10});
+            assertThatThrownBy(() -> scorer.topK(items, outside, 5, out))
+                    .isInstanceOf(OperatorException.class).hasMessageContaining("extra item 10");
+            ScoreBatch negative = new ScoreBatch(4, 1);
+            negative.add(new float[] {1, 0, 0, 0}, null, new int[] {-1});
+            assertThatThrownBy(() -> scorer.topK(items, negative, 5, out))
+                    .isInstanceOf(OperatorException.class).hasMessageContaining("extra item -1");
             ScoreBatch nan = new ScoreBatch(4, 1);
             nan.add(new float[] {Float.NaN, 0, 0, 0}, null);
             assertThatThrownBy(() -> scorer.topK(items, nan, 5, out))

@@ -108,6 +108,16 @@ public final class RecommenderEngine implements AutoCloseable {
     private final TopKResult topK = new TopKResult();
     private final CandidateSet candidateSet = new CandidateSet();
     private long[] hotBuffer = new long[0];
+    /** Scratch of {@link #foreseenCandidates}: a generation stamp per catalog index, and the growing result. */
+    private int[] foreseenStamp = new int[0];
+    private int foreseenGeneration;
+    private int[] foreseen = new int[64];
+    /** Scratch of {@link #personalScores}: the current list's extras by catalog index (valid where stamped). */
+    private int[] knownStamp = new int[0];
+    private float[] knownScore = new float[0];
+    private int knownGeneration;
+    private long personalFromScorer;
+    private long personalOnHost;
     /** Scratch of {@link #personalScores} and {@link #similarityTerms}. */
     private int[] pending = new int[0];
     private double[] simAcc = new double[0];
@@ -343,6 +353,11 @@ public final class RecommenderEngine implements AutoCloseable {
         int user;
         int[] personalIdx = new int[0];
         float[] personalScore = new float[0];
+        /** Items the ranking is expected to need, scored by a device scorer in the batch's call (null: none). */
+        int[] extraIdx;
+        float[] extraScore;
+        /** The catalog's version before that call: the extras hold for rows of this version only. */
+        long extraVersion = -1;
     }
 
     /**
@@ -435,6 +450,11 @@ public final class RecommenderEngine implements AutoCloseable {
             updated = true;
         }
         List<Capture> scored = new ArrayList<>();
+        // a device scorer also scores the items each list's ranking is expected to need besides its top-M (its
+        // similar and popular candidates, as they stand now), in the same call: the ranking then computes on the host
+        // only those it did not foresee (personalScores)
+        boolean extras = scorer.extrasOnDevice();
+        long[] hotNow = extras && popularCandidates > 0 ? hotKeys(popularCandidates) : null;
         for (int i = 0; i < n; i++) {
             Capture c = captures[i];
             if (c == null) {
@@ -446,15 +466,18 @@ public final class RecommenderEngine implements AutoCloseable {
             }
             query(c, pending.get(i));
             if (!c.zero) {
-                scoreBatch.add(c.query, c.exclude);
+                c.extraIdx = extras ? foreseenCandidates(c, hotNow) : null;
+                scoreBatch.add(c.query, c.exclude, c.extraIdx);
                 scored.add(c);
             }
         }
         if (scoreBatch.size() > 0) {
+            long version = catalog.version();
             long t0 = System.nanoTime();
             scorer.topK(catalog, scoreBatch, candidates, topK);
             scoreNanos += System.nanoTime() - t0;
             scoredAny = true;
+            float[] extraScores = topK.rawExtraScores();
             for (int q = 0; q < scored.size(); q++) {
                 Capture c = scored.get(q);
                 int cnt = topK.count(q);
@@ -463,6 +486,10 @@ public final class RecommenderEngine implements AutoCloseable {
                 for (int j = 0; j < cnt; j++) {
                     c.personalIdx[j] = topK.index(q, j);
                     c.personalScore[j] = topK.score(q, j);
+                }
+                if (c.extraIdx != null) {
+                    c.extraScore = Arrays.copyOfRange(extraScores, topK.extraOffset(q), topK.extraOffset(q) + c.extraIdx.length);
+                    c.extraVersion = version;
                 }
             }
         }
@@ -639,6 +666,90 @@ public final class RecommenderEngine implements AutoCloseable {
         }
         c.query = q;
         c.zero = zero;
+    }
+
+    /**
+     * The catalog indices a list's ranking is expected to need besides its top-M, as the state stands at capture: the
+     * cached similar rows and the item-to-item neighbours of its recent items, and the hot set {@code hot}, less its
+     * exclusions, each once. The ranking may still meet others (a cache rebuilt or a hot set changed by the batch's
+     * earlier events, neighbour lists published meanwhile) and scores those on the host.
+     */
+    private int[] foreseenCandidates(Capture c, long[] hot) {
+        return catalog.read(r -> {
+            if (foreseenStamp.length < r.size()) {
+                foreseenStamp = new int[Math.max(r.size(), 2 * foreseenStamp.length)];
+            }
+            int stamp = nextStamp(foreseenStamp, ++foreseenGeneration);
+            foreseenGeneration = stamp;
+            int m = 0;
+            int[] out = foreseen;
+            for (long recentKey : c.recent) {
+                int[] row = cache.peekSimilar(recentKey);
+                if (row != null) {
+                    int taken = 0;
+                    for (int j = 0; j < row.length && taken < similarPerItem; j++) {
+                        int idx = row[j];
+                        if (r.isActive(idx) && Arrays.binarySearch(c.exclude, idx) < 0) {
+                            taken++;
+                            if (foreseenStamp[idx] != stamp) {
+                                foreseenStamp[idx] = stamp;
+                                out = grow(out, m);
+                                out[m++] = idx;
+                            }
+                        }
+                    }
+                }
+                if (neighbours != null && neighboursPerItem > 0) {
+                    if (nbKeys.length < neighboursPerItem) {
+                        nbKeys = new long[neighboursPerItem];
+                        nbSim = new float[neighboursPerItem];
+                    }
+                    int k = neighbours.neighbours(recentKey, neighboursPerItem, nbKeys, nbSim);
+                    for (int j = 0; j < k; j++) {
+                        int idx = r.indexOfKey(nbKeys[j]);
+                        if (idx >= 0 && foreseenStamp[idx] != stamp && Arrays.binarySearch(c.exclude, idx) < 0) {
+                            foreseenStamp[idx] = stamp;
+                            out = grow(out, m);
+                            out[m++] = idx;
+                        }
+                    }
+                }
+            }
+            if (hot != null) {
+                for (long key : hot) {
+                    int idx = r.indexOfKey(key);
+                    if (idx >= 0 && foreseenStamp[idx] != stamp && Arrays.binarySearch(c.exclude, idx) < 0) {
+                        foreseenStamp[idx] = stamp;
+                        out = grow(out, m);
+                        out[m++] = idx;
+                    }
+                }
+            }
+            foreseen = out;
+            return Arrays.copyOf(out, m);
+        });
+    }
+
+    private static int[] grow(int[] a, int m) {
+        return m < a.length ? a : Arrays.copyOf(a, Math.max(16, 2 * a.length));
+    }
+
+    /** {@code next}, or 1 with {@code stamps} cleared when the generation counter wraps. */
+    private static int nextStamp(int[] stamps, int next) {
+        if (next <= 0) {
+            Arrays.fill(stamps, 0);
+            return 1;
+        }
+        return next;
+    }
+
+    /** Personal scores of ranked candidates taken from the scorer's extras, and computed on the host. */
+    public long personalScoresFromScorer() {
+        return personalFromScorer;
+    }
+
+    public long personalScoresOnHost() {
+        return personalOnHost;
     }
 
     private long[] hotKeys(int limit) {
@@ -1007,15 +1118,34 @@ public final class RecommenderEngine implements AutoCloseable {
         if (pending.length < nc) {
             pending = new int[Math.max(nc, 2 * pending.length)];
         }
+        // the scorer's extras stand for this catalog version's rows only
+        boolean known = c.extraIdx != null && c.extraVersion == this.catalog.version();
+        int stamp = 0;
+        if (known) {
+            if (knownStamp.length < catalog.size()) {
+                knownStamp = new int[Math.max(catalog.size(), 2 * knownStamp.length)];
+                knownScore = new float[knownStamp.length];
+            }
+            stamp = nextStamp(knownStamp, ++knownGeneration);
+            knownGeneration = stamp;
+            for (int j = 0; j < c.extraIdx.length; j++) {
+                knownStamp[c.extraIdx[j]] = stamp;
+                knownScore[c.extraIdx[j]] = c.extraScore[j];
+            }
+        }
         for (int j = 0; j < nc; j++) {
             if (Float.isNaN(pers[j])) {
                 if (c.zero) {
                     pers[j] = 0f;
+                } else if (known && knownStamp[idx[j]] == stamp) {
+                    pers[j] = knownScore[idx[j]];
+                    personalFromScorer++;
                 } else {
                     pending[m++] = j;
                 }
             }
         }
+        personalOnHost += m;
         float[] emb = catalog.rawEmbeddings();
         float[] q = c.query;
         int t = 0;

@@ -115,6 +115,7 @@ public final class EngineBench implements Callable<Integer> {
         int batch = config.getInt(HyperrecConfig.BATCH_MAX_EVENTS);
         long[] lists = new long[1];
         long[] checksum = {0xcbf29ce484222325L};
+        long[] personal = new long[2];
         double seconds;
         Map<String, Double> operators;
         try (OperatorBackend b = Backends.open(config.backend());
@@ -131,6 +132,8 @@ public final class EngineBench implements Callable<Integer> {
             lists[0] -= listsBefore;
             operators = operatorSeconds(registry);
             before.forEach((k, v) -> operators.merge(k, -v, Double::sum));
+            personal[0] = engine.personalScoresFromScorer();
+            personal[1] = engine.personalScoresOnHost();
         }
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("events", events);
@@ -148,6 +151,9 @@ public final class EngineBench implements Callable<Integer> {
         Map<String, Object> rounded = new LinkedHashMap<>();
         operators.forEach((k, v) -> rounded.put(k, PipelineBench.round(v, 3)));
         report.put("operator_seconds", rounded);
+        // the ranked candidates' personal scores outside each list's top-M, warm-up included: from the scorer's call
+        // (a device scorer, the candidates the engine foresaw) or computed on the engine's thread
+        report.put("personal_scores", Map.of("from_scorer", personal[0], "on_host", personal[1]));
         report.put("checksum", Long.toHexString(checksum[0]));
         String json = PipelineBench.json(report, 0);
         System.out.println(json);

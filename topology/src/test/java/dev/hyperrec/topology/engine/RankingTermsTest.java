@@ -36,7 +36,7 @@ class RankingTermsTest {
     }
 
     /** Every item gets 40 random neighbours with random similarities, most similar first. */
-    private static NeighbourTable neighbours() {
+    static NeighbourTable neighbours() {
         NeighbourTable t = new NeighbourTable();
         SplittableRandom rnd = new SplittableRandom(6);
         for (int i = 0; i < ITEMS; i++) {

@@ -144,6 +144,16 @@ final class CpuScorer extends CpuOperator implements Scorer {
                     offerTile(g, 0, t0, m, active, batch, k, heapIdx, heapScore, counts);
                 }
             }
+            if (batch.extrasTotal() > 0) {
+                float[] extraScores = out.rawExtraScores();
+                for (int r = 0; r < nq; r++) {
+                    int[] ex = batch.extras(r);
+                    int o = out.extraOffset(r);
+                    for (int j = 0; j < ex.length; j++) {
+                        extraScores[o + j] = Scorer.exactDot(x, ex[j] * dim, src, r * dim, dim);
+                    }
+                }
+            }
         } finally {
             lock.unlock();
         }

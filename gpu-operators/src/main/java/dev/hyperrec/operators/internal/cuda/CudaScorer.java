@@ -42,6 +42,10 @@ import jcuda.driver.JCudaDriver;
  * launch instead ({@code topk_small_*}: the catalog streamed once per query, fp32 arithmetic on the
  * bf16 or fp32 mirror; TF32 is then computed in full fp32). EXACT always takes the filter schedule.
  *
+ * <p>Extra items ({@link ScoreBatch#add(float[], int[], int[])}) are scored by {@code extra_dot_exact} in the same
+ * call, queued before the top-k kernels: one thread per item, double accumulation in dimension order, written straight
+ * into the mapped result buffer, equal to {@link Scorer#exactDot} bit for bit whatever the precision.
+ *
  * <p>Precision: see {@link ScorePrecision}; {@code EXACT} scores equal the CPU reference bit for bit.
  * Thread affinity: one thread at a time; binds the context at each call.
  */
@@ -72,6 +76,7 @@ public final class CudaScorer extends CudaOperator implements Scorer {
     private final CUfunction select;
     private final CUfunction reset;
     private final CUfunction filterMma;
+    private final CUfunction extraDot;
     /** Every slot of dCnt/dThr is at count 0, threshold -inf (the final select leaves them so). */
     private boolean stateClean;
     private long lastExTotal;
@@ -96,6 +101,11 @@ public final class CudaScorer extends CudaOperator implements Scorer {
     private Pointer dQueries;
     private Pointer dExOff;
     private Pointer dExIdx;
+    private Pointer dExtraOff;
+    private Pointer dExtraIdx;
+    /** fp32 queries of the extras: dQueries, or their own copy where the top-k's are staged as bf16. */
+    private Pointer dExtraQueries;
+    private long extraTotal;
     // one download per batch: [indices nq x k | scores nq x k | counts nq]
     private PinnedBuffer hOut;
     private DeviceBuffer dOut;
@@ -104,6 +114,7 @@ public final class CudaScorer extends CudaOperator implements Scorer {
     private Pointer dOutCount;
     private long outScoreOff;
     private long outCountOff;
+    private long outExtraOff;
     private DeviceBuffer dCand;
     private DeviceBuffer dCnt;
     private DeviceBuffer dThr;
@@ -159,6 +170,7 @@ public final class CudaScorer extends CudaOperator implements Scorer {
         select = m.function("topk_select");
         reset = m.function("topk_reset");
         filterMma = m.function("filter_bf16_mma");
+        extraDot = m.function("extra_dot_exact");
         gate = m.function("spin_gate");
         seedMma = m.function("seed_bf16_mma");
         Cuda.check(JCudaDriver.cuFuncSetAttribute(seedMma, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, MMA_SMEM),
@@ -265,6 +277,11 @@ public final class CudaScorer extends CudaOperator implements Scorer {
         }
     }
 
+    @Override
+    public boolean extrasOnDevice() {
+        return true;
+    }
+
     public ScorePrecision precision() {
         return precision;
     }
@@ -304,19 +321,26 @@ public final class CudaScorer extends CudaOperator implements Scorer {
                 && (long) groups * k <= SMALL_MERGE_CAP;
         boolean mmaPath = precision == ScorePrecision.BF16 && !smallPath;
         long inBytes = stageQueries(batch, nq, dim, mmaPath);
-        prepareBuffers(nq, k);
+        prepareBuffers(nq, k, extraTotal);
         // device time: from the batch upload (pinned, staged above on the host) to the result download
         nMarks = 0;
         holdStream();
         timer.start(stream);
         mark("start");
         // one query without exclude list travels in the launch parameters: no upload
-        boolean oneQuery = smallPath && nq == 1 && lastExTotal == 0 && ldPad <= ONE_MAX_LD;
+        boolean oneQuery = smallPath && nq == 1 && lastExTotal == 0 && extraTotal == 0 && ldPad <= ONE_MAX_LD;
         if (!oneQuery) {
             dIn.upload(hIn, 0, 0, inBytes, stream);
             mark("upload");
         }
         kernelTimer.start(stream);
+        if (extraTotal > 0) {
+            // written into the mapped result buffer, behind the top-k's rows: no download, and a top-k retry leaves them
+            CUdeviceptr res = mapped(hOut);
+            launch(extraDot, "extra_dot_exact", nq, 1, 128, dim * 4, "queries " + nq + ", extra items " + extraTotal,
+                    dExtraQueries, ldPad, mirror.fp32(), mirror.ld(), dim, dExtraOff, dExtraIdx, res.withByteOffset(outExtraOff));
+            mark("extra_dot_exact");
+        }
         if (smallPath) {
             runSmall(batch, nq, n, k, groups, oneQuery);
         } else {
@@ -332,6 +356,10 @@ public final class CudaScorer extends CudaOperator implements Scorer {
         hb.asIntBuffer().get(0, out.rawIndices(), 0, nq * k);
         hb.slice((int) outScoreOff, nq * k * 4).order(ByteOrder.nativeOrder()).asFloatBuffer().get(0, out.rawScores(), 0, nq * k);
         hb.slice((int) outCountOff, nq * 4).order(ByteOrder.nativeOrder()).asIntBuffer().get(0, out.rawCounts(), 0, nq);
+        if (extraTotal > 0) {
+            hb.slice((int) outExtraOff, (int) extraTotal * 4).order(ByteOrder.nativeOrder()).asFloatBuffer()
+                    .get(0, out.rawExtraScores(), 0, (int) extraTotal);
+        }
     }
 
     /**
@@ -473,7 +501,15 @@ public final class CudaScorer extends CudaOperator implements Scorer {
         }
         long offOff = qBytes;
         long idxOff = offOff + (long) (nq + 1) * 4;
-        long inBytes = idxOff + Math.max(1, exTotal) * 4;
+        long xTotal = batch.extrasTotal();
+        if (xTotal > Integer.MAX_VALUE / 4 - 8) {
+            throw new OperatorException("extra items of " + xTotal + " entries exceed one batch");
+        }
+        long xOffOff = idxOff + Math.max(1, exTotal) * 4;
+        long xIdxOff = xOffOff + (long) (nq + 1) * 4;
+        // the extras' fp32 queries: their own copy (16-byte aligned) only where the top-k's are staged as bf16
+        long xQOff = (xIdxOff + Math.max(1, xTotal) * 4 + 15) / 16 * 16;
+        long inBytes = xTotal > 0 && bf16 ? xQOff + (long) nq * ld * 4 : xIdxOff + Math.max(1, xTotal) * 4;
         hIn = pinned(hIn, inBytes, "batch.in");
         ByteBuffer hb = hIn.buffer();
         float[] src = batch.queries();
@@ -512,14 +548,36 @@ public final class CudaScorer extends CudaOperator implements Scorer {
         }
         off.put(nq, pos);
         lastExTotal = exTotal;
+        extraTotal = xTotal;
+        if (xTotal > 0) {
+            IntBuffer xoff = hb.slice((int) xOffOff, (nq + 1) * 4).order(ByteOrder.nativeOrder()).asIntBuffer();
+            IntBuffer xidx = hb.slice((int) xIdxOff, (int) xTotal * 4).order(ByteOrder.nativeOrder()).asIntBuffer();
+            int xp = 0;
+            for (int r = 0; r < nq; r++) {
+                xoff.put(r, xp);
+                int[] e = batch.extras(r);
+                xidx.put(xp, e, 0, e.length);
+                xp += e.length;
+            }
+            xoff.put(nq, xp);
+            if (bf16) {
+                FloatBuffer qb = hb.slice((int) xQOff, nq * ld * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+                for (int r = 0; r < nq; r++) {
+                    qb.put(r * ld, src, r * dim, dim);
+                }
+            }
+        }
         dIn = device(dIn, inBytes, "batch.in");
         dQueries = dIn.at(0);
         dExOff = dIn.at(offOff);
         dExIdx = dIn.at(idxOff);
+        dExtraOff = dIn.at(xOffOff);
+        dExtraIdx = dIn.at(xIdxOff);
+        dExtraQueries = xTotal > 0 && bf16 ? dIn.at(xQOff) : dQueries;
         return inBytes;
     }
 
-    private void prepareBuffers(int nq, int k) {
+    private void prepareBuffers(int nq, int k, long extras) {
         dCand = device(dCand, (long) nq * SORT_CAP * 8, "candidates");
         DeviceBuffer c = device(dCnt, (long) nq * 4, "candidate.counts");
         DeviceBuffer t = device(dThr, (long) nq * 4, "thresholds");
@@ -530,7 +588,8 @@ public final class CudaScorer extends CudaOperator implements Scorer {
         dThr = t;
         outScoreOff = (long) nq * k * 4;
         outCountOff = 2 * outScoreOff;
-        long outBytes = outCountOff + (long) nq * 4;
+        outExtraOff = outCountOff + (long) nq * 4;
+        long outBytes = outExtraOff + extras * 4;
         dOut = device(dOut, outBytes, "batch.out");
         hOut = pinned(hOut, outBytes, "batch.out");
         dOutIdx = dOut.at(0);

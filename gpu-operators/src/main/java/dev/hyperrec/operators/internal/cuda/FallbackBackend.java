@@ -165,6 +165,11 @@ public final class FallbackBackend implements OperatorBackend {
         }
 
         @Override
+        public boolean extrasOnDevice() {
+            return host == null && device.extrasOnDevice();
+        }
+
+        @Override
         public void close() {
             closeBoth(device, host);
         }
