@@ -163,6 +163,11 @@ public final class HyperrecConfig {
     public static final String RERANK_CHECK_INTERVAL_MS = "hyperrec.rerank.check.interval.ms";
     /** Mixture-of-Logits weight file: when set, personal scoring uses that learned similarity instead of the dot product. */
     public static final String SCORER_MOL_WEIGHTS = "hyperrec.scorer.mol.weights";
+    /**
+     * With a device scorer, each list's foreseen candidates (similar rows, neighbours, hot set) are scored in the
+     * batch's scoring call instead of on the stream thread; {@code false} scores them on the thread (same lists).
+     */
+    public static final String SCORER_EXTRAS = "hyperrec.scorer.extras";
 
     /**
      * {@code hyperrec.*} keys without a default that the Serdes read; listed so that the environment
@@ -245,6 +250,7 @@ public final class HyperrecConfig {
         d.put(RERANK_HEADS, "8");
         d.put(RERANK_CHECK_INTERVAL_MS, "5000");
         d.put(SCORER_MOL_WEIGHTS, "");
+        d.put(SCORER_EXTRAS, "true");
         DEFAULTS = Collections.unmodifiableMap(d);
     }
 
@@ -524,7 +530,7 @@ public final class HyperrecConfig {
                 RANK_WEIGHT_SIMILAR, RANK_WEIGHT_BANDIT, RANK_WEIGHT_POPULARITY, RATING_NEUTRAL, RATING_MAX}) {
             getDouble(k);
         }
-        for (String k : new String[] {RECS_ON_INTERACTIONS, NEIGHBOURS_ENABLED, BATCH_COMMIT_ON_TIMED_FLUSH}) {
+        for (String k : new String[] {RECS_ON_INTERACTIONS, NEIGHBOURS_ENABLED, BATCH_COMMIT_ON_TIMED_FLUSH, SCORER_EXTRAS}) {
             String b = values.get(k).trim();
             if (!b.equalsIgnoreCase("true") && !b.equalsIgnoreCase("false")) {
                 throw new IllegalArgumentException(k + " must be true or false, was '" + b + "'");

@@ -116,6 +116,7 @@ public final class RecommenderEngine implements AutoCloseable {
     private int[] knownStamp = new int[0];
     private float[] knownScore = new float[0];
     private int knownGeneration;
+    private final boolean scorerExtras;
     private long personalFromScorer;
     private long personalOnHost;
     /** Scratch of {@link #personalScores} and {@link #similarityTerms}. */
@@ -165,6 +166,7 @@ public final class RecommenderEngine implements AutoCloseable {
         this.wPopularity = config.getFloat(HyperrecConfig.RANK_WEIGHT_POPULARITY);
         this.modelVersion = config.get(HyperrecConfig.MODEL_VERSION);
         this.listsOnInteractions = Boolean.parseBoolean(config.get(HyperrecConfig.RECS_ON_INTERACTIONS).trim());
+        this.scorerExtras = Boolean.parseBoolean(config.get(HyperrecConfig.SCORER_EXTRAS).trim());
         int maxBatch = config.getInt(HyperrecConfig.BATCH_MAX_EVENTS);
         this.updater = backend.newEmbeddingUpdater(config.embeddingUpdate());
         this.scorer = dev.hyperrec.topology.rerank.RankingStages.scorer(config, backend);
@@ -453,7 +455,7 @@ public final class RecommenderEngine implements AutoCloseable {
         // a device scorer also scores the items each list's ranking is expected to need besides its top-M (its
         // similar and popular candidates, as they stand now), in the same call: the ranking then computes on the host
         // only those it did not foresee (personalScores)
-        boolean extras = scorer.extrasOnDevice();
+        boolean extras = scorerExtras && scorer.extrasOnDevice();
         long[] hotNow = extras && popularCandidates > 0 ? hotKeys(popularCandidates) : null;
         for (int i = 0; i < n; i++) {
             Capture c = captures[i];

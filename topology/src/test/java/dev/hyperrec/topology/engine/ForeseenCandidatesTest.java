@@ -76,8 +76,9 @@ class ForeseenCandidatesTest {
         }
     }
 
-    private static HyperrecConfig config() {
+    private static HyperrecConfig config(boolean extras) {
         Map<String, Object> m = new HashMap<>();
+        m.put(HyperrecConfig.SCORER_EXTRAS, extras);
         m.put(HyperrecConfig.EMBEDDING_DIM, DIM);
         m.put(HyperrecConfig.NEIGHBOURS_ENABLED, false);
         m.put(HyperrecConfig.RECS_CANDIDATES, 10);
@@ -91,8 +92,12 @@ class ForeseenCandidatesTest {
     }
 
     private static Run run(Backend backend, ItemCatalog catalog) {
+        return run(backend, catalog, true);
+    }
+
+    private static Run run(Backend backend, ItemCatalog catalog, boolean extras) {
         List<String> lists = new ArrayList<>();
-        try (backend; RecommenderEngine engine = new RecommenderEngine(config(), backend, catalog)) {
+        try (backend; RecommenderEngine engine = new RecommenderEngine(config(extras), backend, catalog)) {
             engine.itemNeighbours(RankingTermsTest.neighbours());
             SplittableRandom rnd = new SplittableRandom(11);
             long seq = 0;
@@ -136,5 +141,15 @@ class ForeseenCandidatesTest {
         assertThat(extras.extrasScored()).isPositive();
         assertThat(extras.fromScorer()).isZero();
         assertThat(extras.lists()).hasSize(900).containsExactlyElementsOf(host.lists());
+    }
+
+    @Test
+    void extrasCanBeTurnedOff() {
+        Run host = run(new Backend(false, null), EngineTestSupport.randomCatalog(DIM, ITEMS, 3, 1f, false));
+        Run off = run(new Backend(true, null), EngineTestSupport.randomCatalog(DIM, ITEMS, 3, 1f, false), false);
+        assertThat(off.extrasScored()).isZero();
+        assertThat(off.fromScorer()).isZero();
+        assertThat(off.onHost()).isEqualTo(host.onHost());
+        assertThat(off.lists()).hasSize(900).containsExactlyElementsOf(host.lists());
     }
 }
