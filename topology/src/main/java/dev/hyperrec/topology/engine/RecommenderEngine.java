@@ -84,8 +84,7 @@ public final class RecommenderEngine implements AutoCloseable {
     private final float recentDecay;
     private ItemNeighbours neighbours;
     private final List<RankingStage> stages = new ArrayList<>();
-    private long[] nbKeys = new long[0];
-    private float[] nbSim = new float[0];
+    private int[] nbIdx = new int[0];
     private final float wPopularity;
     private final String modelVersion;
     private final boolean listsOnInteractions;
@@ -702,14 +701,14 @@ public final class RecommenderEngine implements AutoCloseable {
                     }
                 }
                 if (neighbours != null && neighboursPerItem > 0) {
-                    if (nbKeys.length < neighboursPerItem) {
-                        nbKeys = new long[neighboursPerItem];
-                        nbSim = new float[neighboursPerItem];
+                    if (nbIdx.length < neighboursPerItem) {
+                        nbIdx = new int[neighboursPerItem];
                     }
-                    int k = neighbours.neighbours(recentKey, neighboursPerItem, nbKeys, nbSim);
+                    int k = neighbours.neighbourIndices(recentKey, neighboursPerItem, catalog, r, nbIdx);
                     for (int j = 0; j < k; j++) {
-                        int idx = r.indexOfKey(nbKeys[j]);
-                        if (idx >= 0 && foreseenStamp[idx] != stamp && Arrays.binarySearch(c.exclude, idx) < 0) {
+                        int idx = nbIdx[j];
+                        // excluded ones too: the ranking drops them, and a score on the device costs less than a search
+                        if (idx >= 0 && foreseenStamp[idx] != stamp) {
                             foreseenStamp[idx] = stamp;
                             out = grow(out, m);
                             out[m++] = idx;
@@ -720,7 +719,7 @@ public final class RecommenderEngine implements AutoCloseable {
             if (hot != null) {
                 for (long key : hot) {
                     int idx = r.indexOfKey(key);
-                    if (idx >= 0 && foreseenStamp[idx] != stamp && Arrays.binarySearch(c.exclude, idx) < 0) {
+                    if (idx >= 0 && foreseenStamp[idx] != stamp) {
                         foreseenStamp[idx] = stamp;
                         out = grow(out, m);
                         out[m++] = idx;
@@ -813,14 +812,13 @@ public final class RecommenderEngine implements AutoCloseable {
             }
         }
         if (neighbours != null && neighboursPerItem > 0) {
-            if (nbKeys.length < neighboursPerItem) {
-                nbKeys = new long[neighboursPerItem];
-                nbSim = new float[neighboursPerItem];
+            if (nbIdx.length < neighboursPerItem) {
+                nbIdx = new int[neighboursPerItem];
             }
             for (long recentKey : c.recent) {
-                int m = neighbours.neighbours(recentKey, neighboursPerItem, nbKeys, nbSim);
+                int m = neighbours.neighbourIndices(recentKey, neighboursPerItem, this.catalog, catalog, nbIdx);
                 for (int j = 0; j < m; j++) {
-                    int idx = catalog.indexOfKey(nbKeys[j]);
+                    int idx = nbIdx[j];
                     if (idx >= 0 && !excluded[idx]) {
                         candidateSet.add(idx, SRC_SIMILAR, Float.NaN);
                     }
