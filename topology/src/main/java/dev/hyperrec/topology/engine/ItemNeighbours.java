@@ -18,23 +18,6 @@ public interface ItemNeighbours {
      */
     int neighbours(long itemKey, int max, long[] keys, float[] similarity);
 
-    /**
-     * The catalog indices of what {@link #neighbours} lists, in its order: {@code reader.indexOfKey} of each key (-1 for
-     * a key not in the catalog), written to {@code indices}. {@code reader} is {@code catalog}'s, its read lock held by
-     * the caller. An implementation may keep the indices it resolved for as long as the catalog's version stands.
-     *
-     * @return the number written
-     */
-    default int neighbourIndices(long itemKey, int max, dev.hyperrec.operators.ItemCatalog catalog,
-                                 dev.hyperrec.operators.ItemCatalog.Reader reader, int[] indices) {
-        long[] keys = new long[max];
-        int m = neighbours(itemKey, max, keys, new float[max]);
-        for (int j = 0; j < m; j++) {
-            indices[j] = reader.indexOfKey(keys[j]);
-        }
-        return m;
-    }
-
     /** Non-negative similarity of two items, 0 when unrelated or unknown. */
     float similarity(long a, long b);
 }

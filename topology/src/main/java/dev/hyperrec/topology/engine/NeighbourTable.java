@@ -1,6 +1,5 @@
 package dev.hyperrec.topology.engine;
 
-import dev.hyperrec.operators.ItemCatalog;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,12 +23,6 @@ public final class NeighbourTable implements ItemNeighbours {
         /** The keys sorted, and the similarity at each sorted position, for {@link #similarityTo}. */
         private final long[] sortedKeys;
         private final float[] sortedSimilarity;
-        /**
-         * The catalog indices of the first keys as last resolved, for one catalog at one version: every stream thread
-         * ranks with the same lists against the same global catalog, so one resolution serves them all until the
-         * catalog changes (a race only resolves twice).
-         */
-        private volatile Resolved resolved;
 
         public Entry(long occurrences, long[] keys, float[] similarity) {
             if (keys.length != similarity.length) {
@@ -65,30 +58,11 @@ public final class NeighbourTable implements ItemNeighbours {
             return keys.length;
         }
 
-        /** The catalog indices of the first {@code max} keys (-1: not in the catalog), resolved once per catalog version. */
-        int[] indices(int max, ItemCatalog catalog, ItemCatalog.Reader reader) {
-            int m = Math.min(max, keys.length);
-            long version = catalog.version();
-            Resolved r = resolved;
-            if (r != null && r.catalog() == catalog && r.version() == version && r.indices().length >= m) {
-                return r.indices();
-            }
-            int[] idx = new int[m];
-            for (int j = 0; j < m; j++) {
-                idx[j] = reader.indexOfKey(keys[j]);
-            }
-            resolved = new Resolved(catalog, version, idx);
-            return idx;
-        }
-
         /** The similarity of {@code key} if it is on the list, else 0. */
         public float similarityTo(long key) {
             int i = Arrays.binarySearch(sortedKeys, key);
             return i >= 0 ? sortedSimilarity[i] : 0f;
         }
-    }
-
-    private record Resolved(ItemCatalog catalog, long version, int[] indices) {
     }
 
     private final Map<Long, Entry> entries = new ConcurrentHashMap<>();
@@ -127,17 +101,6 @@ public final class NeighbourTable implements ItemNeighbours {
         int m = Math.min(max, e.size());
         System.arraycopy(e.keys(), 0, keys, 0, m);
         System.arraycopy(e.similarity(), 0, similarity, 0, m);
-        return m;
-    }
-
-    @Override
-    public int neighbourIndices(long itemKey, int max, ItemCatalog catalog, ItemCatalog.Reader reader, int[] indices) {
-        Entry e = entries.get(itemKey);
-        if (e == null) {
-            return 0;
-        }
-        int m = Math.min(max, e.size());
-        System.arraycopy(e.indices(max, catalog, reader), 0, indices, 0, m);
         return m;
     }
 

@@ -84,7 +84,8 @@ public final class RecommenderEngine implements AutoCloseable {
     private final float recentDecay;
     private ItemNeighbours neighbours;
     private final List<RankingStage> stages = new ArrayList<>();
-    private int[] nbIdx = new int[0];
+    private long[] nbKeys = new long[0];
+    private float[] nbSim = new float[0];
     private final float wPopularity;
     private final String modelVersion;
     private final boolean listsOnInteractions;
@@ -701,14 +702,14 @@ public final class RecommenderEngine implements AutoCloseable {
                     }
                 }
                 if (neighbours != null && neighboursPerItem > 0) {
-                    if (nbIdx.length < neighboursPerItem) {
-                        nbIdx = new int[neighboursPerItem];
+                    if (nbKeys.length < neighboursPerItem) {
+                        nbKeys = new long[neighboursPerItem];
+                        nbSim = new float[neighboursPerItem];
                     }
-                    int k = neighbours.neighbourIndices(recentKey, neighboursPerItem, catalog, r, nbIdx);
+                    int k = neighbours.neighbours(recentKey, neighboursPerItem, nbKeys, nbSim);
                     for (int j = 0; j < k; j++) {
-                        int idx = nbIdx[j];
-                        // excluded ones too: the ranking drops them, and a score on the device costs less than a search
-                        if (idx >= 0 && foreseenStamp[idx] != stamp) {
+                        int idx = r.indexOfKey(nbKeys[j]);
+                        if (idx >= 0 && foreseenStamp[idx] != stamp && Arrays.binarySearch(c.exclude, idx) < 0) {
                             foreseenStamp[idx] = stamp;
                             out = grow(out, m);
                             out[m++] = idx;
@@ -719,7 +720,7 @@ public final class RecommenderEngine implements AutoCloseable {
             if (hot != null) {
                 for (long key : hot) {
                     int idx = r.indexOfKey(key);
-                    if (idx >= 0 && foreseenStamp[idx] != stamp) {
+                    if (idx >= 0 && foreseenStamp[idx] != stamp && Arrays.binarySearch(c.exclude, idx) < 0) {
                         foreseenStamp[idx] = stamp;
                         out = grow(out, m);
                         out[m++] = idx;
@@ -812,13 +813,14 @@ public final class RecommenderEngine implements AutoCloseable {
             }
         }
         if (neighbours != null && neighboursPerItem > 0) {
-            if (nbIdx.length < neighboursPerItem) {
-                nbIdx = new int[neighboursPerItem];
+            if (nbKeys.length < neighboursPerItem) {
+                nbKeys = new long[neighboursPerItem];
+                nbSim = new float[neighboursPerItem];
             }
             for (long recentKey : c.recent) {
-                int m = neighbours.neighbourIndices(recentKey, neighboursPerItem, this.catalog, catalog, nbIdx);
+                int m = neighbours.neighbours(recentKey, neighboursPerItem, nbKeys, nbSim);
                 for (int j = 0; j < m; j++) {
-                    int idx = nbIdx[j];
+                    int idx = catalog.indexOfKey(nbKeys[j]);
                     if (idx >= 0 && !excluded[idx]) {
                         candidateSet.add(idx, SRC_SIMILAR, Float.NaN);
                     }
