@@ -851,11 +851,11 @@ public final class PipelineBench implements Callable<Integer> {
                         phases.add(ph);
                         log("offered %.0f events/s for %.1f s (sent at %.0f/s): %d lists, p50 %.1f ms, p99 %.1f ms%s;"
                                 + " handled %.0f events/s until the last list; built p50/p99 %.0f/%.0f ms, then visible"
-                                + " p50/p99 %.0f/%.0f ms; in the app p50/p99: queued %s, in the batch %s; %s", ph.offeredEps(),
+                                + " p50/p99 %.0f/%.0f ms; in the app p50/p99: queued %s, in the batch %s, a flush %s; %s", ph.offeredEps(),
                                 ph.sendSeconds(), ph.sentEps(), ph.arrived(), ph.p50Ms(), ph.p99Ms(),
                                 ph.censored() ? " (censored: not all lists arrived)" : "", ph.handledEps(), ph.builtP50Ms(),
                                 ph.builtP99Ms(), ph.visibleP50Ms(), ph.visibleP99Ms(), pair(ph.appMs().get("queued")),
-                                pair(ph.appMs().get("in_batch")), commitLine(ph.commits()));
+                                pair(ph.appMs().get("in_batch")), pairMax(ph.appMs().get("flush")), commitLine(ph.commits()));
                     }
                 }
                 if (phasesRecording != null) {
@@ -1147,7 +1147,7 @@ public final class PipelineBench implements Callable<Integer> {
         long commitsAt = System.nanoTime();
         Map<String, double[]> appMs = new LinkedHashMap<>();
         before.forEach((k, b) -> appMs.put(k, new double[] {deltaQuantileMs(b, after.get(k), 0.50),
-                deltaQuantileMs(b, after.get(k), 0.99)}));
+                deltaQuantileMs(b, after.get(k), 0.99), deltaQuantileMs(b, after.get(k), 1.0)}));
         Arrays.sort(lat);
         built = Arrays.copyOf(built, arrived);
         visible = Arrays.copyOf(visible, arrived);
@@ -1210,7 +1210,7 @@ public final class PipelineBench implements Callable<Integer> {
 
     /** The app's histograms a phase reports, by the name it reports them under. */
     static final Map<String, String> APP_TIMERS = Map.of("queued", PipelineMetrics.EVENT_QUEUE,
-            "in_batch", PipelineMetrics.BATCH_WAIT, "to_list", PipelineMetrics.FRESHNESS);
+            "in_batch", PipelineMetrics.BATCH_WAIT, "to_list", PipelineMetrics.FRESHNESS, "flush", PipelineMetrics.BATCH_FLUSH);
 
     private static Map<String, HistogramSnapshot> appHistograms(MeterRegistry registry) {
         Map<String, HistogramSnapshot> m = new java.util.TreeMap<>();
@@ -1252,6 +1252,10 @@ public final class PipelineBench implements Callable<Integer> {
 
     private static String pair(double[] v) {
         return v == null ? "n/a" : String.format(Locale.ROOT, "%.0f/%.0f ms", v[0], v[1]);
+    }
+
+    private static String pairMax(double[] v) {
+        return v == null ? "n/a" : String.format(Locale.ROOT, "%.1f/%.1f ms (max %.1f)", v[0], v[1], v[2]);
     }
 
     /**
@@ -1737,6 +1741,7 @@ public final class PipelineBench implements Callable<Integer> {
             p.appMs().forEach((k, v) -> {
                 m.put("app_" + k + "_p50_ms", round(v[0], 1));
                 m.put("app_" + k + "_p99_ms", round(v[1], 1));
+                m.put("app_" + k + "_max_ms", round(v[2], 1));
             });
             Map<String, Object> cm = new LinkedHashMap<>();
             p.commits().forEach((k, v) -> cm.put(k, round(v, 2)));

@@ -128,6 +128,8 @@ class PipelineBenchTest {
         double p99 = PipelineBench.deltaQuantileMs(before, after, 0.99);
         assertThat(p50).as("10 ms falls in a bucket just above it").isBetween(10.0, 12.0);
         assertThat(p99).as("the 99th of 100 values is a 200 ms one").isBetween(200.0, 240.0);
+        assertThat(PipelineBench.deltaQuantileMs(before, after, 1.0)).as("the largest of the phase's values, not the 5 s before it")
+                .isBetween(200.0, 240.0);
         assertThat(PipelineBench.deltaQuantileMs(after, after, 0.5)).as("nothing recorded").isNaN();
     }
 
