@@ -537,29 +537,11 @@ public final class CudaScorer extends CudaOperator implements Scorer {
                 }
             }
         }
-        IntBuffer off = hb.slice((int) offOff, (nq + 1) * 4).order(ByteOrder.nativeOrder()).asIntBuffer();
-        IntBuffer ex = hb.slice((int) idxOff, (int) (Math.max(1, exTotal) * 4)).order(ByteOrder.nativeOrder()).asIntBuffer();
-        int pos = 0;
-        for (int r = 0; r < nq; r++) {
-            off.put(r, pos);
-            int[] e = batch.exclude(r);
-            ex.put(pos, e, 0, e.length);
-            pos += e.length;
-        }
-        off.put(nq, pos);
+        stageLists(hb, offOff, idxOff, nq, exTotal, batch::exclude);
         lastExTotal = exTotal;
         extraTotal = xTotal;
         if (xTotal > 0) {
-            IntBuffer xoff = hb.slice((int) xOffOff, (nq + 1) * 4).order(ByteOrder.nativeOrder()).asIntBuffer();
-            IntBuffer xidx = hb.slice((int) xIdxOff, (int) xTotal * 4).order(ByteOrder.nativeOrder()).asIntBuffer();
-            int xp = 0;
-            for (int r = 0; r < nq; r++) {
-                xoff.put(r, xp);
-                int[] e = batch.extras(r);
-                xidx.put(xp, e, 0, e.length);
-                xp += e.length;
-            }
-            xoff.put(nq, xp);
+            stageLists(hb, xOffOff, xIdxOff, nq, xTotal, batch::extras);
             if (bf16) {
                 FloatBuffer qb = hb.slice((int) xQOff, nq * ld * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
                 for (int r = 0; r < nq; r++) {
@@ -575,6 +557,24 @@ public final class CudaScorer extends CudaOperator implements Scorer {
         dExtraIdx = dIn.at(xIdxOff);
         dExtraQueries = xTotal > 0 && bf16 ? dIn.at(xQOff) : dQueries;
         return inBytes;
+    }
+
+    /**
+     * Writes one int list per query as offsets ({@code nq + 1} at {@code offOff}) and the lists one after the other (at
+     * {@code idxOff}, {@code total} entries).
+     */
+    private static void stageLists(ByteBuffer hb, long offOff, long idxOff, int nq, long total,
+                                   java.util.function.IntFunction<int[]> list) {
+        IntBuffer off = hb.slice((int) offOff, (nq + 1) * 4).order(ByteOrder.nativeOrder()).asIntBuffer();
+        IntBuffer idx = hb.slice((int) idxOff, (int) (Math.max(1, total) * 4)).order(ByteOrder.nativeOrder()).asIntBuffer();
+        int pos = 0;
+        for (int r = 0; r < nq; r++) {
+            off.put(r, pos);
+            int[] e = list.apply(r);
+            idx.put(pos, e, 0, e.length);
+            pos += e.length;
+        }
+        off.put(nq, pos);
     }
 
     private void prepareBuffers(int nq, int k, long extras) {
