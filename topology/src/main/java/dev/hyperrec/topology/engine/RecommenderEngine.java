@@ -1111,7 +1111,9 @@ public final class RecommenderEngine implements AutoCloseable {
 
     /**
      * The personal score (the query's dot product with the item's embedding) of every candidate that the scorer did
-     * not return ({@code NaN} in {@code pers}); 0 for a zero query. Eight (then the rest one by one) candidates at a time
+     * not return ({@code NaN} in {@code pers}); 0 for a zero query. A candidate among the list's extras (scored in the
+     * batch's call, catalog unchanged since) takes that score; the others are computed here, eight (then the rest one
+     * by one, {@link Scorer#exactDot}) candidates at a time
      * straight from the catalog's matrix, each sum in double and in dimension order as one dot product at a time would
      * give: the independent sums keep the floating-point pipeline full where one sum waits on its previous addition.
      */
@@ -1190,12 +1192,7 @@ public final class RecommenderEngine implements AutoCloseable {
         }
         for (; t < m; t++) {
             int j = pending[t];
-            int o = rowOffset(catalog, idx[j]);
-            double s = 0;
-            for (int d = 0; d < dim; d++) {
-                s += (double) emb[o + d] * q[d];
-            }
-            pers[j] = (float) s;
+            pers[j] = Scorer.exactDot(emb, rowOffset(catalog, idx[j]), q, 0, dim);
         }
     }
 
