@@ -130,6 +130,14 @@ public abstract class PopularItemCacheContract {
             assertThat(cache.similar(key(8))).isNotNull();
             assertThat(cache.hits()).isEqualTo(3);
             assertThat(cache.misses()).isEqualTo(1);
+            // a look ahead (the engine foreseeing a list's candidates) gives the same copies and counts nothing
+            int[] peeked = cache.peekSimilar(key(7));
+            assertThat(peeked).containsExactly(cache.similar(key(7)));
+            peeked[0] = -42;
+            assertThat(cache.peekSimilar(key(7))[0]).isNotEqualTo(-42);
+            assertThat(cache.peekSimilar(key(9))).isNull();
+            assertThat(cache.hits()).isEqualTo(4);
+            assertThat(cache.misses()).isEqualTo(1);
         }
     }
 
