@@ -109,22 +109,30 @@ class ItemNeighboursIT {
                     p.flush();
                     raw.flush();
 
-                    // i0's list arrives on item-neighbours and in this instance's global view
+                    // i0's list arrives on item-neighbours and in this instance's global view. The model publishes as
+                    // the counts come in, so a list can show i0's six occurrences before both co-clicked items have
+                    // all theirs (a similarity below 1): wait for the list of all twelve clicks
                     List<ConsumerRecord<byte[], byte[]>> lists = ItSupport.readUntil(bootstrap, config.topic(Topics.ITEM_NEIGHBOURS),
                             new ByteArrayDeserializer(), new ByteArrayDeserializer(), l -> l.stream().anyMatch(r ->
                                     NeighbourCodecs.key(r.key()) == i0 && NeighbourCodecs.list(r.value()).size() == 2
-                                            && NeighbourCodecs.list(r.value()).occurrences() == 6), Duration.ofSeconds(60));
+                                            && NeighbourCodecs.list(r.value()).occurrences() == 6
+                                            && java.util.Arrays.equals(NeighbourCodecs.list(r.value()).similarity(), new float[] {1f, 1f})),
+                            Duration.ofSeconds(60));
                     NeighbourTable.Entry published = lists.stream().filter(r -> NeighbourCodecs.key(r.key()) == i0)
                             .map(r -> NeighbourCodecs.list(r.value())).reduce((a, b) -> b).orElseThrow();
                     assertThat(published.occurrences()).isEqualTo(6);
                     assertThat(published.keys()).containsExactlyInAnyOrder(coClicked.get(0), coClicked.get(1));
                     assertThat(published.similarity()).containsExactly(1f, 1f);
                     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                    while ((runtime.neighbours().get(i0) == null || runtime.neighbours().get(i0).size() < 2)
+                    // (the global view may still hold an earlier list of i0 for a moment)
+                    while ((runtime.neighbours().get(i0) == null || runtime.neighbours().get(i0).size() < 2
+                            || runtime.neighbours().similarity(i0, coClicked.get(0)) != 1f
+                            || runtime.neighbours().similarity(i0, coClicked.get(1)) != 1f)
                             && System.nanoTime() < deadline) {
                         Thread.sleep(20);
                     }
                     assertThat(runtime.neighbours().similarity(i0, coClicked.get(0))).isEqualTo(1f);
+                    assertThat(runtime.neighbours().similarity(i0, coClicked.get(1))).isEqualTo(1f);
                     // the increments were aggregated by the model's own instance (its group committed on
                     // item-cooccurrence), or by the app's instance itself
                     assertThat(HyperrecApp.model(streams) != null).isEqualTo(separate && !roles);
