@@ -112,6 +112,7 @@ public final class RecommenderEngine implements AutoCloseable {
     private int[] foreseenStamp = new int[0];
     private int foreseenGeneration;
     private int[] foreseen = new int[64];
+    private int foreseenCount;
     /** Scratch of {@link #personalScores}: the current list's extras by catalog index (valid where stamped). */
     private int[] knownStamp = new int[0];
     private float[] knownScore = new float[0];
@@ -683,53 +684,71 @@ public final class RecommenderEngine implements AutoCloseable {
             }
             int stamp = nextStamp(foreseenStamp, ++foreseenGeneration);
             foreseenGeneration = stamp;
-            int m = 0;
-            int[] out = foreseen;
-            for (long recentKey : c.recent) {
-                int[] row = cache.peekSimilar(recentKey);
-                if (row != null) {
-                    int taken = 0;
-                    for (int j = 0; j < row.length && taken < similarPerItem; j++) {
-                        int idx = row[j];
-                        if (r.isActive(idx) && Arrays.binarySearch(c.exclude, idx) < 0) {
-                            taken++;
-                            if (foreseenStamp[idx] != stamp) {
-                                foreseenStamp[idx] = stamp;
-                                out = grow(out, m);
-                                out[m++] = idx;
-                            }
-                        }
-                    }
+            foreseenCount = 0;
+            otherCandidates(c.recent, r, x -> Arrays.binarySearch(c.exclude, x) >= 0, hot, false, (idx, source) -> {
+                if (foreseenStamp[idx] != stamp) {
+                    foreseenStamp[idx] = stamp;
+                    foreseen = grow(foreseen, foreseenCount);
+                    foreseen[foreseenCount++] = idx;
                 }
-                if (neighbours != null && neighboursPerItem > 0) {
-                    if (nbKeys.length < neighboursPerItem) {
-                        nbKeys = new long[neighboursPerItem];
-                        nbSim = new float[neighboursPerItem];
-                    }
-                    int k = neighbours.neighbours(recentKey, neighboursPerItem, nbKeys, nbSim);
-                    for (int j = 0; j < k; j++) {
-                        int idx = r.indexOfKey(nbKeys[j]);
-                        if (idx >= 0 && foreseenStamp[idx] != stamp && Arrays.binarySearch(c.exclude, idx) < 0) {
-                            foreseenStamp[idx] = stamp;
-                            out = grow(out, m);
-                            out[m++] = idx;
-                        }
-                    }
-                }
-            }
-            if (hot != null) {
-                for (long key : hot) {
-                    int idx = r.indexOfKey(key);
-                    if (idx >= 0 && foreseenStamp[idx] != stamp && Arrays.binarySearch(c.exclude, idx) < 0) {
-                        foreseenStamp[idx] = stamp;
-                        out = grow(out, m);
-                        out[m++] = idx;
-                    }
-                }
-            }
-            foreseen = out;
-            return Arrays.copyOf(out, m);
+            });
+            return Arrays.copyOf(foreseen, foreseenCount);
         });
+    }
+
+    /** Takes one of a list's candidates besides the scorer's top-M, with its source. */
+    @FunctionalInterface
+    private interface CandidateSink {
+        void add(int idx, int source);
+    }
+
+    /**
+     * A list's candidates besides the scorer's top-M, in the ranking's order (DESIGN.md §3, "Final ranking"): of each
+     * recent item's cached similar row the first {@code hyperrec.recs.similar.per.item} active items not excluded, then
+     * each recent item's published neighbours, then the hot set {@code hot} (null: none), the last two less the excluded
+     * items. The ranking and the foreseeing ({@link #foreseenCandidates}) both take them from here, so that the items
+     * scored ahead are those the ranking will meet unless the state moves in between; {@code counted}: the cache lookups
+     * count as hits or misses (the ranking's), or look ahead without counting.
+     */
+    private void otherCandidates(long[] recent, ItemCatalog.Reader catalog, java.util.function.IntPredicate excluded,
+                                 long[] hot, boolean counted, CandidateSink sink) {
+        for (long recentKey : recent) {
+            int[] row = counted ? cache.similar(recentKey) : cache.peekSimilar(recentKey);
+            if (row == null) {
+                continue;
+            }
+            int taken = 0;
+            for (int j = 0; j < row.length && taken < similarPerItem; j++) {
+                int idx = row[j];
+                if (catalog.isActive(idx) && !excluded.test(idx)) {
+                    sink.add(idx, SRC_SIMILAR);
+                    taken++;
+                }
+            }
+        }
+        if (neighbours != null && neighboursPerItem > 0) {
+            if (nbKeys.length < neighboursPerItem) {
+                nbKeys = new long[neighboursPerItem];
+                nbSim = new float[neighboursPerItem];
+            }
+            for (long recentKey : recent) {
+                int m = neighbours.neighbours(recentKey, neighboursPerItem, nbKeys, nbSim);
+                for (int j = 0; j < m; j++) {
+                    int idx = catalog.indexOfKey(nbKeys[j]);
+                    if (idx >= 0 && !excluded.test(idx)) {
+                        sink.add(idx, SRC_SIMILAR);
+                    }
+                }
+            }
+        }
+        if (hot != null) {
+            for (long key : hot) {
+                int idx = catalog.indexOfKey(key);
+                if (idx >= 0 && !excluded.test(idx)) {
+                    sink.add(idx, SRC_POPULAR);
+                }
+            }
+        }
     }
 
     private static int[] grow(int[] a, int m) {
@@ -798,43 +817,8 @@ public final class RecommenderEngine implements AutoCloseable {
         for (int j = 0; j < c.personalIdx.length; j++) {
             candidateSet.add(c.personalIdx[j], SRC_PERSONAL, c.personalScore[j]);
         }
-        for (long recentKey : c.recent) {
-            int[] row = cache.similar(recentKey);
-            if (row == null) {
-                continue;
-            }
-            int taken = 0;
-            for (int j = 0; j < row.length && taken < similarPerItem; j++) {
-                int idx = row[j];
-                if (catalog.isActive(idx) && !excluded[idx]) {
-                    candidateSet.add(idx, SRC_SIMILAR, Float.NaN);
-                    taken++;
-                }
-            }
-        }
-        if (neighbours != null && neighboursPerItem > 0) {
-            if (nbKeys.length < neighboursPerItem) {
-                nbKeys = new long[neighboursPerItem];
-                nbSim = new float[neighboursPerItem];
-            }
-            for (long recentKey : c.recent) {
-                int m = neighbours.neighbours(recentKey, neighboursPerItem, nbKeys, nbSim);
-                for (int j = 0; j < m; j++) {
-                    int idx = catalog.indexOfKey(nbKeys[j]);
-                    if (idx >= 0 && !excluded[idx]) {
-                        candidateSet.add(idx, SRC_SIMILAR, Float.NaN);
-                    }
-                }
-            }
-        }
-        if (popularCandidates > 0) {
-            for (long key : hotKeys(popularCandidates)) {
-                int idx = catalog.indexOfKey(key);
-                if (idx >= 0 && !excluded[idx]) {
-                    candidateSet.add(idx, SRC_POPULAR, Float.NaN);
-                }
-            }
-        }
+        otherCandidates(c.recent, catalog, x -> excluded[x], popularCandidates > 0 ? hotKeys(popularCandidates) : null, true,
+                (idx, source) -> candidateSet.add(idx, source, Float.NaN));
         int nc = candidateSet.size();
         int[] idx = candidateSet.indices();
         int[] src = candidateSet.sources();
