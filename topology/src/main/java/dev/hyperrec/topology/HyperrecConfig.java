@@ -168,6 +168,11 @@ public final class HyperrecConfig {
      * batch's scoring call instead of on the stream thread; {@code false} scores them on the thread (same lists).
      */
     public static final String SCORER_EXTRAS = "hyperrec.scorer.extras";
+    /**
+     * One list per user and batch: a triggering interaction followed in its batch by another of the same user yields no
+     * list of its own, the later list stands for it. Requests always get their own list.
+     */
+    public static final String RECS_COALESCE = "hyperrec.recs.coalesce";
 
     /**
      * {@code hyperrec.*} keys without a default that the Serdes read; listed so that the environment
@@ -251,6 +256,7 @@ public final class HyperrecConfig {
         d.put(RERANK_CHECK_INTERVAL_MS, "5000");
         d.put(SCORER_MOL_WEIGHTS, "");
         d.put(SCORER_EXTRAS, "true");
+        d.put(RECS_COALESCE, "false");
         DEFAULTS = Collections.unmodifiableMap(d);
     }
 
@@ -530,7 +536,8 @@ public final class HyperrecConfig {
                 RANK_WEIGHT_SIMILAR, RANK_WEIGHT_BANDIT, RANK_WEIGHT_POPULARITY, RATING_NEUTRAL, RATING_MAX}) {
             getDouble(k);
         }
-        for (String k : new String[] {RECS_ON_INTERACTIONS, NEIGHBOURS_ENABLED, BATCH_COMMIT_ON_TIMED_FLUSH, SCORER_EXTRAS}) {
+        for (String k : new String[] {RECS_ON_INTERACTIONS, NEIGHBOURS_ENABLED, BATCH_COMMIT_ON_TIMED_FLUSH, SCORER_EXTRAS,
+                RECS_COALESCE}) {
             String b = values.get(k).trim();
             if (!b.equalsIgnoreCase("true") && !b.equalsIgnoreCase("false")) {
                 throw new IllegalArgumentException(k + " must be true or false, was '" + b + "'");

@@ -52,6 +52,12 @@ import java.util.function.Consumer;
  *       keyed by its event id, and the impressions of the list it emits.</li>
  * </ol>
  *
+ * <p><b>One list per user and batch</b> ({@code hyperrec.recs.coalesce}, off by default). A triggering interaction
+ * followed in the same batch by another of the same user yields no list of its own: the later list stands for it
+ * ({@link Emitted#covers}). The lists that are emitted are exactly those of applying the events one at a time with
+ * the left-out ones not triggering; which ones are left out depends on where the batch boundaries fall, so under load
+ * (full batches) a hot user's burst costs one ranking, and at low rates nearly every event still gets its own list.
+ *
  * <p><b>Metrics.</b> With an enabled {@link PipelineMetrics}, each {@link #apply} records the time
  * it spent in each operator (summed over the flush's calls; each cache rebuild on its own), the
  * popular-item cache's lookups and rebuilds, and how much the heavy-hitter set changed.
@@ -59,8 +65,18 @@ import java.util.function.Consumer;
  * <p>Thread affinity: one thread (the owning task's).
  */
 public final class RecommenderEngine implements AutoCloseable {
-    /** A list and the event that triggered it. */
-    public record Emitted(PendingEvent event, Recommendations recommendations) {
+    /**
+     * A list, the event that triggered it, and the earlier triggering interactions of the same user in the same batch
+     * that it stands for ({@code hyperrec.recs.coalesce}; empty otherwise), oldest first.
+     */
+    public record Emitted(PendingEvent event, Recommendations recommendations, List<PendingEvent> covers) {
+        public Emitted {
+            covers = List.copyOf(covers);
+        }
+
+        public Emitted(PendingEvent event, Recommendations recommendations) {
+            this(event, recommendations, List.of());
+        }
     }
 
     /** What an {@link #apply} changed besides the dirty rows the tables track themselves. */
@@ -89,6 +105,9 @@ public final class RecommenderEngine implements AutoCloseable {
     private final float wPopularity;
     private final String modelVersion;
     private final boolean listsOnInteractions;
+    /** One list per user and batch for interactions: see {@link #superseded}. */
+    private final boolean coalesce;
+    private long coalescedLists;
 
     private final EmbeddingUpdater updater;
     private final Scorer scorer;
@@ -167,6 +186,7 @@ public final class RecommenderEngine implements AutoCloseable {
         this.wPopularity = config.getFloat(HyperrecConfig.RANK_WEIGHT_POPULARITY);
         this.modelVersion = config.get(HyperrecConfig.MODEL_VERSION);
         this.listsOnInteractions = Boolean.parseBoolean(config.get(HyperrecConfig.RECS_ON_INTERACTIONS).trim());
+        this.coalesce = Boolean.parseBoolean(config.get(HyperrecConfig.RECS_COALESCE).trim());
         this.scorerExtras = Boolean.parseBoolean(config.get(HyperrecConfig.SCORER_EXTRAS).trim());
         int maxBatch = config.getInt(HyperrecConfig.BATCH_MAX_EVENTS);
         this.updater = backend.newEmbeddingUpdater(config.embeddingUpdate());
@@ -370,6 +390,42 @@ public final class RecommenderEngine implements AutoCloseable {
      * @return what changed, for the owner's write-back
      */
     public Applied apply(List<PendingEvent> pending, Consumer<Emitted> sink) {
+        return apply(pending, sink, coalesce ? superseded(pending, listsOnInteractions) : null);
+    }
+
+    /**
+     * The triggering interactions of {@code pending} whose list {@code hyperrec.recs.coalesce} leaves out: those followed
+     * in the batch by another triggering interaction of the same user, whose list then stands for them (it is the list
+     * that user's last event of the batch yields, with every earlier event applied). Requests are never left out and
+     * stand for nothing: each asks for a list of its own.
+     */
+    static java.util.BitSet superseded(List<PendingEvent> pending, boolean listsOnInteractions) {
+        java.util.BitSet out = new java.util.BitSet();
+        if (!listsOnInteractions) {
+            return out;
+        }
+        java.util.HashSet<String> later = new java.util.HashSet<>();
+        for (int i = pending.size() - 1; i >= 0; i--) {
+            PendingEvent e = pending.get(i);
+            if (!e.request() && EventWeights.triggers(InteractionType.values()[e.type()]) && !later.add(e.userId())) {
+                out.set(i);
+            }
+        }
+        return out;
+    }
+
+    /** Triggering interactions whose list was left out for a later one of the same batch ({@code hyperrec.recs.coalesce}). */
+    public long coalescedLists() {
+        return coalescedLists;
+    }
+
+    /**
+     * {@link #apply(List, Consumer)} with the triggering interactions in {@code silent} (null: none) yielding no list of
+     * their own; each is handed to {@code sink} with the next list a triggering interaction of its user yields in the
+     * batch, if any ({@link Emitted#covers}).
+     * Every other effect of those events is applied. Silencing an event gives the same state and lists in any batching.
+     */
+    Applied apply(List<PendingEvent> pending, Consumer<Emitted> sink, java.util.BitSet silent) {
         int n = pending.size();
         if (n == 0) {
             return new Applied(new java.util.BitSet(), false);
@@ -419,7 +475,7 @@ public final class RecommenderEngine implements AutoCloseable {
                 if (w > 0f) {
                     h.touchRecent(key);
                 }
-                if (!listsOnInteractions || !EventWeights.triggers(type)) {
+                if (!listsOnInteractions || !EventWeights.triggers(type) || silent != null && silent.get(i)) {
                     continue;
                 }
             }
@@ -498,6 +554,8 @@ public final class RecommenderEngine implements AutoCloseable {
         }
 
         boolean cacheRebuilt = false;
+        // per user index, the silenced events waiting for that user's next list of the batch
+        java.util.HashMap<Integer, List<PendingEvent>> covered = silent == null || silent.isEmpty() ? null : new java.util.HashMap<>();
         long[] one = new long[1];
         long[] time = new long[1];
         for (int i = 0; i < n; i++) {
@@ -525,8 +583,13 @@ public final class RecommenderEngine implements AutoCloseable {
                 }
                 cacheRebuilt |= rebuilt;
             }
+            if (covered != null && silent.get(i)) {
+                covered.computeIfAbsent(userIdx[i], x -> new ArrayList<>()).add(e);
+                coalescedLists++;
+            }
             if (captures[i] != null) {
-                sink.accept(new Emitted(e, emit(e, captures[i], catalog)));
+                List<PendingEvent> covers = covered == null || e.request() ? null : covered.remove(userIdx[i]);
+                sink.accept(new Emitted(e, emit(e, captures[i], catalog), covers == null ? List.of() : covers));
             }
         }
         if (metrics.enabled()) {

@@ -493,6 +493,9 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
             context.forward(new Record<Object, Object>(out.event().userId(), out.recommendations(), out.event().recordTimeMs()),
                     NodeNames.RECOMMENDATIONS_SINK);
             metrics.recommendation(out.event().recordTimeMs(), out.recommendations().getGeneratedAt().toEpochMilli());
+            for (PendingEvent c : out.covers()) {
+                metrics.coalesced(c.recordTimeMs(), out.recommendations().getGeneratedAt().toEpochMilli());
+            }
         });
         writeBack(applied);
         if (cooccurrence != null && emitIntervalMs > 0) {

@@ -47,6 +47,7 @@ public final class PipelineMetrics implements AutoCloseable {
     public static final String EVENTS_ACCEPTED = "hyperrec.events.accepted";
     public static final String EVENTS_DEAD_LETTERED = "hyperrec.events.dead.lettered";
     public static final String RECOMMENDATIONS = "hyperrec.recommendations";
+    public static final String RECOMMENDATIONS_COALESCED = "hyperrec.recommendations.coalesced";
     public static final String FRESHNESS = "hyperrec.freshness";
     public static final String EVENT_QUEUE = "hyperrec.event.queue";
     public static final String BATCH_WAIT = "hyperrec.batch.wait";
@@ -83,6 +84,7 @@ public final class PipelineMetrics implements AutoCloseable {
     private final Latency flush;
     private final Counter accepted;
     private final Counter recommendations;
+    private final Counter coalesced;
     private final Latency freshness;
     private final Latency eventQueue;
     private final Latency batchWait;
@@ -122,6 +124,9 @@ public final class PipelineMetrics implements AutoCloseable {
         accepted = Counter.builder(EVENTS_ACCEPTED).description("interactions and requests accepted into a batch")
                 .register(registry);
         recommendations = Counter.builder(RECOMMENDATIONS).description("recommendation lists emitted").register(registry);
+        coalesced = Counter.builder(RECOMMENDATIONS_COALESCED).description("triggering interactions that yielded no list of"
+                + " their own: a later list of the same user in the same batch stands for them (hyperrec.recs.coalesce)")
+                .register(registry);
         freshness = new Latency(registry, FRESHNESS,
                 "from the triggering record's timestamp to the creation of its list (before the transaction commits)",
                 Tags.empty(), Duration.ofMillis(1), Duration.ofMinutes(10));
@@ -257,6 +262,17 @@ public final class PipelineMetrics implements AutoCloseable {
         recommendations.increment();
         if (recordTimeMs >= 0) {
             // clocks of producer and app may differ slightly: a list is never older than "now"
+            freshness.record(TimeUnit.MILLISECONDS.toNanos(Math.max(0, createdMs - recordTimeMs)));
+        }
+    }
+
+    /**
+     * A triggering record stamped {@code recordTimeMs} whose list is a later event's, created at {@code createdMs}
+     * ({@code hyperrec.recs.coalesce}): counted apart from the lists, and in the freshness like its own list.
+     */
+    public void coalesced(long recordTimeMs, long createdMs) {
+        coalesced.increment();
+        if (recordTimeMs >= 0) {
             freshness.record(TimeUnit.MILLISECONDS.toNanos(Math.max(0, createdMs - recordTimeMs)));
         }
     }

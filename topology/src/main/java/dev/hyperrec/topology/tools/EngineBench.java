@@ -116,6 +116,7 @@ public final class EngineBench implements Callable<Integer> {
         long[] lists = new long[1];
         long[] checksum = {0xcbf29ce484222325L};
         long[] personal = new long[2];
+        long coalesced;
         double seconds;
         Map<String, Double> operators;
         try (OperatorBackend b = Backends.open(config.backend());
@@ -126,6 +127,7 @@ public final class EngineBench implements Callable<Integer> {
             apply(engine, all.subList(0, warmup), batch, lists, checksum);
             Map<String, Double> before = operatorSeconds(registry);
             long listsBefore = lists[0];
+            long coalescedBefore = engine.coalescedLists();
             long s0 = System.nanoTime();
             apply(engine, all.subList(warmup, all.size()), batch, lists, checksum);
             seconds = (System.nanoTime() - s0) / 1e9;
@@ -134,6 +136,7 @@ public final class EngineBench implements Callable<Integer> {
             before.forEach((k, v) -> operators.merge(k, -v, Double::sum));
             personal[0] = engine.personalScoresFromScorer();
             personal[1] = engine.personalScoresOnHost();
+            coalesced = engine.coalescedLists() - coalescedBefore;
         }
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("events", events);
@@ -148,6 +151,7 @@ public final class EngineBench implements Callable<Integer> {
         report.put("lists", lists[0]);
         report.put("us_per_event", PipelineBench.round(seconds * 1e6 / events, 2));
         report.put("us_per_list", PipelineBench.round(seconds * 1e6 / Math.max(1, lists[0]), 2));
+        report.put("lists_coalesced", coalesced);
         Map<String, Object> rounded = new LinkedHashMap<>();
         operators.forEach((k, v) -> rounded.put(k, PipelineBench.round(v, 3)));
         report.put("operator_seconds", rounded);

@@ -395,8 +395,8 @@ public final class PipelineBench implements Callable<Integer> {
      * one range per rate phase. Event i has id {@code pb-<i>}; its list (if it triggers one) has id
      * {@code evt:pb-<i>}.
      */
-    record Input(List<CatalogItem> catalog, byte[][] keys, byte[][] values, BitSet triggers, int preloaded, int[] phaseStart,
-            int[] phaseEvents) {
+    record Input(List<CatalogItem> catalog, byte[][] keys, byte[][] values, BitSet triggers, int[] previousTrigger,
+            int preloaded, int[] phaseStart, int[] phaseEvents) {
 
         int total() {
             return values.length;
@@ -419,6 +419,9 @@ public final class PipelineBench implements Callable<Integer> {
             byte[][] keys = new byte[total][];
             byte[][] values = new byte[total][];
             BitSet triggers = new BitSet(total);
+            int[] previousTrigger = new int[total];
+            int[] lastTrigger = new int[users];
+            Arrays.fill(lastTrigger, -1);
             for (int e = 0; e < total; e++) {
                 InteractionEvent ev = in.events().get(e);
                 int u = in.users()[e];
@@ -427,11 +430,14 @@ public final class PipelineBench implements Callable<Integer> {
                 }
                 keys[e] = userKeys[u];
                 values[e] = serializer.serialize(topic, ev);
+                previousTrigger[e] = -1;
                 if (EventWeights.triggers(ev.getType())) {
                     triggers.set(e);
+                    previousTrigger[e] = lastTrigger[u];
+                    lastTrigger[u] = e;
                 }
             }
-            return new Input(in.catalog(), keys, values, triggers, preloaded, phaseStart, phaseEvents);
+            return new Input(in.catalog(), keys, values, triggers, previousTrigger, preloaded, phaseStart, phaseEvents);
         }
     }
 
@@ -792,7 +798,7 @@ public final class PipelineBench implements Callable<Integer> {
     private AppRun hyperrec(HyperrecConfig c, Input in) throws Exception {
         long[] sentAt = new long[in.total()];
         long[] sentAtMs = new long[in.total()];
-        try (OutputReader reader = new OutputReader(c.get("bootstrap.servers"), c.topic(Topics.RECOMMENDATIONS), in.triggers())) {
+        try (OutputReader reader = OutputReader.forLists(c, in)) {
             int expected = in.triggering(0, in.preloaded());
             reader.target(expected);
             Path jfrFile = jfr ? Files.createTempFile("pipeline-bench-", ".jfr") : null;
@@ -832,6 +838,7 @@ public final class PipelineBench implements Callable<Integer> {
                 Map<String, Object> stages = new LinkedHashMap<>();
                 stagesAfter.forEach((k, v) -> stages.put(k, round(v - stagesBefore.getOrDefault(k, 0.0), 4)));
                 stages.put("changelog_offsets_at_drain_end", changelogOffsets(c, in.preloaded()));
+                stages.put("lists_published", reader.records());
                 double modelCpuAtPhasesStart = modelCpuAtDrainEnd;
                 if (settleModel) {
                     // the phases then measure an app in its steady state, not one whose model still works off the drain
@@ -905,7 +912,7 @@ public final class PipelineBench implements Callable<Integer> {
                 eventSerde.serializer(), w.topic(Topics.INTERACTIONS));
         publishCatalog(w, in.catalog());
         preload(w.topic(Topics.INTERACTIONS), 1, w, in);
-        try (OutputReader reader = new OutputReader(w.get("bootstrap.servers"), w.topic(Topics.RECOMMENDATIONS), in.triggers())) {
+        try (OutputReader reader = OutputReader.forLists(w, in)) {
             int expected = in.triggering(0, in.preloaded());
             reader.target(expected);
             ModelProcess modelJvm = startModelProcess(w, "warmup-model-process");
@@ -957,8 +964,7 @@ public final class PipelineBench implements Callable<Integer> {
             SchemaSetup.ensure(registry, base);
         }
         publishCatalog(base, in.catalog());
-        try (OutputReader reader = new OutputReader(base.get("bootstrap.servers"), base.topic(Topics.RECOMMENDATIONS),
-                in.triggers())) {
+        try (OutputReader reader = OutputReader.forLists(base, in)) {
             int expected = in.triggering(0, in.preloaded());
             reader.target(expected);
             long start = System.nanoTime();
@@ -1335,11 +1341,15 @@ public final class PipelineBench implements Callable<Integer> {
      * A read_committed consumer of one topic on its own thread, from the beginning. Without
      * {@code triggers} it counts every record; with them it reads each record's {@code recommendationId}
      * straight from the wire format ({@link #listEventIndex}) and counts the first list of each triggering
-     * event (repeats are counted as duplicates), noting its arrival time.
+     * event (repeats are counted as duplicates), noting its arrival time. With {@code previousTrigger} (the app
+     * coalesces, {@code hyperrec.recs.coalesce}) a list also stands for its user's earlier triggering events that have
+     * no list yet: they are counted as arrived with it.
      */
     static final class OutputReader implements AutoCloseable {
         private final KafkaConsumer<byte[], byte[]> consumer;
         private final BitSet triggers;
+        private final int[] previousTrigger;
+        private final AtomicLong records = new AtomicLong();
         private final long[] arrivals;
         /** Per triggering event, its list's {@code generatedAt} and the wall-clock time it arrived here (epoch ms). */
         private final long[] generatedMs;
@@ -1355,13 +1365,25 @@ public final class PipelineBench implements Callable<Integer> {
         private volatile long target = Long.MAX_VALUE;
         private volatile long reachedAt;
 
+        /** The reader of an app's lists: every triggering event of {@code in}, covered by later lists when the app coalesces. */
+        static OutputReader forLists(HyperrecConfig c, Input in) {
+            boolean coalesce = Boolean.parseBoolean(c.get(HyperrecConfig.RECS_COALESCE).trim());
+            return new OutputReader(c.get("bootstrap.servers"), c.topic(Topics.RECOMMENDATIONS), in.triggers(),
+                    coalesce ? in.previousTrigger() : null);
+        }
+
         OutputReader(String bootstrap, String topic, BitSet triggers) {
+            this(bootstrap, topic, triggers, null);
+        }
+
+        OutputReader(String bootstrap, String topic, BitSet triggers, int[] previousTrigger) {
             Properties cp = new Properties();
             cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
             this.consumer = new KafkaConsumer<>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer());
             this.triggers = triggers;
+            this.previousTrigger = previousTrigger;
             this.arrivals = triggers == null ? null : new long[triggers.length()];
             this.generatedMs = triggers == null ? null : new long[triggers.length()];
             this.arrivedMs = triggers == null ? null : new long[triggers.length()];
@@ -1389,15 +1411,37 @@ public final class PipelineBench implements Callable<Integer> {
                             duplicates.incrementAndGet();
                             continue;
                         }
-                        arrivals[(int) e] = now;
-                        arrivedMs[(int) e] = System.currentTimeMillis();
-                        generatedMs[(int) e] = generatedAt(r.value());
+                        int resolved = markArrived((int) e, previousTrigger, now, System.currentTimeMillis(),
+                                generatedAt(r.value()), arrivals, arrivedMs, generatedMs);
+                        records.incrementAndGet();
+                        long before = count.getAndAdd(resolved);
+                        if (before < target && before + resolved >= target) {
+                            reachedAt = now;
+                        }
+                        continue;
                     }
+                    records.incrementAndGet();
                     if (count.incrementAndGet() == target) {
                         reachedAt = now;
                     }
                 }
             }
+        }
+
+        /**
+         * Marks event {@code e}'s list as arrived and, with {@code previousTrigger}, each earlier triggering event of the
+         * same user back to the first one already marked (the list stands for them); returns how many were marked.
+         */
+        static int markArrived(int e, int[] previousTrigger, long now, long wallMs, long generatedAtMs, long[] arrivals,
+                long[] arrivedMs, long[] generatedMs) {
+            int marked = 0;
+            for (int x = e; x >= 0 && arrivals[x] == 0; x = previousTrigger == null ? -1 : previousTrigger[x]) {
+                arrivals[x] = now;
+                arrivedMs[x] = wallMs;
+                generatedMs[x] = generatedAtMs;
+                marked++;
+            }
+            return marked;
         }
 
         /** Outputs to wait for (counted from the start); resets the time it was reached. */
@@ -1419,6 +1463,11 @@ public final class PipelineBench implements Callable<Integer> {
 
         long duplicates() {
             return duplicates.get();
+        }
+
+        /** Records read (each list once, duplicates and foreign records aside): fewer than {@link #count()} when lists stand for several events. */
+        long records() {
+            return records.get();
         }
 
         /** Arrival nanoTime per event index (0: not arrived); read after {@link #count()} reached what is read. */

@@ -37,6 +37,26 @@ class PipelineMetricsTest {
         return p.recommendations();
     }
 
+    /**
+     * With {@code hyperrec.recs.coalesce} the batches [u0 u1 u2 u0] [u1 u2 u0 u1] [u2 u0] yield no list for e0 and e4
+     * (their users click again in the batch): 8 lists, 2 events counted as coalesced, and a freshness sample for all 10.
+     */
+    @Test
+    void coalescedEventsAreCountedApartFromTheListsThatStandForThem() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Map<String, Object> config = new java.util.HashMap<>(CONFIG);
+        config.put(HyperrecConfig.RECS_COALESCE, true);
+        List<KeyValue<String, Recommendations>> lists;
+        try (TestPipeline p = new TestPipeline(config, PipelineMetrics.of(registry))) {
+            lists = drive(p);
+        }
+        assertThat(lists).extracting(kv -> kv.value.getRecommendationId())
+                .containsExactly("evt:e1", "evt:e2", "evt:e3", "evt:e5", "evt:e6", "evt:e7", "evt:e8", "evt:e9");
+        assertThat(registry.get(PipelineMetrics.RECOMMENDATIONS).counter().count()).isEqualTo(8.0);
+        assertThat(registry.get(PipelineMetrics.RECOMMENDATIONS_COALESCED).counter().count()).isEqualTo(2.0);
+        assertThat(registry.get(PipelineMetrics.FRESHNESS).timer().count()).isEqualTo(10);
+    }
+
     @Test
     void countsWhatTheTopologyDid() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -54,6 +54,27 @@ class PipelineBenchTest {
     }
 
     @Test
+    void aCoalescedListStandsForItsUsersEarlierEventsWithoutAList() {
+        // events 0..5: user A triggers at 0, 2, 5; user B at 1, 4; event 3 triggers nothing
+        int[] previous = {-1, -1, 0, -1, 1, 2};
+        long[] arrivals = new long[6];
+        long[] arrivedMs = new long[6];
+        long[] generatedMs = new long[6];
+        assertThat(PipelineBench.OutputReader.markArrived(2, previous, 100, 7, 5, arrivals, arrivedMs, generatedMs)).isEqualTo(2);
+        assertThat(arrivals).containsExactly(100, 0, 100, 0, 0, 0);
+        assertThat(arrivedMs).containsExactly(7, 0, 7, 0, 0, 0);
+        assertThat(generatedMs).containsExactly(5, 0, 5, 0, 0, 0);
+        // A's next list stands only for the events after the last one marked
+        assertThat(PipelineBench.OutputReader.markArrived(5, previous, 200, 8, 6, arrivals, arrivedMs, generatedMs)).isEqualTo(1);
+        assertThat(arrivals).containsExactly(100, 0, 100, 0, 0, 200);
+        // a list that arrives again is no new arrival
+        assertThat(PipelineBench.OutputReader.markArrived(5, previous, 300, 9, 6, arrivals, arrivedMs, generatedMs)).isZero();
+        // without coalescing a list stands for its own event only
+        assertThat(PipelineBench.OutputReader.markArrived(4, null, 400, 9, 6, arrivals, arrivedMs, generatedMs)).isEqualTo(1);
+        assertThat(arrivals).containsExactly(100, 0, 100, 0, 400, 200);
+    }
+
+    @Test
     void percentilesAreNearestRankAndMissingListsAreInfinite() {
         long[] ns = new long[100];
         for (int i = 0; i < 100; i++) {
