@@ -125,17 +125,10 @@ public final class RecommenderEngine implements AutoCloseable {
     private int[] snapshotSlot = new int[0];
     private final ScoreBatch scoreBatch;
     private final TopKResult topK = new TopKResult();
-    private final CandidateSet candidateSet = new CandidateSet();
     private long[] hotBuffer = new long[0];
-    /** Scratch of {@link #foreseenCandidates}: a generation stamp per catalog index, and the growing result. */
-    private int[] foreseenStamp = new int[0];
-    private int foreseenGeneration;
+    /** The growing result of {@link #foreseenCandidates}. */
     private int[] foreseen = new int[64];
     private int foreseenCount;
-    /** Scratch of {@link #personalScores}: the current list's extras by catalog index (valid where stamped). */
-    private int[] knownStamp = new int[0];
-    private float[] knownScore = new float[0];
-    private int knownGeneration;
     private final boolean scorerExtras;
     private long personalFromScorer;
     private long personalOnHost;
@@ -145,8 +138,31 @@ public final class RecommenderEngine implements AutoCloseable {
     private final KeySlots candidateKeys = new KeySlots();
     private long[] listKeys = new long[256];
     private float[] listSim = new float[256];
-    /** The current list's excluded catalog indices, marked for {@link #rank} and cleared after it. */
-    private boolean[] excluded = new boolean[0];
+
+    /**
+     * The ranking's catalog-sized scratch (about 17 bytes an item), one per thread rather than per engine: a stream
+     * thread runs many tasks' engines, one at a time, and each use leaves it as it found it (marks cleared, stamps of a
+     * generation no later use shares), so at 1M items it costs 17 MB a stream thread instead of 17 MB a task.
+     */
+    static final class Scratch {
+        /** {@link #foreseenCandidates}: a generation stamp per catalog index. */
+        int[] foreseenStamp = new int[0];
+        int foreseenGeneration;
+        /** {@link #personalScores}: the current list's extras by catalog index (valid where stamped). */
+        int[] knownStamp = new int[0];
+        float[] knownScore = new float[0];
+        int knownGeneration;
+        /** The current list's excluded catalog indices, marked for {@link #rank} and cleared after it. */
+        boolean[] excluded = new boolean[0];
+        final CandidateSet candidateSet = new CandidateSet();
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** This thread's scratch (tests: the engines of one thread share it). */
+    static Scratch scratch() {
+        return SCRATCH.get();
+    }
 
     private final PipelineMetrics metrics;
     /** Nanoseconds spent in the sketch and the sampler during the current {@link #apply}. */
@@ -741,16 +757,18 @@ public final class RecommenderEngine implements AutoCloseable {
      * earlier events, neighbour lists published meanwhile) and scores those on the host.
      */
     private int[] foreseenCandidates(Capture c, long[] hot) {
+        Scratch s = SCRATCH.get();
         return catalog.read(r -> {
-            if (foreseenStamp.length < r.size()) {
-                foreseenStamp = new int[Math.max(r.size(), 2 * foreseenStamp.length)];
+            if (s.foreseenStamp.length < r.size()) {
+                s.foreseenStamp = new int[Math.max(r.size(), 2 * s.foreseenStamp.length)];
             }
-            int stamp = nextStamp(foreseenStamp, ++foreseenGeneration);
-            foreseenGeneration = stamp;
+            int stamp = nextStamp(s.foreseenStamp, ++s.foreseenGeneration);
+            s.foreseenGeneration = stamp;
+            int[] stamps = s.foreseenStamp;
             foreseenCount = 0;
             otherCandidates(c.recent, r, x -> Arrays.binarySearch(c.exclude, x) >= 0, hot, false, (idx, source) -> {
-                if (foreseenStamp[idx] != stamp) {
-                    foreseenStamp[idx] = stamp;
+                if (stamps[idx] != stamp) {
+                    stamps[idx] = stamp;
                     foreseen = grow(foreseen, foreseenCount);
                     foreseen[foreseenCount++] = idx;
                 }
@@ -859,14 +877,16 @@ public final class RecommenderEngine implements AutoCloseable {
     }
 
     private Recommendations emit(PendingEvent e, Capture c, ItemCatalog.Reader catalog) {
-        if (excluded.length < catalog.size()) {
-            excluded = new boolean[Math.max(catalog.size(), 2 * excluded.length)];
+        Scratch s = SCRATCH.get();
+        if (s.excluded.length < catalog.size()) {
+            s.excluded = new boolean[Math.max(catalog.size(), 2 * s.excluded.length)];
         }
+        boolean[] excluded = s.excluded;
         for (int x : c.exclude) {
             excluded[x] = true;
         }
         try {
-            return rank(e, c, catalog);
+            return rank(e, c, catalog, excluded, s.candidateSet);
         } finally {
             for (int x : c.exclude) {
                 excluded[x] = false;
@@ -874,8 +894,9 @@ public final class RecommenderEngine implements AutoCloseable {
         }
     }
 
-    /** {@link #emit} with the capture's excluded items marked in {@link #excluded}. */
-    private Recommendations rank(PendingEvent e, Capture c, ItemCatalog.Reader catalog) {
+    /** {@link #emit} with the capture's excluded items marked in {@code excluded}; {@code candidateSet} is the thread's. */
+    private Recommendations rank(PendingEvent e, Capture c, ItemCatalog.Reader catalog, boolean[] excluded,
+            CandidateSet candidateSet) {
         candidateSet.clear(catalog.size());
         for (int j = 0; j < c.personalIdx.length; j++) {
             candidateSet.add(c.personalIdx[j], SRC_PERSONAL, c.personalScore[j]);
@@ -1172,13 +1193,18 @@ public final class RecommenderEngine implements AutoCloseable {
         // the scorer's extras stand for this catalog version's rows only
         boolean known = c.extraIdx != null && c.extraVersion == this.catalog.version();
         int stamp = 0;
+        Scratch s = SCRATCH.get();
         if (known) {
-            if (knownStamp.length < catalog.size()) {
-                knownStamp = new int[Math.max(catalog.size(), 2 * knownStamp.length)];
-                knownScore = new float[knownStamp.length];
+            if (s.knownStamp.length < catalog.size()) {
+                s.knownStamp = new int[Math.max(catalog.size(), 2 * s.knownStamp.length)];
+                s.knownScore = new float[s.knownStamp.length];
             }
-            stamp = nextStamp(knownStamp, ++knownGeneration);
-            knownGeneration = stamp;
+            stamp = nextStamp(s.knownStamp, ++s.knownGeneration);
+            s.knownGeneration = stamp;
+        }
+        int[] knownStamp = s.knownStamp;
+        float[] knownScore = s.knownScore;
+        if (known) {
             for (int j = 0; j < c.extraIdx.length; j++) {
                 knownStamp[c.extraIdx[j]] = stamp;
                 knownScore[c.extraIdx[j]] = c.extraScore[j];

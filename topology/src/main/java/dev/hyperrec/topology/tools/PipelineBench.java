@@ -275,8 +275,11 @@ public final class PipelineBench implements Callable<Integer> {
                 log("warm-up drain: %d other events at %.0f events/s", warmupEvents, eps);
             }
             AppRun app = hyperrec(c, in);
-            log("hyperrec drain: %.0f events/s (%.0f incl. startup; RUNNING after %.2f s; %d lists)", app.drain().eps(),
-                    app.drain().epsInclStartup(), app.drain().startupSeconds(), app.drain().outputs());
+            Object published = app.stages().get("lists_published");
+            log("hyperrec drain: %.0f events/s (%.0f incl. startup; RUNNING after %.2f s; %d triggering events%s)", app.drain().eps(),
+                    app.drain().epsInclStartup(), app.drain().startupSeconds(), app.drain().outputs(),
+                    published == null || ((Number) published).longValue() == app.drain().outputs() ? " with a list each"
+                            : ", covered by " + published + " lists (hyperrec.recs.coalesce)");
             ScaleOut scale = null;
             if (instances > 1) {
                 // M instances first, then 1: the one-instance drain then runs on the warmer JIT, which errs against scale-out

@@ -143,6 +143,98 @@ class ForeseenCandidatesTest {
         assertThat(extras.lists()).hasSize(900).containsExactlyElementsOf(host.lists());
     }
 
+    /** 15 batches of 60 clicks of {@code users} users on items {@code i0 … i(items-1)}, seeded. */
+    private static List<List<PendingEvent>> batches(long seed, int users, int items) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        List<List<PendingEvent>> out = new ArrayList<>();
+        long seq = 0;
+        for (int b = 0; b < 15; b++) {
+            List<PendingEvent> batch = new ArrayList<>();
+            for (int e = 0; e < 60; e++) {
+                long t = 1_000_000L + seq * 10;
+                String item = "i" + (int) Math.min(items - 1, Math.abs(rnd.nextGaussian() * 60));
+                batch.add(new PendingEvent(++seq, false, "e" + seq, "u" + rnd.nextInt(users), item,
+                        InteractionType.CLICK.ordinal(), 1f, t, t, null, rnd.nextInt(3), 0, null));
+            }
+            out.add(batch);
+        }
+        return out;
+    }
+
+    /** An engine with extras on a device-like scorer, and the lists it emits. */
+    private static final class Ranked implements AutoCloseable {
+        final Backend backend = new Backend(true, null);
+        final RecommenderEngine engine;
+        final List<String> lists = new ArrayList<>();
+
+        Ranked(ItemCatalog catalog) {
+            // the cache is checked at every event and rebuilt at any drift: many lists meet candidates they did not
+            // foresee, whose scores must come from the host and never from another engine's extras in the scratch
+            engine = new RecommenderEngine(config(true).with(HyperrecConfig.CACHE_CHECK_EVERY_EVENTS, "1")
+                    .with(HyperrecConfig.CACHE_DRIFT_THRESHOLD, "0"), backend, catalog);
+            engine.itemNeighbours(RankingTermsTest.neighbours());
+        }
+
+        void apply(List<PendingEvent> batch) {
+            engine.apply(batch, out -> lists.add(out.recommendations().getRecommendationId() + " " + out.recommendations().getItems()));
+        }
+
+        @Override
+        public void close() {
+            engine.close();
+            backend.close();
+        }
+    }
+
+    private static <T> T onANewThread(java.util.concurrent.Callable<T> work) throws Exception {
+        java.util.concurrent.ExecutorService one = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            return one.submit(work).get();
+        } finally {
+            one.shutdownNow();
+        }
+    }
+
+    /**
+     * The ranking's catalog-sized scratch is its thread's, not its engine's (a stream thread runs many tasks): two engines
+     * with catalogs of other contents and sizes take turns, batch by batch, on one thread, and each ranks exactly as it
+     * does alone on a thread of its own, the scorer's extras (stamped in the shared scratch) included.
+     */
+    @Test
+    void enginesTakingTurnsOnOneThreadRankAsEachDoesAlone() throws Exception {
+        List<List<PendingEvent>> inA = batches(11, 25, ITEMS);
+        List<List<PendingEvent>> inB = batches(12, 40, 450);
+        java.util.function.IntFunction<ItemCatalog> catalog = items -> EngineTestSupport.randomCatalog(DIM, items, items, 1f, false);
+        List<String> aloneA = onANewThread(() -> {
+            try (Ranked a = new Ranked(catalog.apply(ITEMS))) {
+                inA.forEach(a::apply);
+                return a.lists;
+            }
+        });
+        List<String> aloneB = onANewThread(() -> {
+            try (Ranked b = new Ranked(catalog.apply(450))) {
+                inB.forEach(b::apply);
+                return b.lists;
+            }
+        });
+        List<List<String>> turns = onANewThread(() -> {
+            try (Ranked a = new Ranked(catalog.apply(ITEMS)); Ranked b = new Ranked(catalog.apply(450))) {
+                for (int i = 0; i < inA.size(); i++) {
+                    a.apply(inA.get(i));
+                    b.apply(inB.get(i));
+                }
+                assertThat(a.engine.personalScoresFromScorer()).isPositive();
+                assertThat(b.engine.personalScoresFromScorer()).isPositive();
+                assertThat(RecommenderEngine.scratch().knownStamp.length).as("one scratch, sized for the larger catalog")
+                        .isGreaterThanOrEqualTo(450);
+                return List.of(a.lists, b.lists);
+            }
+        });
+        assertThat(aloneA).hasSize(900);
+        assertThat(turns.get(0)).containsExactlyElementsOf(aloneA);
+        assertThat(turns.get(1)).hasSize(900).containsExactlyElementsOf(aloneB);
+    }
+
     @Test
     void extrasCanBeTurnedOff() {
         Run host = run(new Backend(false, null), EngineTestSupport.randomCatalog(DIM, ITEMS, 3, 1f, false));
