@@ -99,16 +99,7 @@ class ForeseenCandidatesTest {
         List<String> lists = new ArrayList<>();
         try (backend; RecommenderEngine engine = new RecommenderEngine(config(extras), backend, catalog)) {
             engine.itemNeighbours(RankingTermsTest.neighbours());
-            SplittableRandom rnd = new SplittableRandom(11);
-            long seq = 0;
-            for (int b = 0; b < 15; b++) {
-                List<PendingEvent> batch = new ArrayList<>();
-                for (int e = 0; e < 60; e++) {
-                    long t = 1_000_000L + seq * 10;
-                    String item = "i" + (int) Math.min(ITEMS - 1, Math.abs(rnd.nextGaussian() * 60));
-                    batch.add(new PendingEvent(++seq, false, "e" + seq, "u" + rnd.nextInt(25), item,
-                            InteractionType.CLICK.ordinal(), 1f, t, t, null, rnd.nextInt(3), 0, null));
-                }
+            for (List<PendingEvent> batch : batches(11, 25, ITEMS)) {
                 engine.apply(batch, out -> {
                     Recommendations r = out.recommendations();
                     lists.add(r.getRecommendationId() + " " + r.getItems()); // generatedAt is wall-clock time
