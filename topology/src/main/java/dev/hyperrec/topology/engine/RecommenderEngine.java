@@ -1201,15 +1201,13 @@ public final class RecommenderEngine implements AutoCloseable {
             }
             stamp = nextStamp(s.knownStamp, ++s.knownGeneration);
             s.knownGeneration = stamp;
+            for (int j = 0; j < c.extraIdx.length; j++) {
+                s.knownStamp[c.extraIdx[j]] = stamp;
+                s.knownScore[c.extraIdx[j]] = c.extraScore[j];
+            }
         }
         int[] knownStamp = s.knownStamp;
         float[] knownScore = s.knownScore;
-        if (known) {
-            for (int j = 0; j < c.extraIdx.length; j++) {
-                knownStamp[c.extraIdx[j]] = stamp;
-                knownScore[c.extraIdx[j]] = c.extraScore[j];
-            }
-        }
         for (int j = 0; j < nc; j++) {
             if (Float.isNaN(pers[j])) {
                 if (c.zero) {
