@@ -859,10 +859,11 @@ public final class PipelineBench implements Callable<Integer> {
                     for (int i = 0; i < rates.length; i++) {
                         Phase ph = phase(c, in, i, producer, reader, sentAt, sentAtMs, app.registry(), app.streams());
                         phases.add(ph);
-                        log("offered %.0f events/s for %.1f s (sent at %.0f/s): %d lists, p50 %.1f ms, p99 %.1f ms%s;"
+                        log("offered %.0f events/s for %.1f s (sent at %.0f/s): %d %s, p50 %.1f ms, p99 %.1f ms%s;"
                                 + " handled %.0f events/s until the last list; built p50/p99 %.0f/%.0f ms, then visible"
                                 + " p50/p99 %.0f/%.0f ms; in the app p50/p99: queued %s, in the batch %s, a flush %s; %s", ph.offeredEps(),
-                                ph.sendSeconds(), ph.sentEps(), ph.arrived(), ph.p50Ms(), ph.p99Ms(),
+                                ph.sendSeconds(), ph.sentEps(), ph.arrived(),
+                                reader.coalescing() ? "triggering events covered by lists" : "lists", ph.p50Ms(), ph.p99Ms(),
                                 ph.censored() ? " (censored: not all lists arrived)" : "", ph.handledEps(), ph.builtP50Ms(),
                                 ph.builtP99Ms(), ph.visibleP50Ms(), ph.visibleP99Ms(), pair(ph.appMs().get("queued")),
                                 pair(ph.appMs().get("in_batch")), pairMax(ph.appMs().get("flush")), commitLine(ph.commits()));
@@ -1466,6 +1467,11 @@ public final class PipelineBench implements Callable<Integer> {
 
         long duplicates() {
             return duplicates.get();
+        }
+
+        /** Whether a list also stands for its user's earlier triggering events (the app coalesces). */
+        boolean coalescing() {
+            return previousTrigger != null;
         }
 
         /** Records read (each list once, duplicates and foreign records aside): fewer than {@link #count()} when lists stand for several events. */
