@@ -78,6 +78,10 @@ public final class Chaos implements Callable<Integer> {
     Path workDir;
     @Option(names = "--no-progress", description = "no progress bars (on stderr)")
     boolean noProgress;
+    @Option(names = "--coalesce", description = "both runs with hyperrec.recs.coalesce=true (one list per user and batch):"
+            + " which events get a list then depends on where batches end, so the bandit's state is checked against each"
+            + " run's own lists instead of the reference's, and an event is covered by its user's next list")
+    boolean coalesce;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new Chaos()).execute(args));
@@ -105,9 +109,10 @@ public final class Chaos implements Callable<Integer> {
 
             long t0 = System.nanoTime();
             AppProcess refApp = AppProcess.start(ref, dir.resolve("ref"));
-            var refBar = Progress.bar("reference run", triggering, "lists", !noProgress);
+            var refBar = Progress.bar("reference run", triggering, "events covered", !noProgress);
+            ListCoverage refLists;
             try {
-                awaitLists(broker, ref, triggering, count -> Progress.set(refBar, count));
+                refLists = awaitLists(broker, ref, data, count -> Progress.set(refBar, count));
             } finally {
                 Progress.close(refBar);
             }
@@ -125,15 +130,16 @@ public final class Chaos implements Callable<Integer> {
             AppProcess[] app = {AppProcess.start(chaos, dir.resolve("chaos"))};
             int[] killed = {0};
             long t1 = System.nanoTime();
-            var chaosBar = Progress.bar("interrupted run", triggering, "lists", !noProgress);
-            Map<String, Integer> seen;
+            var chaosBar = Progress.bar("interrupted run", triggering, "events covered", !noProgress);
+            ListCoverage seen;
             try {
-                seen = awaitLists(broker, chaos, triggering, count -> {
+                seen = awaitLists(broker, chaos, data, count -> {
                     Progress.set(chaosBar, Math.min(count, triggering));
                     while (killed[0] < at.length && count >= at[killed[0]] * triggering) {
                         app[0].kill();
                         killed[0]++;
-                        System.out.printf("chaos: SIGKILL %d at %d/%d lists; restarting%n", killed[0], count, triggering);
+                        System.out.printf("chaos: SIGKILL %d at %d/%d triggering events covered by lists; restarting%n",
+                                killed[0], count, triggering);
                         app[0] = AppProcess.start(chaos, dir.resolve("chaos"));
                     }
                 });
@@ -149,6 +155,9 @@ public final class Chaos implements Callable<Integer> {
             int mismatches = 0;
             List<String[]> compared = new ArrayList<>(); // store, reference app id, interrupted app id
             for (String store : STORES) {
+                if (coalesce && store.equals(StoreNames.BANDIT)) {
+                    continue; // its impressions are those of the run's own lists: checked against them below
+                }
                 compared.add(new String[] {store, ref.get("application.id"), chaos.get("application.id")});
             }
             // the item-to-item model: the users' windows on the lists' side, the counts and marks where they are aggregated
@@ -160,35 +169,60 @@ public final class Chaos implements Callable<Integer> {
                 String store = cmp[0];
                 Map<String, String> a = changelog(broker, cmp[1] + "-" + store + "-changelog");
                 Map<String, String> b = changelog(broker, cmp[2] + "-" + store + "-changelog");
-                int m = 0;
+                int m = mismatches(a, b);
                 if (a.isEmpty() && (store.equals(StoreNames.COOCCURRENCE_WINDOWS) || store.equals(StoreNames.COOCCURRENCE_COUNTS))) {
                     System.out.printf("chaos: store %s of %s is empty in the reference run: nothing to compare%n", store, cmp[1]);
                     m++;
                 }
-                for (String k : a.keySet()) {
-                    if (!a.get(k).equals(b.get(k))) {
-                        m++;
-                    }
-                }
-                for (String k : b.keySet()) {
-                    if (!a.containsKey(k)) {
-                        m++;
-                    }
-                }
                 System.out.printf("chaos: store %-16s entries=%d mismatches=%d%n", store, a.size(), m);
                 mismatches += m;
             }
-            long duplicates = seen.values().stream().filter(c -> c > 1).count();
-            long missing = triggering - seen.size();
-            System.out.printf("chaos: lists=%d missing=%d%n", seen.size(), missing);
+            // the bandit's impressions and clicks are exactly those of the lists each run's reader saw, once each
+            String banditTopic = "-" + StoreNames.BANDIT + "-changelog";
+            for (Object[] run : new Object[][] {{ref, refLists}, {chaos, seen}}) {
+                HyperrecConfig c = (HyperrecConfig) run[0];
+                Map<String, String> expected = ((ListCoverage) run[1]).expectedBandit();
+                Map<String, String> actual = changelog(broker, c.get("application.id") + banditTopic);
+                int m = mismatches(expected, actual);
+                System.out.printf("chaos: store %-16s of %s against its lists: entries=%d mismatches=%d%n", StoreNames.BANDIT,
+                        c.get("application.id"), expected.size(), m);
+                mismatches += m;
+            }
+            long duplicates = seen.duplicates();
+            // with coalescing an event may be stood for by a later list of its user; without it every event has its own
+            long missing = coalesce ? triggering - seen.covered() : seen.withoutOwnList();
+            System.out.printf("chaos: lists=%d (reference %d) covering %d of %d triggering events, missing=%d foreign=%d%n",
+                    seen.lists(), refLists.lists(), seen.covered(), triggering, missing, seen.foreign());
+            long refMissing = coalesce ? triggering - refLists.covered() : refLists.withoutOwnList();
+            if (refLists.duplicates() + refLists.foreign() + refMissing > 0) {
+                System.out.printf("chaos: the reference run's lists: duplicates=%d missing=%d foreign=%d%n",
+                        refLists.duplicates(), refMissing, refLists.foreign());
+                mismatches++;
+            }
             System.out.printf("chaos: kills=%d events=%d state_mismatches=%d duplicate_recommendations=%d%n", killed[0],
                     data.events().size(), mismatches, duplicates);
-            return killed[0] >= kills && mismatches == 0 && duplicates == 0 && missing == 0 ? 0 : 1;
+            return killed[0] >= kills && mismatches == 0 && duplicates == 0 && missing == 0 && seen.foreign() == 0 ? 0 : 1;
         } finally {
             if (registry != null) {
                 registry.close();
             }
         }
+    }
+
+    /** Keys whose values differ, or that only one side has. */
+    static int mismatches(Map<String, String> a, Map<String, String> b) {
+        int m = 0;
+        for (Map.Entry<String, String> e : a.entrySet()) {
+            if (!e.getValue().equals(b.get(e.getKey()))) {
+                m++;
+            }
+        }
+        for (String k : b.keySet()) {
+            if (!a.containsKey(k)) {
+                m++;
+            }
+        }
+        return m;
     }
 
     /**
@@ -258,7 +292,7 @@ public final class Chaos implements Callable<Integer> {
         return c.modelInOwnApp() ? c.modelStreamsProperties().getProperty("application.id") : c.get("application.id");
     }
 
-    private static HyperrecConfig config(BrokerProcess broker, String registryUrl, Path dir, String name) {
+    private HyperrecConfig config(BrokerProcess broker, String registryUrl, Path dir, String name) {
         Map<String, Object> c = new HashMap<>();
         c.put("bootstrap.servers", broker.bootstrapServers());
         c.put("schema.registry.url", registryUrl);
@@ -270,6 +304,7 @@ public final class Chaos implements Callable<Integer> {
         // lists, and the bandit impressions they record, depend on when item-to-item lists arrive:
         // none is published during the run, so the compared task state stays deterministic
         c.put(HyperrecConfig.NEIGHBOURS_PUBLISH_INTERVAL_MS, 3_600_000);
+        c.put(HyperrecConfig.RECS_COALESCE, coalesce);
         return HyperrecConfig.of(c);
     }
 
@@ -292,15 +327,19 @@ public final class Chaos implements Callable<Integer> {
         }
     }
 
-    /** Reads the output (read_committed) until every list arrived; counts each recommendationId's copies. */
-    private static Map<String, Integer> awaitLists(BrokerProcess broker, HyperrecConfig c, long expected,
+    /**
+     * Reads the output (read_committed) until every triggering event is covered (each user's last one has its list),
+     * then whatever else is committed within 3 quiet seconds (duplicates would show there); gives up after 3 minutes
+     * without progress.
+     */
+    private ListCoverage awaitLists(BrokerProcess broker, HyperrecConfig c, DemoData data,
             java.util.function.LongConsumer onProgress) {
         var de = AvroSerdes.forClass(Recommendations.class, c.serdeConfig(), false).deserializer();
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        Map<String, Integer> seen = new HashMap<>();
+        ListCoverage seen = new ListCoverage(data.events(), partitions);
         String topic = c.topic(Topics.RECOMMENDATIONS);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
@@ -310,26 +349,25 @@ public final class Chaos implements Callable<Integer> {
             consumer.seekToBeginning(tps);
             long lastProgress = System.nanoTime();
             long lastCount = 0;
-            while (seen.size() < expected) {
+            while (!seen.complete()) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    seen.merge(de.deserialize(topic, r.value()).getRecommendationId(), 1, Integer::sum);
+                    seen.accept(de.deserialize(topic, r.value()));
                 }
                 if (onProgress != null) {
-                    onProgress.accept(seen.size());
+                    onProgress.accept(seen.covered());
                 }
-                if (seen.size() != lastCount) {
-                    lastCount = seen.size();
+                if (seen.covered() != lastCount) {
+                    lastCount = seen.covered();
                     lastProgress = System.nanoTime();
                 } else if (System.nanoTime() - lastProgress > Duration.ofMinutes(3).toNanos()) {
-                    System.out.println("chaos: no progress for 3 minutes at " + seen.size() + "/" + expected);
+                    System.out.println("chaos: no progress for 3 minutes at " + seen.covered() + "/" + seen.triggering());
                     break;
                 }
             }
-            // whatever else is committed (duplicates would show here)
             long quiet = System.nanoTime();
             while (System.nanoTime() - quiet < Duration.ofSeconds(3).toNanos()) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    seen.merge(de.deserialize(topic, r.value()).getRecommendationId(), 1, Integer::sum);
+                    seen.accept(de.deserialize(topic, r.value()));
                     quiet = System.nanoTime();
                 }
             }
