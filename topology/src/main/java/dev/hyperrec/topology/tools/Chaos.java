@@ -82,6 +82,10 @@ public final class Chaos implements Callable<Integer> {
             + " which events get a list then depends on where batches end, so the bandit's state is checked against each"
             + " run's own lists instead of the reference's, and an event is covered by its user's next list")
     boolean coalesce;
+    @Option(names = "--set", description = "an app config key=value for both runs (repeatable), e.g."
+            + " hyperrec.batch.max.events=2048; a key that makes task state depend on timing (the neighbour lists'"
+            + " publication) makes the runs incomparable")
+    Map<String, String> overrides = new HashMap<>();
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new Chaos()).execute(args));
@@ -305,6 +309,7 @@ public final class Chaos implements Callable<Integer> {
         // none is published during the run, so the compared task state stays deterministic
         c.put(HyperrecConfig.NEIGHBOURS_PUBLISH_INTERVAL_MS, 3_600_000);
         c.put(HyperrecConfig.RECS_COALESCE, coalesce);
+        c.putAll(overrides);
         return HyperrecConfig.of(c);
     }
 
