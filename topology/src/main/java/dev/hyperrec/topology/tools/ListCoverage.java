@@ -2,7 +2,6 @@ package dev.hyperrec.topology.tools;
 
 import dev.hyperrec.avro.InteractionEvent;
 import dev.hyperrec.avro.Recommendations;
-import dev.hyperrec.avro.RecommendedItem;
 import dev.hyperrec.operators.ItemKeys;
 import dev.hyperrec.topology.engine.EventWeights;
 import dev.hyperrec.topology.engine.Segments;
@@ -41,7 +40,8 @@ public final class ListCoverage {
     private final int[] coveredPerUser;
     private final long total;
     private long covered;
-    private final Map<String, Recommendations> lists = new HashMap<>();
+    /** Each distinct list read: its items' keys (all the bandit needs of it). */
+    private final Map<String, long[]> lists = new HashMap<>();
     private long copies;
     private long foreign;
 
@@ -76,10 +76,15 @@ public final class ListCoverage {
     /** Takes one list as read (a copy of one already read counts as a duplicate and changes nothing else). */
     public void accept(Recommendations r) {
         String id = r.getRecommendationId();
-        if (lists.putIfAbsent(id, r) != null) {
+        if (lists.containsKey(id)) {
             copies++;
             return;
         }
+        long[] keys = new long[r.getItems().size()];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = ItemKeys.hash64(r.getItems().get(i).getItemId());
+        }
+        lists.put(id, keys);
         int[] at = id.startsWith("evt:") ? triggering.get(id.substring(4)) : null;
         if (at == null || !userIds[at[0]].equals(r.getUserId())) {
             foreign++;
@@ -146,16 +151,14 @@ public final class ListCoverage {
                 arm(arms, e, ItemKeys.hash64(e.getItemId()))[1]++;
             }
         }
-        for (Recommendations r : lists.values()) {
-            String id = r.getRecommendationId();
+        lists.forEach((id, items) -> {
             InteractionEvent e = id.startsWith("evt:") ? byId.get(id.substring(4)) : null;
-            if (e == null) {
-                continue; // a foreign list: counted by foreign(), nothing to expect from it
+            if (e != null) { // else a foreign list: counted by foreign(), nothing to expect from it
+                for (long item : items) {
+                    arm(arms, e, item)[0]++;
+                }
             }
-            for (RecommendedItem item : r.getItems()) {
-                arm(arms, e, ItemKeys.hash64(item.getItemId()))[0]++;
-            }
-        }
+        });
         Map<String, String> out = new TreeMap<>();
         arms.forEach((ps, items) -> {
             int slash = ps.indexOf('/');
