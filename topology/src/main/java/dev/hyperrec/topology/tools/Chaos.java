@@ -182,16 +182,7 @@ public final class Chaos implements Callable<Integer> {
                 mismatches += m;
             }
             // the bandit's impressions and clicks are exactly those of the lists each run's reader saw, once each
-            String banditTopic = "-" + StoreNames.BANDIT + "-changelog";
-            for (Object[] run : new Object[][] {{ref, refLists}, {chaos, seen}}) {
-                HyperrecConfig c = (HyperrecConfig) run[0];
-                Map<String, String> expected = ((ListCoverage) run[1]).expectedBandit();
-                Map<String, String> actual = changelog(broker, c.get("application.id") + banditTopic);
-                int m = mismatches(expected, actual);
-                System.out.printf("chaos: store %-16s of %s against its lists: entries=%d mismatches=%d%n", StoreNames.BANDIT,
-                        c.get("application.id"), expected.size(), m);
-                mismatches += m;
-            }
+            mismatches += banditAgainstLists(broker, ref, refLists) + banditAgainstLists(broker, chaos, seen);
             long duplicates = seen.duplicates();
             // with coalescing an event may be stood for by a later list of its user; without it every event has its own
             long missing = coalesce ? triggering - seen.covered() : seen.withoutOwnList();
@@ -211,6 +202,16 @@ public final class Chaos implements Callable<Integer> {
                 registry.close();
             }
         }
+    }
+
+    /** Mismatches between a run's {@code bandit-params} changelog and what the lists its reader saw imply. */
+    private static int banditAgainstLists(BrokerProcess broker, HyperrecConfig c, ListCoverage lists) {
+        String app = c.get("application.id");
+        Map<String, String> expected = lists.expectedBandit();
+        int m = mismatches(expected, changelog(broker, app + "-" + StoreNames.BANDIT + "-changelog"));
+        System.out.printf("chaos: store %-16s of %s against its lists: entries=%d mismatches=%d%n", StoreNames.BANDIT, app,
+                expected.size(), m);
+        return m;
     }
 
     /** Keys whose values differ, or that only one side has. */
