@@ -143,7 +143,7 @@ public final class ListCoverage {
      * it: "partition/key-hex" → value hex, partition by Kafka's default partitioner on the user id's UTF-8 bytes.
      */
     public Map<String, String> expectedBandit() {
-        Map<String, Map<Long, long[]>> arms = new TreeMap<>(); // "partition/segment" → item key → {impressions, clicks}
+        Map<String, long[]> arms = new HashMap<>(); // changelog key → {impressions, clicks}
         Map<String, InteractionEvent> byId = new HashMap<>();
         for (InteractionEvent e : events) {
             byId.put(e.getEventId(), e);
@@ -160,19 +160,14 @@ public final class ListCoverage {
             }
         });
         Map<String, String> out = new TreeMap<>();
-        arms.forEach((ps, items) -> {
-            int slash = ps.indexOf('/');
-            String partition = ps.substring(0, slash);
-            int segment = Integer.parseInt(ps.substring(slash + 1));
-            items.forEach((key, c) -> out.put(partition + "/" + HEX.formatHex(Codecs.banditKey(segment, key)),
-                    HEX.formatHex(Codecs.longs(c[0], c[1]))));
-        });
+        arms.forEach((key, c) -> out.put(key, HEX.formatHex(Codecs.longs(c[0], c[1]))));
         return out;
     }
 
-    private long[] arm(Map<String, Map<Long, long[]>> arms, InteractionEvent e, long itemKey) {
-        String ps = partition(e.getUserId()) + "/" + Segments.of(e.getContext());
-        return arms.computeIfAbsent(ps, k -> new HashMap<>()).computeIfAbsent(itemKey, k -> new long[2]);
+    /** The counts of the arm of {@code e}'s segment and {@code itemKey} in the task of {@code e}'s user. */
+    private long[] arm(Map<String, long[]> arms, InteractionEvent e, long itemKey) {
+        String key = partition(e.getUserId()) + "/" + HEX.formatHex(Codecs.banditKey(Segments.of(e.getContext()), itemKey));
+        return arms.computeIfAbsent(key, k -> new long[2]);
     }
 
     /** Kafka's default partitioner for a keyed record (murmur2 of the key's bytes). */
