@@ -78,7 +78,7 @@ final class JfrProfile {
 
     private static boolean streamThread(RecordedThread t, String applicationId) {
         String name = t == null ? null : t.getJavaName();
-        return name != null && name.startsWith(applicationId) && name.contains("-StreamThread-");
+        return name != null && PipelineBench.isStreamThreadOf(name, applicationId);
     }
 
     /**

@@ -842,6 +842,7 @@ public final class PipelineBench implements Callable<Integer> {
                 stagesAfter.forEach((k, v) -> stages.put(k, round(v - stagesBefore.getOrDefault(k, 0.0), 4)));
                 stages.put("changelog_offsets_at_drain_end", changelogOffsets(c, in.preloaded()));
                 stages.put("lists_published", reader.records());
+                stages.put("stream_threads_cpu_s", streamThreadsCpuSeconds(c.get("application.id")));
                 double modelCpuAtPhasesStart = modelCpuAtDrainEnd;
                 if (settleModel) {
                     // the phases then measure an app in its steady state, not one whose model still works off the drain
@@ -1661,18 +1662,65 @@ public final class PipelineBench implements Callable<Integer> {
         return s;
     }
 
-    /** CPU seconds of the live stream threads of {@code applicationId}'s instance. */
+    /**
+     * Whether {@code threadName} is a stream thread of the instance {@code applicationId} (client id {@code
+     * <applicationId>-<process UUID>}), and not of the model's instance in the same JVM, whose id is {@code
+     * <applicationId>-model}.
+     */
+    static boolean isStreamThreadOf(String threadName, String applicationId) {
+        return threadName.startsWith(applicationId + "-") && threadName.contains("-StreamThread-")
+                && !threadName.startsWith(applicationId + HyperrecConfig.MODEL_APP_SUFFIX + "-");
+    }
+
+    /** CPU seconds of the live stream threads of {@code applicationId}'s instance (not its model's instance's). */
     private static double streamThreadCpuSeconds(String applicationId) {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         double s = 0;
         for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith(applicationId) && t.getName().contains("-StreamThread-")) {
+            if (isStreamThreadOf(t.getName(), applicationId)) {
                 long ns = mx.getThreadCpuTime(t.getId());
                 if (ns > 0) {
                     s += ns / 1e9;
                 }
             }
         }
+        return s;
+    }
+
+    /**
+     * Each input partition's share of the drain's events (Kafka's default partitioner: murmur2 of the key), the largest
+     * first.
+     */
+    static List<Double> partitionShares(Input in, int partitions) {
+        long[] counts = new long[partitions];
+        for (int i = 0; i < in.preloaded(); i++) {
+            counts[org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(in.keys()[i])) % partitions]++;
+        }
+        List<Double> shares = new ArrayList<>();
+        for (long n : counts) {
+            shares.add(round(n / (double) Math.max(1, in.preloaded()), 4));
+        }
+        shares.sort(java.util.Comparator.reverseOrder());
+        return shares;
+    }
+
+    /**
+     * CPU seconds of each live stream thread of {@code applicationId}'s instance since its start, the busiest first: with
+     * the users' Zipf skew one thread's partitions can hold far more of the events than another's, and the drain ends
+     * with the busiest.
+     */
+    static List<Double> streamThreadsCpuSeconds(String applicationId) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        List<Double> s = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (isStreamThreadOf(t.getName(), applicationId)) {
+                long ns = mx.getThreadCpuTime(t.getId());
+                if (ns > 0) {
+                    s.add(round(ns / 1e9, 2));
+                }
+            }
+        }
+        s.sort(java.util.Comparator.reverseOrder());
         return s;
     }
 
@@ -1727,6 +1775,7 @@ public final class PipelineBench implements Callable<Integer> {
         setup.put("dim", dim);
         setup.put("clusters", clusters);
         setup.put("partitions", partitions);
+        setup.put("partition_shares", partitionShares(in, partitions));
         setup.put("seed", seed);
         setup.put("triggering_events", in.triggering(0, in.preloaded()));
         setup.put("mean_event_bytes", round(Arrays.stream(in.values(), 0, in.preloaded()).mapToInt(b -> b.length).average().orElse(0), 1));

@@ -61,8 +61,9 @@ class JfrProfileTest {
         Map<String, Object> elsewhere = site(waits, "JfrProfileTest.waitElsewhere");
         assertThat(here.get("count")).isEqualTo(3L);
         assertThat(here.get("over_50ms")).isEqualTo(3L);
-        assertThat((double) here.get("total_ms")).isGreaterThanOrEqualTo(180.0);
-        assertThat((double) here.get("max_ms")).isGreaterThanOrEqualTo(60.0);
+        // a timed park can be recorded a little under its timeout (177.7 ms for three of 60 ms was seen): each is >= 50
+        assertThat((double) here.get("total_ms")).isBetween(150.0, 3 * 60.0 + 200);
+        assertThat((double) here.get("max_ms")).isBetween(50.0, 60.0 + 200);
         assertThat(elsewhere.get("count")).isEqualTo(1L);
         assertThat(elsewhere.get("over_20ms")).isEqualTo(1L);
         // sorted by the time waited

@@ -172,4 +172,32 @@ class PipelineBenchTest {
         // no commit in the phase: no mean
         assertThat(PipelineBench.commitsPerPhase(after, after, 4.0).get("flush_ms_per_commit")).isNaN();
     }
+
+    @Test
+    void streamThreadsOfTheListsInstanceAreNotTheModelInstances() {
+        String app = "pipeline-bench-hyperrec";
+        assertThat(PipelineBench.isStreamThreadOf(app + "-5c37fda5-ddcf-447d-abe3-d87b103fe531-StreamThread-1", app)).isTrue();
+        assertThat(PipelineBench.isStreamThreadOf(app + "-model-6777fa78-16ff-4886-9c64-c5fbf886dc1b-StreamThread-1", app))
+                .isFalse();
+        assertThat(PipelineBench.isStreamThreadOf(app + "-5c37fda5-ddcf-447d-abe3-d87b103fe531-producer", app)).isFalse();
+        assertThat(PipelineBench.isStreamThreadOf("pipeline-bench-ceiling-1-0a-StreamThread-1", app)).isFalse();
+    }
+
+    @Test
+    void partitionSharesFollowTheDefaultPartitionerAndSumToOne() {
+        byte[][] keys = new byte[10][];
+        for (int e = 0; e < keys.length; e++) {
+            keys[e] = ("user-" + (e < 6 ? 0 : e)).getBytes(java.nio.charset.StandardCharsets.UTF_8); // user-0 has 6 of 10
+        }
+        PipelineBench.Input in = new PipelineBench.Input(List.of(), keys, keys, new java.util.BitSet(), new int[10], 10,
+                new int[0], new int[0]);
+        List<Double> shares = PipelineBench.partitionShares(in, 4);
+        assertThat(shares).hasSize(4).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+        assertThat(shares.stream().mapToDouble(Double::doubleValue).sum()).isCloseTo(1.0, within(1e-9));
+        assertThat(shares.get(0)).isGreaterThanOrEqualTo(0.6);
+        int p0 = org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(keys[0])) % 4;
+        long onP0 = java.util.Arrays.stream(keys).filter(k -> org.apache.kafka.common.utils.Utils.toPositive(
+                org.apache.kafka.common.utils.Utils.murmur2(k)) % 4 == p0).count();
+        assertThat(shares.get(0)).isEqualTo(onP0 / 10.0);
+    }
 }
