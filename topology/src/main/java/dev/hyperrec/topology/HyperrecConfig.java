@@ -111,6 +111,9 @@ public final class HyperrecConfig {
     }
     /** The model instance's {@code num.stream.threads} (with {@link #NEIGHBOURS_SEPARATE_APP}). */
     public static final String NEIGHBOURS_THREADS = "hyperrec.neighbours.threads";
+    /** {@code statestore.cache.max.bytes} of the lists' instance unless set: shared by its stream threads. */
+    public static final long DEFAULT_CACHE_BYTES = 8L << 20;
+
     /** Suffix of the model instance's application id. */
     public static final String MODEL_APP_SUFFIX = "-model";
     public static final String RANK_WEIGHT_BANDIT = "hyperrec.rank.weight.bandit";
@@ -312,7 +315,10 @@ public final class HyperrecConfig {
                 org.apache.kafka.streams.errors.LogAndContinueExceptionHandler.class.getName());
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
                 org.apache.kafka.streams.errors.LogAndFailProcessingExceptionHandler.class.getName());
-        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0");
+        // the record cache serves the cached stores only (batch-buffer; the model's progress): their writes reach the
+        // changelog once a commit. 0 writes every put through, which for batch-buffer means its open chunk, growing,
+        // once an event (docs/operations.md, "batch-buffer")
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, Long.toString(DEFAULT_CACHE_BYTES));
         p.put("processing.exception.handler.global.enabled", "true");
         p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG,
                 dev.hyperrec.topology.internal.BoundedMemoryRocksDBConfig.class.getName());

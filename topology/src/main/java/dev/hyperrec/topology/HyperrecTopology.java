@@ -123,7 +123,9 @@ public final class HyperrecTopology {
         b.add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.BANDIT), Serdes.Bytes(), Serdes.ByteArray()));
         b.add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.SKETCH), Serdes.String(), Serdes.ByteArray()));
         b.add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.SKETCH_COUNTERS), Serdes.Integer(), Serdes.ByteArray()));
-        b.add(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.BATCH_BUFFER), Serdes.Long(), Serdes.ByteArray()));
+        // cached: the open chunk is put again with every event, and its changelog gets it once a commit
+        b.add(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.BATCH_BUFFER), Serdes.Long(), Serdes.ByteArray())
+                .withCachingEnabled());
         if (config.neighboursEnabled()) {
             b.add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.COOCCURRENCE_WINDOWS), Serdes.String(),
                     Serdes.ByteArray()));

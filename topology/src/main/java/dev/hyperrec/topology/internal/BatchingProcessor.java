@@ -64,6 +64,8 @@ import org.slf4j.LoggerFactory;
 public final class BatchingProcessor implements Processor<byte[], byte[], Object, Object> {
     private static final Logger LOG = LoggerFactory.getLogger(BatchingProcessor.class);
     private static final String KEY_SEQ = "seq";
+    /** {@code sketch-state} key of the task's done watermark: every event below it is applied and its increments sent. */
+    private static final String KEY_DONE = "done";
     private static final String KEY_SKETCH = "cms";
     private static final String KEY_CACHE = "cache";
     /**
@@ -126,6 +128,15 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
     private long lastFlushTookMs;
     private CommitGate commitGate;
     private long nextSeq;
+    /**
+     * Every event of a sequence number below this is done (applied, and its co-occurrence increments sent where it has
+     * any); its chunks below {@code doneSeq / BufferChunk.EVENTS} are deleted from {@code batch-buffer}.
+     */
+    private long doneSeq;
+    /** The lowest {@code batch-buffer} chunk not deleted yet. */
+    private long liveChunkFrom;
+    /** The chunk the next accepted event is appended to (its events so far). */
+    private final BufferChunk openChunk = new BufferChunk();
     private int persistedUsers;
     private long[] persistedCounters;
 
@@ -238,33 +249,111 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
             long[] v = Codecs.longs(cacheState);
             engine.cache().restore(runtime.catalog(), Arrays.copyOfRange(v, 1, v.length), v[0]);
         }
-        List<KeyValue<Long, byte[]>> open = new ArrayList<>();
-        try (KeyValueIterator<Long, byte[]> it = buffer.all()) {
-            it.forEachRemaining(open::add);
-        }
-        open.sort((a, b) -> Long.compare(a.key, b.key));
-        long now = System.currentTimeMillis();
+        restoreBuffer();
+        LOG.info("task {}: restored {} users, {} bandit arms, {} open events, {} events whose increments are unsent,"
+                + " sequence {}", context.taskId(), engine.users().size(), engine.bandit().size(), pending.size(), unsent.size(),
+                nextSeq);
+    }
+
+    /**
+     * The open events from {@code batch-buffer}: those not flushed yet go back into the open batch, the flushed ones whose
+     * increments are not sent yet are learned again (to be sent, not applied again). The buffer is then written again in
+     * chunks of the live events only: a buffer of one event a record (written before chunks) or with done events is
+     * rewritten in the same transaction as the first commit after the restart.
+     */
+    private void restoreBuffer() {
+        byte[] done = sketchStore.get(KEY_DONE);
         long processed = nextSeq;
-        for (KeyValue<Long, byte[]> kv : open) {
-            if (kv.key < processed) {
-                // flushed (applied, its list sent) but its increments not sent yet: send them, do not apply it again
-                if (cooccurrence != null) {
-                    unsent.add(PendingEvent.decode(kv.value));
+        // a store written before the done watermark holds live events only (each was deleted when done)
+        doneSeq = done == null ? Long.MIN_VALUE : Codecs.longs(done)[0];
+        List<Long> keys = new ArrayList<>();
+        List<PendingEvent> events = new ArrayList<>();
+        try (KeyValueIterator<Long, byte[]> it = buffer.all()) {
+            while (it.hasNext()) {
+                KeyValue<Long, byte[]> kv = it.next();
+                keys.add(kv.key);
+                if (BufferChunk.isChunk(kv.value)) {
+                    events.addAll(BufferChunk.decode(kv.value));
                 } else {
-                    buffer.delete(kv.key); // the model was turned off meanwhile
+                    events.add(PendingEvent.decode(kv.value)); // one event a record, keyed by its sequence number
+                }
+            }
+        }
+        events.sort((a, b) -> Long.compare(a.seq(), b.seq()));
+        long now = System.currentTimeMillis();
+        List<PendingEvent> live = new ArrayList<>();
+        for (PendingEvent e : events) {
+            if (e.seq() < doneSeq) {
+                continue;
+            }
+            if (e.seq() < processed) {
+                // flushed (applied, its list sent): learned again if its increments are unsent, not applied again; with
+                // the model turned off meanwhile, or an event that feeds no increments, it is done
+                if (cooccurrence != null && cooccurrence.learn(e)) { // as at its flush: windows are as of the last send
+                    unsent.add(e);
+                    live.add(e);
                 }
                 continue;
             }
             noteAccepted(now); // events restored with the task count their wait from here
-            pending.add(PendingEvent.decode(kv.value));
-        }
-        if (!unsent.isEmpty()) {
-            cooccurrence.learn(unsent); // as at their flushes: the windows store is as of the last send
+            pending.add(e);
+            live.add(e);
         }
         nextSeq += pending.size();
-        LOG.info("task {}: restored {} users, {} bandit arms, {} open events, {} events whose increments are unsent,"
-                + " sequence {}", context.taskId(), engine.users().size(), engine.bandit().size(), pending.size(), unsent.size(),
-                nextSeq);
+        boolean canonical = done != null && keys.size() == live.stream().mapToLong(e -> BufferChunk.of(e.seq())).distinct().count()
+                && events.size() == live.size();
+        if (!canonical) {
+            for (Long k : keys) {
+                buffer.delete(k);
+            }
+        }
+        long firstLive = live.isEmpty() ? nextSeq : live.get(0).seq();
+        liveChunkFrom = BufferChunk.of(Math.min(firstLive, nextSeq));
+        for (PendingEvent e : live) {
+            byte[] chunk = appendChunk(e);
+            if (!canonical) {
+                buffer.put(BufferChunk.of(e.seq()), chunk);
+            }
+        }
+        markDone(unsent.isEmpty() ? (pending.isEmpty() ? nextSeq : pending.get(0).seq()) : unsent.get(0).seq());
+    }
+
+    /**
+     * Appends {@code e} to the chunk it belongs to, in memory, and returns that chunk's value (the chunk starts empty when it
+     * is not the one open: chunks are appended in sequence order, and one deleted as done starts again with later events).
+     */
+    private byte[] appendChunk(PendingEvent e) {
+        long chunk = BufferChunk.of(e.seq());
+        if (openChunk.id() != chunk) {
+            openChunk.start(chunk);
+        }
+        return openChunk.append(e.encode());
+    }
+
+    /** Puts an accepted event into {@code batch-buffer}: its chunk, rewritten (a cache write until the commit). */
+    private void buffer(PendingEvent e) {
+        buffer.put(BufferChunk.of(e.seq()), appendChunk(e));
+    }
+
+    /**
+     * Moves the done watermark to {@code seq} (every event below it is done) and deletes the chunks wholly below it; with
+     * every accepted event done, the open chunk too, so that an idle task's buffer is empty.
+     */
+    private void markDone(long seq) {
+        if (seq == doneSeq) {
+            return;
+        }
+        doneSeq = seq;
+        sketchStore.put(KEY_DONE, Codecs.longs(seq));
+        long upTo = BufferChunk.of(seq);
+        for (long c = liveChunkFrom; c < upTo; c++) {
+            buffer.delete(c);
+        }
+        liveChunkFrom = Math.max(liveChunkFrom, upTo);
+        if (seq == nextSeq && openChunk.id() >= liveChunkFrom) {
+            buffer.delete(openChunk.id());
+            openChunk.reset();
+        }
     }
 
     /**
@@ -358,7 +447,7 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
             deadLetter(record, DeadLetter.PROCESSING_ERROR, String.valueOf(e));
             return;
         }
-        buffer.put(event.seq(), event.encode());
+        buffer(event);
         long now = System.currentTimeMillis();
         noteAccepted(now);
         pending.add(event);
@@ -503,23 +592,21 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
             for (PendingEvent e : pending) {
                 if (cooccurrence.learn(e)) {
                     unsent.add(e); // stays in batch-buffer until its increments are sent
-                } else {
-                    buffer.delete(e.seq());
                 }
             }
-            if (unsent.size() >= UNSENT_BATCHES * maxBatch) {
-                sendIncrements();
-            }
-        } else {
-            if (cooccurrence != null) {
-                cooccurrence.emit(pending, context);
-            }
-            for (PendingEvent e : pending) {
-                buffer.delete(e.seq());
-            }
+        } else if (cooccurrence != null) {
+            cooccurrence.emit(pending, context);
         }
+        long flushedTo = pending.get(pending.size() - 1).seq() + 1;
         metrics.batch(pending.size(), System.nanoTime() - t0, timed);
         pending.clear();
+        if (unsent.isEmpty()) {
+            markDone(flushedTo);
+        } else if (unsent.size() >= UNSENT_BATCHES * maxBatch) {
+            sendIncrements();
+        } else {
+            markDone(unsent.get(0).seq());
+        }
         lastFlushTookMs = (runtime.nanoTime() - c0) / 1_000_000;
     }
 
@@ -530,10 +617,9 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
      */
     private void sendIncrements() {
         cooccurrence.send(context);
-        for (PendingEvent e : unsent) {
-            buffer.delete(e.seq());
-        }
         unsent.clear();
+        // the open batch's events (none after a flush; accepted since, at a check) are the only ones not done
+        markDone(pending.isEmpty() ? nextSeq : pending.get(0).seq());
         lastEmitMs = context.currentSystemTimeMs();
     }
 

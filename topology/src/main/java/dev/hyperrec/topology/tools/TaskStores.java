@@ -31,7 +31,8 @@ public final class TaskStores implements AutoCloseable {
         context.setCurrentSystemTimeMs(System.currentTimeMillis());
         try {
             for (StoreBuilder<? extends StateStore> b : HyperrecTopology.batchingStores(config)) {
-                StateStore store = b.withLoggingDisabled().build();
+                // no record cache outside Kafka Streams (it needs a stream thread's); writes go straight to the store
+                StateStore store = b.withLoggingDisabled().withCachingDisabled().build();
                 store.init(context.getStateStoreContext(), store);
                 stores.add(store);
                 context.addStateStore(store);

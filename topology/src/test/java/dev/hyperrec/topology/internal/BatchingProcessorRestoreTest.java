@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hyperrec.avro.CatalogItem;
 import dev.hyperrec.avro.InteractionEvent;
+import dev.hyperrec.avro.InteractionType;
 import dev.hyperrec.avro.Recommendations;
 import dev.hyperrec.topology.Fixtures;
 import dev.hyperrec.topology.HyperrecConfig;
@@ -12,6 +13,8 @@ import dev.hyperrec.topology.HyperrecRuntime;
 import dev.hyperrec.topology.StoreDumps;
 import dev.hyperrec.topology.StoreNames;
 import dev.hyperrec.topology.Topics;
+import dev.hyperrec.topology.engine.EventWeights;
+import dev.hyperrec.topology.engine.PendingEvent;
 import dev.hyperrec.topology.tools.TaskStores;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -333,6 +336,158 @@ class BatchingProcessorRestoreTest {
             assertThat(StoreDumps.rows(ctx.getStateStore(StoreNames.COOCCURRENCE_WINDOWS))).isEqualTo(referenceWindows);
             assertThat(dump(ctx)).as("state, and an empty batch-buffer").isEqualTo(referenceStores);
             p.close();
+        }
+    }
+
+    /**
+     * Accepted events wait in {@code batch-buffer} one record per chunk of 64 sequence numbers (so its changelog gets a chunk
+     * once a commit, through the store's cache, not a record and a tombstone per event), and the buffer is empty once
+     * every event is done: flushed, and its increments sent.
+     */
+    @Test
+    void acceptedEventsWaitInChunksAndTheBufferEmptiesOnceTheyAreDone() {
+        List<InteractionEvent> stream = Fixtures.randomStream(150, 12, ITEMS, 29);
+        HyperrecConfig c = config.with(HyperrecConfig.BATCH_MAX_EVENTS, 1_000);
+        try (HyperrecRuntime rt = runtime(c); TaskStores stores = TaskStores.open(c, dir.resolve("chunks"), 0)) {
+            MockProcessorContext<Object, Object> ctx = stores.context();
+            BatchingProcessor p = new BatchingProcessor(rt);
+            p.init(ctx);
+            Serde<InteractionEvent> serde = rt.serdes().serde(InteractionEvent.class, false);
+            for (int i = 0; i < stream.size(); i++) {
+                InteractionEvent e = stream.get(i);
+                ctx.setRecordMetadata(c.topic(Topics.INTERACTIONS), 0, i);
+                p.process(new Record<>(e.getUserId().getBytes(StandardCharsets.UTF_8),
+                        serde.serializer().serialize(Topics.INTERACTIONS, e), e.getTimestamp().toEpochMilli()));
+            }
+            KeyValueStore<Long, byte[]> buffer = ctx.getStateStore(StoreNames.BATCH_BUFFER);
+            Map<Long, byte[]> chunks = new TreeMap<>();
+            try (var it = buffer.all()) {
+                it.forEachRemaining(kv -> chunks.put(kv.key, kv.value));
+            }
+            assertThat(chunks.keySet()).as("150 open events: chunks 0, 1 and 2").containsExactly(0L, 1L, 2L);
+            List<PendingEvent> waiting = new ArrayList<>();
+            chunks.values().forEach(v -> waiting.addAll(BufferChunk.decode(v)));
+            assertThat(waiting).extracting(PendingEvent::seq).containsExactlyElementsOf(
+                    java.util.stream.LongStream.range(0, 150).boxed().toList());
+            assertThat(waiting).extracting(PendingEvent::eventId).containsExactlyElementsOf(
+                    stream.stream().map(InteractionEvent::getEventId).toList());
+            assertThat(lists(ctx)).as("nothing flushed yet").isZero();
+
+            fire(ctx, ctx.currentSystemTimeMs() + 60_000); // flushes, and the increments' interval has passed too
+            assertThat(lists(ctx)).isPositive();
+            assertThat(StoreDumps.rows(buffer)).as("every event done").isEmpty();
+            p.close();
+        }
+    }
+
+    /**
+     * A {@code batch-buffer} written before chunks (one event a record, keyed by its sequence number, no done watermark)
+     * is read after an upgrade: its flushed events' increments are sent and its open events applied, as from the chunked
+     * buffer of the same moment, and it is rewritten in chunks.
+     */
+    @Test
+    void aBufferOfOneEventARecordFromBeforeChunksRestoresLikeTheChunkedOne() throws Exception {
+        List<InteractionEvent> stream = Fixtures.randomStream(160, 12, ITEMS, 31);
+        HyperrecConfig c = config.with(HyperrecConfig.NEIGHBOURS_EMIT_INTERVAL_MS, 500);
+        Path chunked = dir.resolve("chunked");
+        Map<Long, byte[]> buffered = new TreeMap<>();
+        long done;
+        try (HyperrecRuntime rt = runtime(c); TaskStores stores = TaskStores.open(c, chunked, 0)) {
+            MockProcessorContext<Object, Object> ctx = stores.context();
+            BatchingProcessor p = new BatchingProcessor(rt);
+            long t0 = ctx.currentSystemTimeMs();
+            p.init(ctx);
+            Serde<InteractionEvent> serde = rt.serdes().serde(InteractionEvent.class, false);
+            for (int i = 0; i < stream.size(); i++) {
+                InteractionEvent e = stream.get(i);
+                ctx.setRecordMetadata(c.topic(Topics.INTERACTIONS), 0, i);
+                p.process(new Record<>(e.getUserId().getBytes(StandardCharsets.UTF_8),
+                        serde.serializer().serialize(Topics.INTERACTIONS, e), e.getTimestamp().toEpochMilli()));
+                if (i == 99) {
+                    fire(ctx, t0 + 150); // flushes the first 100; their increments wait for their interval
+                }
+            }
+            // stopped with 100 flushed events (the positive ones unsent) and 60 open ones
+            KeyValueStore<Long, byte[]> buffer = ctx.getStateStore(StoreNames.BATCH_BUFFER);
+            try (var it = buffer.all()) {
+                it.forEachRemaining(kv -> buffered.put(kv.key, kv.value));
+            }
+            KeyValueStore<String, byte[]> sketch = ctx.getStateStore(StoreNames.SKETCH);
+            done = Codecs.longs(sketch.get("done"))[0];
+            p.close();
+        }
+        Path single = dir.resolve("single");
+        copyTree(chunked.resolve("task-1_0"), single.resolve("task-1_0"));
+
+        // the old layout of that moment: every event not done, one a record; the flushed ones that feed no increments
+        // were deleted at their flush
+        EventWeights weights = new EventWeights(c);
+        Map<Long, byte[]> oneARecord = new TreeMap<>();
+        for (byte[] v : buffered.values()) {
+            for (PendingEvent e : BufferChunk.decode(v)) {
+                boolean feeds = !e.request() && weights.weight(InteractionType.values()[e.type()], e.value()) > 0f;
+                if (e.seq() >= done && (e.seq() >= 100 || feeds)) {
+                    oneARecord.put(e.seq(), e.encode());
+                }
+            }
+        }
+        assertThat(oneARecord.keySet()).as("open events and unsent flushed ones").contains(100L, 159L).hasSizeLessThan(160);
+
+        Map<String, Long> increments = new TreeMap<>();
+        Map<String, List<String>> stores = new TreeMap<>();
+        List<Long> lists = new ArrayList<>();
+        for (Path taskDir : List.of(chunked, single)) {
+            boolean old = taskDir.equals(single);
+            try (HyperrecRuntime rt = runtime(c); TaskStores ts = TaskStores.open(c, taskDir, 0)) {
+                MockProcessorContext<Object, Object> ctx = ts.context();
+                KeyValueStore<Long, byte[]> buffer = ctx.getStateStore(StoreNames.BATCH_BUFFER);
+                (old ? oneARecord : buffered).forEach(buffer::put); // what the changelog restores
+                if (old) {
+                    KeyValueStore<String, byte[]> sketch = ctx.getStateStore(StoreNames.SKETCH);
+                    sketch.delete("done");
+                }
+                BatchingProcessor p = new BatchingProcessor(rt);
+                p.init(ctx);
+                if (old) {
+                    List<Long> keys = new ArrayList<>();
+                    try (var it = buffer.all()) {
+                        it.forEachRemaining(kv -> {
+                            keys.add(kv.key);
+                            assertThat(BufferChunk.isChunk(kv.value)).as("rewritten in chunks").isTrue();
+                        });
+                    }
+                    assertThat(keys).as("the chunks of the events not done").containsExactlyElementsOf(
+                            oneARecord.keySet().stream().map(BufferChunk::of).distinct().toList());
+                }
+                fire(ctx, ctx.currentSystemTimeMs() + 60_000);
+                lists.add(lists(ctx));
+                Map<String, Long> inc = increments(ctx);
+                Map<String, List<String>> dumped = dump(ctx);
+                if (old) {
+                    assertThat(inc).as("the same increments").isEqualTo(increments);
+                    assertThat(dumped).as("the same state, and an empty buffer").isEqualTo(stores);
+                } else {
+                    increments.putAll(inc);
+                    stores.putAll(dumped);
+                }
+                p.close();
+            }
+        }
+        assertThat(increments).isNotEmpty();
+        assertThat(stores.get(StoreNames.BATCH_BUFFER)).isEmpty();
+        assertThat(lists.get(0)).as("the 60 open events' lists").isPositive().isEqualTo(lists.get(1));
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path src : (Iterable<Path>) paths::iterator) {
+                Path dst = to.resolve(from.relativize(src).toString());
+                if (Files.isDirectory(src)) {
+                    Files.createDirectories(dst);
+                } else {
+                    Files.copy(src, dst);
+                }
+            }
         }
     }
 
