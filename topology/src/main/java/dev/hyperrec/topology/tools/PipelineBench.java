@@ -39,6 +39,7 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -816,8 +817,10 @@ public final class PipelineBench implements Callable<Integer> {
             try {
                 long running = awaitRunning(app.streams(), Duration.ofSeconds(120));
                 Map<String, Double> stagesBefore = stages(app.registry());
+                Map<String, Map<String, Double>> loopsBefore = streamThreadLoops(app.streams());
                 List<double[]> progress = new ArrayList<>();
                 long done = await(reader, expected, running, progress, "hyperrec");
+                Map<String, Map<String, Double>> loopsAfter = streamThreadLoops(app.streams());
                 Cpu after = Cpu.now(modelJvm == null ? -1 : modelJvm.pid());
                 Map<String, Double> threads = threadCpuDelta(threadsBefore, threadCpu());
                 double thread = streamThreadCpuSeconds(c.get("application.id"));
@@ -843,6 +846,7 @@ public final class PipelineBench implements Callable<Integer> {
                 stages.put("changelog_offsets_at_drain_end", changelogOffsets(c, in.preloaded()));
                 stages.put("lists_published", reader.records());
                 stages.put("stream_threads_cpu_s", streamThreadsCpuSeconds(c.get("application.id")));
+                stages.put("stream_threads_loop", streamThreadLoopsDelta(loopsBefore, loopsAfter, (done - running) / 1e9));
                 double modelCpuAtPhasesStart = modelCpuAtDrainEnd;
                 if (settleModel) {
                     // the phases then measure an app in its steady state, not one whose model still works off the drain
@@ -1685,6 +1689,62 @@ public final class PipelineBench implements Callable<Integer> {
             }
         }
         return s;
+    }
+
+    /** Kafka Streams' stream-thread metrics read by {@link #streamThreadLoops}: cumulative, so a drain's share is a difference. */
+    private static final List<String> LOOP_TOTALS = List.of("blocked-time-ns-total", "poll-total", "process-total",
+            "commit-total", "punctuate-total");
+    private static final List<String> LOOP_AVERAGES = List.of("poll-latency-avg", "process-latency-avg", "commit-latency-avg",
+            "punctuate-latency-avg");
+
+    /** Per stream thread (its {@code thread-id}), the {@link #LOOP_TOTALS} and {@link #LOOP_AVERAGES} metrics now. */
+    static Map<String, Map<String, Double>> streamThreadLoops(KafkaStreams streams) {
+        Map<String, Map<String, Double>> m = new TreeMap<>();
+        streams.metrics().forEach((name, metric) -> {
+            if (!"stream-thread-metrics".equals(name.group())
+                    || !(LOOP_TOTALS.contains(name.name()) || LOOP_AVERAGES.contains(name.name()))) {
+                return;
+            }
+            Object v = metric.metricValue();
+            if (v instanceof Number n && Double.isFinite(n.doubleValue())) {
+                m.computeIfAbsent(name.tags().getOrDefault("thread-id", "?"), k -> new TreeMap<>()).put(name.name(), n.doubleValue());
+            }
+        });
+        return m;
+    }
+
+    /**
+     * Where each stream thread's drain went, from Kafka Streams' own thread metrics: {@code blocked_s}, the time it was
+     * blocked on Kafka (the consumer's poll, the producer's send, flush and transaction calls; KIP-761), and the loop's
+     * polls, process calls, commits and punctuations over the drain with their average latency (the latencies are
+     * Streams' windowed averages at the drain's end).
+     */
+    static List<Map<String, Object>> streamThreadLoopsDelta(Map<String, Map<String, Double>> before,
+            Map<String, Map<String, Double>> after, double drainS) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        after.forEach((thread, a) -> {
+            Map<String, Double> b = before.getOrDefault(thread, Map.of());
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("thread", thread.replaceAll(".*-(StreamThread-\\d+)$", "$1"));
+            double blocked = (a.getOrDefault("blocked-time-ns-total", 0.0) - b.getOrDefault("blocked-time-ns-total", 0.0)) / 1e9;
+            t.put("blocked_s", round(blocked, 3));
+            t.put("blocked_share", round(blocked / Math.max(1e-9, drainS), 3));
+            for (String total : LOOP_TOTALS.subList(1, LOOP_TOTALS.size())) {
+                // polls, process_calls, commits, punctuations
+                String key = switch (total) {
+                    case "process-total" -> "process_calls";
+                    case "punctuate-total" -> "punctuations";
+                    default -> total.replace("-total", "s");
+                };
+                t.put(key, Math.round(a.getOrDefault(total, 0.0) - b.getOrDefault(total, 0.0)));
+            }
+            for (String avg : LOOP_AVERAGES) {
+                t.put(avg.replace('-', '_') + "_ms", round(a.getOrDefault(avg, Double.NaN), 3));
+            }
+            out.add(t);
+        });
+        out.sort((x, y) -> Double.compare((double) y.get("blocked_s"), (double) x.get("blocked_s")));
+        return out;
     }
 
     /**

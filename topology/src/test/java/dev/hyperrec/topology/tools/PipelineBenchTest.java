@@ -200,4 +200,25 @@ class PipelineBenchTest {
                 org.apache.kafka.common.utils.Utils.murmur2(k)) % 4 == p0).count();
         assertThat(shares.get(0)).isEqualTo(onP0 / 10.0);
     }
+
+    @Test
+    void aDrainsLoopFiguresAreTheDifferenceOfStreamsCumulativeThreadMetrics() {
+        String id = "pipeline-bench-hyperrec-5c37fda5-StreamThread-2";
+        Map<String, Map<String, Double>> before = Map.of(id, Map.of("blocked-time-ns-total", 1.0e9, "poll-total", 10.0,
+                "process-total", 100.0, "commit-total", 3.0, "punctuate-total", 5.0));
+        Map<String, Map<String, Double>> after = Map.of(id, Map.of("blocked-time-ns-total", 3.5e9, "poll-total", 60.0,
+                "process-total", 2100.0, "commit-total", 53.0, "punctuate-total", 205.0, "commit-latency-avg", 12.5));
+        List<Map<String, Object>> loops = PipelineBench.streamThreadLoopsDelta(before, after, 5.0);
+        assertThat(loops).hasSize(1);
+        Map<String, Object> t = loops.get(0);
+        assertThat(t.get("thread")).isEqualTo("StreamThread-2");
+        assertThat(t.get("blocked_s")).isEqualTo(2.5);
+        assertThat(t.get("blocked_share")).isEqualTo(0.5);
+        assertThat(t.get("polls")).isEqualTo(50L);
+        assertThat(t.get("process_calls")).isEqualTo(2000L);
+        assertThat(t.get("commits")).isEqualTo(50L);
+        assertThat(t.get("punctuations")).isEqualTo(200L);
+        assertThat(t.get("commit_latency_avg_ms")).isEqualTo(12.5);
+        assertThat((double) t.get("poll_latency_avg_ms")).isNaN();
+    }
 }
