@@ -257,9 +257,9 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
 
     /**
      * The open events from {@code batch-buffer}: those not flushed yet go back into the open batch, the flushed ones whose
-     * increments are not sent yet are learned again (to be sent, not applied again). The buffer is then written again in
-     * chunks of the live events only: a buffer of one event a record (written before chunks) or with done events is
-     * rewritten in the same transaction as the first commit after the restart.
+     * increments are not sent yet are learned again (to be sent, not applied again). The buffer is then written again, in
+     * the task's first transaction, as chunks of those live events only: so a buffer of one event a record (written before
+     * chunks) is moved to chunks, and chunks' done events are dropped.
      */
     private void restoreBuffer() {
         byte[] done = sketchStore.get(KEY_DONE);
@@ -300,39 +300,27 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
             live.add(e);
         }
         nextSeq += pending.size();
-        boolean canonical = done != null && keys.size() == live.stream().mapToLong(e -> BufferChunk.of(e.seq())).distinct().count()
-                && events.size() == live.size();
-        if (!canonical) {
-            for (Long k : keys) {
-                buffer.delete(k);
-            }
+        for (Long k : keys) {
+            buffer.delete(k);
         }
-        long firstLive = live.isEmpty() ? nextSeq : live.get(0).seq();
-        liveChunkFrom = BufferChunk.of(Math.min(firstLive, nextSeq));
+        liveChunkFrom = BufferChunk.of(live.isEmpty() ? nextSeq : live.get(0).seq());
         for (PendingEvent e : live) {
-            byte[] chunk = appendChunk(e);
-            if (!canonical) {
-                buffer.put(BufferChunk.of(e.seq()), chunk);
-            }
+            buffer(e);
         }
         markDone(unsent.isEmpty() ? (pending.isEmpty() ? nextSeq : pending.get(0).seq()) : unsent.get(0).seq());
     }
 
     /**
-     * Appends {@code e} to the chunk it belongs to, in memory, and returns that chunk's value (the chunk starts empty when it
-     * is not the one open: chunks are appended in sequence order, and one deleted as done starts again with later events).
+     * Puts an accepted event into {@code batch-buffer}: appends it to its chunk and writes the chunk again (into the
+     * store's cache until the commit). A chunk starts empty when it is not the open one: events come in sequence order,
+     * and a chunk deleted as done starts again with later events only.
      */
-    private byte[] appendChunk(PendingEvent e) {
+    private void buffer(PendingEvent e) {
         long chunk = BufferChunk.of(e.seq());
         if (openChunk.id() != chunk) {
             openChunk.start(chunk);
         }
-        return openChunk.append(e.encode());
-    }
-
-    /** Puts an accepted event into {@code batch-buffer}: its chunk, rewritten (a cache write until the commit). */
-    private void buffer(PendingEvent e) {
-        buffer.put(BufferChunk.of(e.seq()), appendChunk(e));
+        buffer.put(chunk, openChunk.append(e.encode()));
     }
 
     /**
