@@ -1678,17 +1678,7 @@ public final class PipelineBench implements Callable<Integer> {
 
     /** CPU seconds of the live stream threads of {@code applicationId}'s instance (not its model's instance's). */
     private static double streamThreadCpuSeconds(String applicationId) {
-        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        double s = 0;
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (isStreamThreadOf(t.getName(), applicationId)) {
-                long ns = mx.getThreadCpuTime(t.getId());
-                if (ns > 0) {
-                    s += ns / 1e9;
-                }
-            }
-        }
-        return s;
+        return streamThreadCpu(applicationId).stream().mapToDouble(Double::doubleValue).sum();
     }
 
     /** Kafka Streams' stream-thread metrics read by {@link #streamThreadLoops}: cumulative, so a drain's share is a difference. */
@@ -1770,17 +1760,26 @@ public final class PipelineBench implements Callable<Integer> {
      * with the busiest.
      */
     static List<Double> streamThreadsCpuSeconds(String applicationId) {
+        List<Double> s = new ArrayList<>();
+        for (double cpu : streamThreadCpu(applicationId)) {
+            s.add(round(cpu, 2));
+        }
+        s.sort(java.util.Comparator.reverseOrder());
+        return s;
+    }
+
+    /** CPU seconds of each live stream thread of {@code applicationId}'s instance (not its model's instance's). */
+    private static List<Double> streamThreadCpu(String applicationId) {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         List<Double> s = new ArrayList<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (isStreamThreadOf(t.getName(), applicationId)) {
                 long ns = mx.getThreadCpuTime(t.getId());
                 if (ns > 0) {
-                    s.add(round(ns / 1e9, 2));
+                    s.add(ns / 1e9);
                 }
             }
         }
-        s.sort(java.util.Comparator.reverseOrder());
         return s;
     }
 

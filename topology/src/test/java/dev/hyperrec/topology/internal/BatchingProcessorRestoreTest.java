@@ -302,16 +302,8 @@ class BatchingProcessorRestoreTest {
             BatchingProcessor p = new BatchingProcessor(rt);
             long t0 = ctx.currentSystemTimeMs();
             p.init(ctx);
-            Serde<InteractionEvent> serde = rt.serdes().serde(InteractionEvent.class, false);
-            for (int i = 0; i < stream.size(); i++) {
-                InteractionEvent e = stream.get(i);
-                ctx.setRecordMetadata(c.topic(Topics.INTERACTIONS), 0, i);
-                p.process(new Record<>(e.getUserId().getBytes(StandardCharsets.UTF_8),
-                        serde.serializer().serialize(Topics.INTERACTIONS, e), e.getTimestamp().toEpochMilli()));
-                if (i == 79) {
-                    fire(ctx, t0 + 150); // the flush interval (100 ms) has passed, the increments' (500 ms) has not
-                }
-            }
+            // after 80 events the flush interval (100 ms) has passed, the increments' (500 ms) has not
+            process(p, ctx, rt, c, stream, 79, t0 + 150);
             fire(ctx, t0 + 300);
             listsBefore = lists(ctx);
             assertThat(listsBefore).as("every triggering event's list went out").isEqualTo(
@@ -352,13 +344,7 @@ class BatchingProcessorRestoreTest {
             MockProcessorContext<Object, Object> ctx = stores.context();
             BatchingProcessor p = new BatchingProcessor(rt);
             p.init(ctx);
-            Serde<InteractionEvent> serde = rt.serdes().serde(InteractionEvent.class, false);
-            for (int i = 0; i < stream.size(); i++) {
-                InteractionEvent e = stream.get(i);
-                ctx.setRecordMetadata(c.topic(Topics.INTERACTIONS), 0, i);
-                p.process(new Record<>(e.getUserId().getBytes(StandardCharsets.UTF_8),
-                        serde.serializer().serialize(Topics.INTERACTIONS, e), e.getTimestamp().toEpochMilli()));
-            }
+            process(p, ctx, rt, c, stream, -1, 0);
             KeyValueStore<Long, byte[]> buffer = ctx.getStateStore(StoreNames.BATCH_BUFFER);
             Map<Long, byte[]> chunks = new TreeMap<>();
             try (var it = buffer.all()) {
@@ -397,16 +383,7 @@ class BatchingProcessorRestoreTest {
             BatchingProcessor p = new BatchingProcessor(rt);
             long t0 = ctx.currentSystemTimeMs();
             p.init(ctx);
-            Serde<InteractionEvent> serde = rt.serdes().serde(InteractionEvent.class, false);
-            for (int i = 0; i < stream.size(); i++) {
-                InteractionEvent e = stream.get(i);
-                ctx.setRecordMetadata(c.topic(Topics.INTERACTIONS), 0, i);
-                p.process(new Record<>(e.getUserId().getBytes(StandardCharsets.UTF_8),
-                        serde.serializer().serialize(Topics.INTERACTIONS, e), e.getTimestamp().toEpochMilli()));
-                if (i == 99) {
-                    fire(ctx, t0 + 150); // flushes the first 100; their increments wait for their interval
-                }
-            }
+            process(p, ctx, rt, c, stream, 99, t0 + 150); // flushes the first 100; their increments wait for their interval
             // stopped with 100 flushed events (the positive ones unsent) and 60 open ones
             KeyValueStore<Long, byte[]> buffer = ctx.getStateStore(StoreNames.BATCH_BUFFER);
             try (var it = buffer.all()) {
@@ -508,6 +485,24 @@ class BatchingProcessorRestoreTest {
             }
         }
         return sums;
+    }
+
+    /**
+     * Processes {@code stream} as interactions of partition 0, and fires the punctuations at {@code fireAtMs} right after
+     * event {@code fireAfter} (none when negative).
+     */
+    private static void process(BatchingProcessor p, MockProcessorContext<Object, Object> ctx, HyperrecRuntime rt,
+            HyperrecConfig c, List<InteractionEvent> stream, int fireAfter, long fireAtMs) {
+        Serde<InteractionEvent> serde = rt.serdes().serde(InteractionEvent.class, false);
+        for (int i = 0; i < stream.size(); i++) {
+            InteractionEvent e = stream.get(i);
+            ctx.setRecordMetadata(c.topic(Topics.INTERACTIONS), 0, i);
+            p.process(new Record<>(e.getUserId().getBytes(StandardCharsets.UTF_8),
+                    serde.serializer().serialize(Topics.INTERACTIONS, e), e.getTimestamp().toEpochMilli()));
+            if (i == fireAfter) {
+                fire(ctx, fireAtMs);
+            }
+        }
     }
 
     /** Fires the context's punctuations at {@code now} on its clock. */
