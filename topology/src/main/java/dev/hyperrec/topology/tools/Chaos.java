@@ -91,8 +91,26 @@ public final class Chaos implements Callable<Integer> {
         System.exit(new CommandLine(new Chaos()).execute(args));
     }
 
+    /**
+     * What a run found. {@code storeEntries}: each compared store's entries in the reference run (so that a comparison
+     * of empty stores shows); {@code missing}: triggering events without their own list (with coalescing: not covered by
+     * a list of their user).
+     */
+    public record Result(int kills, int events, long triggering, long lists, int mismatches, long duplicates, long missing,
+            long foreign, Map<String, Integer> storeEntries) {
+        /** Every requested kill happened, every state equals the reference and every event has its list, once. */
+        public boolean passed(int requestedKills) {
+            return kills >= requestedKills && mismatches == 0 && duplicates == 0 && missing == 0 && foreign == 0;
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
+        return run().passed(kills) ? 0 : 1;
+    }
+
+    /** Runs the reference and the interrupted run and compares them (printing as it goes); see {@link Result}. */
+    public Result run() throws Exception {
         Path dir = workDir != null ? workDir : Files.createTempDirectory("hyperrec-chaos-");
         LocalApicurioRegistry registry = null;
         try (BrokerProcess broker = BrokerProcess.create(dir.resolve("broker"), Map.of())) {
@@ -157,6 +175,7 @@ public final class Chaos implements Callable<Integer> {
             System.out.printf("chaos: interrupted run done in %.0f s%n", (System.nanoTime() - t1) / 1e9);
 
             int mismatches = 0;
+            Map<String, Integer> entries = new java.util.LinkedHashMap<>();
             List<String[]> compared = new ArrayList<>(); // store, reference app id, interrupted app id
             for (String store : STORES) {
                 if (coalesce && store.equals(StoreNames.BANDIT)) {
@@ -179,6 +198,7 @@ public final class Chaos implements Callable<Integer> {
                     m++;
                 }
                 System.out.printf("chaos: store %-16s entries=%d mismatches=%d%n", store, a.size(), m);
+                entries.put(store, a.size());
                 mismatches += m;
             }
             // the bandit's impressions and clicks are exactly those of the lists each run's reader saw, once each
@@ -196,7 +216,8 @@ public final class Chaos implements Callable<Integer> {
             }
             System.out.printf("chaos: kills=%d events=%d state_mismatches=%d duplicate_recommendations=%d%n", killed[0],
                     data.events().size(), mismatches, duplicates);
-            return killed[0] >= kills && mismatches == 0 && duplicates == 0 && missing == 0 && seen.foreign() == 0 ? 0 : 1;
+            return new Result(killed[0], data.events().size(), triggering, seen.lists(), mismatches, duplicates, missing,
+                    seen.foreign(), entries);
         } finally {
             if (registry != null) {
                 registry.close();
