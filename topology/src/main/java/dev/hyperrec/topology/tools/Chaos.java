@@ -94,10 +94,11 @@ public final class Chaos implements Callable<Integer> {
     /**
      * What a run found. {@code storeEntries}: each compared store's entries in the reference run (so that a comparison
      * of empty stores shows); {@code missing}: triggering events without their own list (with coalescing: not covered by
-     * a list of their user).
+     * a list of their user); {@code resumedSeconds}: after each kill, the seconds until the first list the restarted app
+     * generated (its {@code generatedAt}, this machine's clock; a kill the run ended before is left out).
      */
     public record Result(int kills, int events, long triggering, long lists, int mismatches, long duplicates, long missing,
-            long foreign, Map<String, Integer> storeEntries) {
+            long foreign, Map<String, Integer> storeEntries, List<Double> resumedSeconds) {
         /** Every requested kill happened, every state equals the reference and every event has its list, once. */
         public boolean passed(int requestedKills) {
             return kills >= requestedKills && mismatches == 0 && duplicates == 0 && missing == 0 && foreign == 0;
@@ -151,15 +152,25 @@ public final class Chaos implements Callable<Integer> {
             Arrays.sort(at);
             AppProcess[] app = {AppProcess.start(chaos, dir.resolve("chaos"))};
             int[] killed = {0};
+            // when the last kill happened (epoch ms; -1: resumed, or no kill yet)
+            long[] lastKill = {-1};
+            List<Double> resumed = new ArrayList<>();
             long t1 = System.nanoTime();
             var chaosBar = Progress.bar("interrupted run", triggering, "events covered", !noProgress);
             ListCoverage seen;
             try {
                 seen = awaitLists(broker, chaos, data, count -> {
                     Progress.set(chaosBar, Math.min(count, triggering));
+                    if (lastKill[0] >= 0 && newestGeneratedMs > lastKill[0]) {
+                        double s = (newestGeneratedMs - lastKill[0]) / 1e3;
+                        resumed.add(s);
+                        System.out.printf("chaos: lists resumed %.1f s after SIGKILL %d%n", s, killed[0]);
+                        lastKill[0] = -1;
+                    }
                     while (killed[0] < at.length && count >= at[killed[0]] * triggering) {
                         app[0].kill();
                         killed[0]++;
+                        lastKill[0] = System.currentTimeMillis();
                         System.out.printf("chaos: SIGKILL %d at %d/%d triggering events covered by lists; restarting%n",
                                 killed[0], count, triggering);
                         app[0] = AppProcess.start(chaos, dir.resolve("chaos"));
@@ -217,7 +228,7 @@ public final class Chaos implements Callable<Integer> {
             System.out.printf("chaos: kills=%d events=%d state_mismatches=%d duplicate_recommendations=%d%n", killed[0],
                     data.events().size(), mismatches, duplicates);
             return new Result(killed[0], data.events().size(), triggering, seen.lists(), mismatches, duplicates, missing,
-                    seen.foreign(), entries);
+                    seen.foreign(), entries, List.copyOf(resumed));
         } finally {
             if (registry != null) {
                 registry.close();
@@ -359,6 +370,9 @@ public final class Chaos implements Callable<Integer> {
      * then whatever else is committed within 3 quiet seconds (duplicates would show there); gives up after 3 minutes
      * without progress.
      */
+    /** The latest {@code generatedAt} among the lists {@link #awaitLists} has read (epoch ms). */
+    private long newestGeneratedMs;
+
     private ListCoverage awaitLists(BrokerProcess broker, HyperrecConfig c, DemoData data,
             java.util.function.LongConsumer onProgress) {
         var de = AvroSerdes.forClass(Recommendations.class, c.serdeConfig(), false).deserializer();
@@ -368,6 +382,10 @@ public final class Chaos implements Callable<Integer> {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         ListCoverage seen = new ListCoverage(data.events(), partitions);
         String topic = c.topic(Topics.RECOMMENDATIONS);
+        java.util.function.Consumer<Recommendations> accept = r -> {
+            seen.accept(r);
+            newestGeneratedMs = Math.max(newestGeneratedMs, r.getGeneratedAt().toEpochMilli());
+        };
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             List<TopicPartition> tps = consumer.partitionsFor(topic).stream()
@@ -378,7 +396,7 @@ public final class Chaos implements Callable<Integer> {
             long lastCount = 0;
             while (!seen.complete()) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    seen.accept(de.deserialize(topic, r.value()));
+                    accept.accept(de.deserialize(topic, r.value()));
                 }
                 if (onProgress != null) {
                     onProgress.accept(seen.covered());
@@ -394,7 +412,7 @@ public final class Chaos implements Callable<Integer> {
             long quiet = System.nanoTime();
             while (System.nanoTime() - quiet < Duration.ofSeconds(3).toNanos()) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    seen.accept(de.deserialize(topic, r.value()));
+                    accept.accept(de.deserialize(topic, r.value()));
                     quiet = System.nanoTime();
                 }
             }
