@@ -84,12 +84,14 @@ final class JfrProfile {
     /**
      * The stream threads' samples of a JFR recording: how many were in Java and in native code, the
      * methods on top of the stack ("self") and the methods anywhere on it ("inclusive"), each the 25
-     * most frequent with their share of the samples; and their waits of a millisecond or more by site
+     * most frequent with their share of the samples; the 40 lines of hyperrec's code most often the innermost
+     * of its frames ({@link #ownLine}); and their waits of a millisecond or more by site
      * ({@link #waitSite}), the 15 sites with the most time waited.
      */
     static Map<String, Object> profile(Path jfrFile, String applicationId) throws IOException {
         Map<String, Integer> self = new HashMap<>();
         Map<String, Integer> inclusive = new HashMap<>();
+        Map<String, Integer> ownLines = new HashMap<>();
         Map<String, Waits> waits = new HashMap<>();
         int java = 0;
         int nativeSamples = 0;
@@ -122,6 +124,10 @@ final class JfrProfile {
                 }
                 List<RecordedFrame> frames = st.getFrames();
                 self.merge(frameName(frames.get(0)), 1, Integer::sum);
+                String line = ownLine(frames);
+                if (line != null) {
+                    ownLines.merge(line, 1, Integer::sum);
+                }
                 Set<String> seen = new HashSet<>();
                 for (RecordedFrame fr : frames) {
                     String n = frameName(fr);
@@ -138,11 +144,24 @@ final class JfrProfile {
         p.put("samples_native", nativeSamples);
         p.put("self_top", top(self, total, 25));
         p.put("inclusive_top", top(inclusive, total, 25));
+        p.put("own_lines_definition", "per sample, the innermost hyperrec frame and its line: where in hyperrec's code the"
+                + " time goes, with the time of the JDK, Kafka or Avro code it calls there counted at the calling line");
+        p.put("own_lines_top", top(ownLines, total, 40));
         p.put("waits_definition", "the stream threads' waits of >= 1 ms (parked, entering a monitor, Object.wait) by site: the"
                 + " innermost Kafka Streams or hyperrec frame < the innermost frame outside the JDK; total_ms summed over"
                 + " threads, so it can exceed the wall time");
         p.put("waits_top", waitsTop(waits, 15));
         return p;
+    }
+
+    /** The innermost frame of hyperrec's own code as {@code class.method:line}, or null when none is on the stack. */
+    static String ownLine(List<RecordedFrame> frames) {
+        for (RecordedFrame f : frames) {
+            if (f.getMethod().getType().getName().startsWith("dev.hyperrec.")) {
+                return frameName(f) + ":" + f.getLineNumber();
+            }
+        }
+        return null;
     }
 
     /**

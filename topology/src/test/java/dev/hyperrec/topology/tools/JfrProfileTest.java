@@ -70,6 +70,42 @@ class JfrProfileTest {
         assertThat(waits.indexOf(here)).isLessThan(waits.indexOf(elsewhere));
     }
 
+    /** Sorts copies of a random array for {@code ms}: CPU time spent in the JDK, called from this method's one line. */
+    private static long sortHere(long ms) {
+        long[] a = new java.util.Random(1).longs(4096).toArray();
+        long sum = 0;
+        long end = System.nanoTime() + ms * 1_000_000L;
+        while (System.nanoTime() < end) {
+            long[] b = a.clone(); java.util.Arrays.sort(b); sum += b[0]; // SORT_LINE: the JDK's time is counted here
+        }
+        return sum;
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void countsTheJdksTimeAtTheLineOfHyperrecsCodeThatCalledIt(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("lines.jfr");
+        JfrProfile recording = JfrProfile.start(file);
+        long[] sink = new long[1];
+        runAs(APP + "-1234-StreamThread-2", () -> sink[0] = sortHere(400));
+        Map<String, Object> p = recording.stopAndSummarise(APP);
+
+        List<String> source = Files.readAllLines(Path.of("src/test/java/dev/hyperrec/topology/tools/JfrProfileTest.java"));
+        int sortLine = 0;
+        for (int i = 0; i < source.size(); i++) {
+            if (source.get(i).contains("// SORT_" + "LINE")) {
+                sortLine = i + 1;
+            }
+        }
+        List<Map<String, Object>> lines = (List<Map<String, Object>>) p.get("own_lines_top");
+        assertThat(lines).isNotEmpty();
+        Map<String, Object> first = lines.get(0);
+        assertThat(first.get("method")).isEqualTo(JfrProfileTest.class.getName() + ".sortHere:" + sortLine);
+        // most samples are inside Arrays.sort, and every one is counted at the line that calls it
+        assertThat((double) first.get("share")).isGreaterThan(0.5);
+        assertThat(sink[0]).isNotZero();
+    }
+
     private static Map<String, Object> site(List<Map<String, Object>> waits, String site) {
         return waits.stream().filter(w -> w.get("site").equals(site)).findFirst()
                 .orElseThrow(() -> new AssertionError("no site " + site + " in " + waits));
