@@ -965,9 +965,10 @@ public final class RecommenderEngine implements AutoCloseable {
         List<RecommendedItem> items = new ArrayList<>(k);
         for (int r = 0; r < k; r++) {
             int o = order[r];
-            items.add(RecommendedItem.newBuilder().setItemId(ids[o]).setScore(total[o]).setRank(r + 1)
-                    .setReason(reason(src[o], wPersonal * pers[o], wSimilar * sim[o], wBandit * theta[o],
-                            wPopularity * pop[o])).setAttention(explanation[o] == null ? null : asList(explanation[o])).build());
+            // the all-fields constructor: a builder per item copied the schema's field array and checked each field
+            // (about 2% of the lists' threads on the GPU machine); every field is set here, none of the required is null
+            items.add(new RecommendedItem(ids[o], total[o], r + 1, reason(src[o], wPersonal * pers[o], wSimilar * sim[o],
+                    wBandit * theta[o], wPopularity * pop[o]), explanation[o] == null ? null : asList(explanation[o])));
             bandit.recordImpression(e.segment(), keys[o]);
         }
         return Recommendations.newBuilder()
