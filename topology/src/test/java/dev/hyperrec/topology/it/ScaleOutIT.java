@@ -35,8 +35,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.ThreadMetadata;
 import org.apache.kafka.streams.processor.TaskId;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Scale-out (issue 7, item 4): two instances of one application id (each its own state directory,
@@ -45,7 +46,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * changelogs); both process the second third; A leaves the group and B takes its tasks over (restored
  * again) and processes the last third. The final content of every task store, per partition, equals
  * that of one instance that processed the whole input without interruption, and a read_committed
- * consumer sees every list exactly once.
+ * consumer sees every list exactly once. Run twice: without standby replicas, and with
+ * {@code num.standby.replicas=1}, where each instance keeps a standby copy of the other's tasks' stores while both
+ * run and B's takeover starts from those copies.
  */
 @ExtendWith(KafkaInfra.class)
 class ScaleOutIT {
@@ -56,8 +59,9 @@ class ScaleOutIT {
             StoreNames.COOCCURRENCE_WINDOWS, StoreNames.COOCCURRENCE_COUNTS, StoreNames.NEIGHBOURS_CHANGED);
     private static final Duration WAIT = Duration.ofSeconds(60);
 
-    @Test
-    void twoInstancesWithRebalancesEndInTheStateOfOneUninterruptedInstance(KafkaInfra.Infra infra) throws Exception {
+    @ParameterizedTest(name = "num.standby.replicas={0}")
+    @ValueSource(ints = {0, 1})
+    void twoInstancesWithRebalancesEndInTheStateOfOneUninterruptedInstance(int standbys, KafkaInfra.Infra infra) throws Exception {
         List<InteractionEvent> events = Fixtures.randomStream(3000, 80, 40, 17);
         int first = events.size() / 3;
         int second = 2 * events.size() / 3;
@@ -66,10 +70,10 @@ class ScaleOutIT {
         // still flow and are compared
         Map<String, Object> overrides = Map.of(HyperrecConfig.EMBEDDING_DIM, 8, HyperrecConfig.BATCH_MAX_EVENTS, 50,
                 HyperrecConfig.BATCH_FLUSH_INTERVAL_MS, 200, HyperrecConfig.CACHE_CHECK_EVERY_EVENTS, 25,
-                HyperrecConfig.NEIGHBOURS_PUBLISH_INTERVAL_MS, 3_600_000);
+                HyperrecConfig.NEIGHBOURS_PUBLISH_INTERVAL_MS, 3_600_000, "num.standby.replicas", standbys);
 
         // the reference: one instance, the whole input, no rebalance
-        HyperrecConfig ref = ItSupport.config(infra, "scaleRef.", overrides);
+        HyperrecConfig ref = ItSupport.config(infra, "scaleRef" + standbys + ".", overrides);
         prepare(infra, ref);
         publish(infra, ref, events, 0, events.size());
         Map<String, List<String>> reference;
@@ -85,7 +89,7 @@ class ScaleOutIT {
         }
 
         // the scale-out run: one application id, two state directories
-        HyperrecConfig a = ItSupport.config(infra, "scaleRun.", overrides);
+        HyperrecConfig a = ItSupport.config(infra, "scaleRun" + standbys + ".", overrides);
         HyperrecConfig b = a.with("state.dir", Files.createTempDirectory("hyperrec-it-instanceB-").toString());
         prepare(infra, a);
         publish(infra, a, events, 0, first);
@@ -129,7 +133,17 @@ class ScaleOutIT {
                 assertThat(byOwner.get(true)).as("lists B produced while both ran").isPositive();
                 assertThat(byOwner.get(false)).as("lists A produced while both ran").isPositive();
 
-                // A leaves the group: B takes over A's tasks, restoring them from their changelogs
+                if (standbys > 0) {
+                    // each instance keeps a standby copy of every task the other runs (the lists' and the model's)
+                    awaitUntil("standbys of the other instance's tasks on each", () -> standbyTasks(bRef).containsAll(tasksA)
+                            && standbyTasks(sa).containsAll(tasksB));
+                } else {
+                    assertThat(standbyTasks(sa)).isEmpty();
+                    assertThat(standbyTasks(sb)).isEmpty();
+                }
+
+                // A leaves the group: B takes over A's tasks, restoring them from their changelogs (with standbys, only
+                // what its copies lack)
                 HyperrecApp.stop(sa, Duration.ofSeconds(30));
                 awaitUntil("B RUNNING with every task", () -> running(bRef) && activeTasks(bRef).size() == 2 * PARTITIONS);
                 publish(infra, a, events, second, events.size());
@@ -179,6 +193,22 @@ class ScaleOutIT {
     }
 
     private static final int MODEL_SUBTOPOLOGY = 100;
+
+    /** The standby tasks of instance {@code s} and of its model instance, numbered as {@link #activeTasks}. */
+    private static Set<TaskId> standbyTasks(KafkaStreams s) {
+        Set<TaskId> out = new TreeSet<>();
+        for (ThreadMetadata t : s.metadataForLocalThreads()) {
+            t.standbyTasks().forEach(task -> out.add(task.taskId()));
+        }
+        KafkaStreams model = HyperrecApp.model(s);
+        if (model != null) {
+            for (ThreadMetadata t : model.metadataForLocalThreads()) {
+                t.standbyTasks().forEach(task -> out.add(new TaskId(MODEL_SUBTOPOLOGY + task.taskId().subtopology(),
+                        task.taskId().partition())));
+            }
+        }
+        return out;
+    }
 
     /** The interactions partitions among {@code tasks} (the per-user tasks' input). */
     private static Set<Integer> inputPartitions(Set<TaskId> tasks, KafkaStreams s) {
