@@ -33,6 +33,13 @@ public final class BrokerProcess implements AutoCloseable {
      */
     public static final String ADD_PARTITIONS_RETRY_BACKOFF = "add.partitions.to.txn.retry.backoff.ms";
     public static final String ADD_PARTITIONS_RETRY_BACKOFF_MS = "1";
+    /**
+     * How long the broker keeps retrying that add before it fails the produce with {@code CONCURRENT_TRANSACTIONS}: 2 s
+     * here, 100 ms by default. A failed first produce makes the requests pipelined behind it fail with
+     * {@code OUT_OF_ORDER_SEQUENCE_NUMBER}, and the producer retries them all (docs/operations.md, "Brokers").
+     */
+    public static final String ADD_PARTITIONS_RETRY_MAX = "add.partitions.to.txn.retry.backoff.max.ms";
+    public static final String ADD_PARTITIONS_RETRY_MAX_MS = "2000";
 
     private static final Logger LOG = LoggerFactory.getLogger(BrokerProcess.class);
     private final Path dir;
@@ -135,7 +142,8 @@ public final class BrokerProcess implements AutoCloseable {
                     .append("transaction.state.log.num.partitions=4\ngroup.initial.rebalance.delay.ms=0\n")
                     .append("auto.create.topics.enable=false\n")
                     // see ADD_PARTITIONS_RETRY_BACKOFF; a key given in extra comes later in the file and wins
-                    .append(ADD_PARTITIONS_RETRY_BACKOFF).append('=').append(ADD_PARTITIONS_RETRY_BACKOFF_MS).append('\n');
+                    .append(ADD_PARTITIONS_RETRY_BACKOFF).append('=').append(ADD_PARTITIONS_RETRY_BACKOFF_MS).append('\n')
+                    .append(ADD_PARTITIONS_RETRY_MAX).append('=').append(ADD_PARTITIONS_RETRY_MAX_MS).append('\n');
             List<String> format = new ArrayList<>(List.of("format", "-t", Uuid.randomUuid().toString(), "-c",
                     config().toString()));
             if (security != null) {

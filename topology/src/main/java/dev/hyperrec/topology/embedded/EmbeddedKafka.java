@@ -48,6 +48,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                     // a transaction's first produce to a partition whose previous transaction's marker is not written yet
                     // is retried by the broker after this backoff (20 ms by default), and the commit's flush waits for it
                     .setConfigProp(BrokerProcess.ADD_PARTITIONS_RETRY_BACKOFF, BrokerProcess.ADD_PARTITIONS_RETRY_BACKOFF_MS)
+                    .setConfigProp(BrokerProcess.ADD_PARTITIONS_RETRY_MAX, BrokerProcess.ADD_PARTITIONS_RETRY_MAX_MS)
                     .setConfigProp("log.flush.interval.messages", Long.toString(Long.MAX_VALUE))
                     .setDeleteOnClose(true);
             brokerProps.forEach(b::setConfigProp);

@@ -50,8 +50,12 @@ class BrokerRestartIT {
                 // the broker took BrokerProcess's transactional retry backoff (the default is 20 ms)
                 var node = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.BROKER,
                         Integer.toString(admin.describeCluster().nodes().get().iterator().next().id()));
-                var backoff = admin.describeConfigs(List.of(node)).all().get().get(node).get(BrokerProcess.ADD_PARTITIONS_RETRY_BACKOFF);
-                org.assertj.core.api.Assertions.assertThat(backoff.value()).isEqualTo(BrokerProcess.ADD_PARTITIONS_RETRY_BACKOFF_MS);
+                var configs = admin.describeConfigs(List.of(node)).all().get().get(node);
+                org.assertj.core.api.Assertions.assertThat(configs.get(BrokerProcess.ADD_PARTITIONS_RETRY_BACKOFF).value())
+                        .isEqualTo(BrokerProcess.ADD_PARTITIONS_RETRY_BACKOFF_MS);
+                // and how long it keeps retrying before the produce fails (the default is 100 ms)
+                org.assertj.core.api.Assertions.assertThat(configs.get(BrokerProcess.ADD_PARTITIONS_RETRY_MAX).value())
+                        .isEqualTo(BrokerProcess.ADD_PARTITIONS_RETRY_MAX_MS);
             }
             List<InteractionEvent> events = Fixtures.randomStream(1200, 30, 40, 21);
             long triggering = events.stream().filter(e -> EventWeights.triggers(e.getType())).count();
