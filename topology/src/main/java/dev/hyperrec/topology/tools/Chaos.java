@@ -365,14 +365,14 @@ public final class Chaos implements Callable<Integer> {
         }
     }
 
+    /** The latest {@code generatedAt} among the lists the current {@link #awaitLists} has read (epoch ms). */
+    private long newestGeneratedMs;
+
     /**
      * Reads the output (read_committed) until every triggering event is covered (each user's last one has its list),
      * then whatever else is committed within 3 quiet seconds (duplicates would show there); gives up after 3 minutes
      * without progress.
      */
-    /** The latest {@code generatedAt} among the lists {@link #awaitLists} has read (epoch ms). */
-    private long newestGeneratedMs;
-
     private ListCoverage awaitLists(BrokerProcess broker, HyperrecConfig c, DemoData data,
             java.util.function.LongConsumer onProgress) {
         var de = AvroSerdes.forClass(Recommendations.class, c.serdeConfig(), false).deserializer();
@@ -382,6 +382,7 @@ public final class Chaos implements Callable<Integer> {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         ListCoverage seen = new ListCoverage(data.events(), partitions);
         String topic = c.topic(Topics.RECOMMENDATIONS);
+        newestGeneratedMs = 0;
         java.util.function.Consumer<Recommendations> accept = r -> {
             seen.accept(r);
             newestGeneratedMs = Math.max(newestGeneratedMs, r.getGeneratedAt().toEpochMilli());
