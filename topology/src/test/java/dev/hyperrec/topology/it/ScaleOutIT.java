@@ -23,6 +23,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -33,6 +34,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.TaskMetadata;
 import org.apache.kafka.streams.ThreadMetadata;
 import org.apache.kafka.streams.processor.TaskId;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -178,14 +180,23 @@ class ScaleOutIT {
      * model's renumbered to subtopology 100 + its own so that they stay apart from the lists' tasks.
      */
     private static Set<TaskId> activeTasks(KafkaStreams s) {
+        return tasks(s, ThreadMetadata::activeTasks);
+    }
+
+    /** The standby tasks of instance {@code s} and of its model instance, numbered as {@link #activeTasks}. */
+    private static Set<TaskId> standbyTasks(KafkaStreams s) {
+        return tasks(s, ThreadMetadata::standbyTasks);
+    }
+
+    private static Set<TaskId> tasks(KafkaStreams s, Function<ThreadMetadata, Set<TaskMetadata>> kind) {
         Set<TaskId> out = new TreeSet<>();
         for (ThreadMetadata t : s.metadataForLocalThreads()) {
-            t.activeTasks().forEach(task -> out.add(task.taskId()));
+            kind.apply(t).forEach(task -> out.add(task.taskId()));
         }
         KafkaStreams model = HyperrecApp.model(s);
         if (model != null) {
             for (ThreadMetadata t : model.metadataForLocalThreads()) {
-                t.activeTasks().forEach(task -> out.add(new TaskId(MODEL_SUBTOPOLOGY + task.taskId().subtopology(),
+                kind.apply(t).forEach(task -> out.add(new TaskId(MODEL_SUBTOPOLOGY + task.taskId().subtopology(),
                         task.taskId().partition())));
             }
         }
@@ -193,22 +204,6 @@ class ScaleOutIT {
     }
 
     private static final int MODEL_SUBTOPOLOGY = 100;
-
-    /** The standby tasks of instance {@code s} and of its model instance, numbered as {@link #activeTasks}. */
-    private static Set<TaskId> standbyTasks(KafkaStreams s) {
-        Set<TaskId> out = new TreeSet<>();
-        for (ThreadMetadata t : s.metadataForLocalThreads()) {
-            t.standbyTasks().forEach(task -> out.add(task.taskId()));
-        }
-        KafkaStreams model = HyperrecApp.model(s);
-        if (model != null) {
-            for (ThreadMetadata t : model.metadataForLocalThreads()) {
-                t.standbyTasks().forEach(task -> out.add(new TaskId(MODEL_SUBTOPOLOGY + task.taskId().subtopology(),
-                        task.taskId().partition())));
-            }
-        }
-        return out;
-    }
 
     /** The interactions partitions among {@code tasks} (the per-user tasks' input). */
     private static Set<Integer> inputPartitions(Set<TaskId> tasks, KafkaStreams s) {
