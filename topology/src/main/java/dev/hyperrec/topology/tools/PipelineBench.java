@@ -556,7 +556,8 @@ public final class PipelineBench implements Callable<Integer> {
      * output (all System.nanoTime), the outputs, and the CPU time spent meanwhile.
      */
     record Drain(long events, long outputs, long startNs, long runningNs, long doneNs, double jvmCpuS, double brokerCpuS,
-            double streamThreadCpuS, List<double[]> progress, long duplicates, Map<String, Double> jvmThreadsCpuS) {
+            double streamThreadCpuS, List<double[]> progress, long duplicates, Map<String, Double> jvmThreadsCpuS,
+            Map<String, Object> host) {
 
         double seconds() {
             return (doneNs - runningNs) / 1e9;
@@ -593,12 +594,18 @@ public final class PipelineBench implements Callable<Integer> {
                 streams.start();
                 long running = awaitRunning(streams, Duration.ofSeconds(120));
                 List<double[]> progress = new ArrayList<>();
-                long done = await(reader, n, running, progress, "ceiling " + run);
+                Map<String, Object> host;
+                long done;
+                try (HostCpu window = HostCpu.start(hostProcesses(null))) {
+                    done = await(reader, n, running, progress, "ceiling " + run);
+                    host = window.stop(n);
+                }
+                logHost("passthrough run " + run, host);
                 Cpu after = Cpu.now();
                 double thread = streamThreadCpuSeconds(appId);
                 return new Drain(n, reader.count(), start, running, done, after.jvmS() - before.jvmS(),
                         after.brokerS() - before.brokerS(), thread, progress, reader.duplicates(),
-                        threadCpuDelta(threadsBefore, threadCpu()));
+                        threadCpuDelta(threadsBefore, threadCpu()), host);
             } finally {
                 HyperrecApp.stop(streams, Duration.ofSeconds(60));
             }
@@ -819,7 +826,13 @@ public final class PipelineBench implements Callable<Integer> {
                 Map<String, Double> stagesBefore = stages(app.registry());
                 Map<String, Map<String, Double>> loopsBefore = streamThreadLoops(app.streams());
                 List<double[]> progress = new ArrayList<>();
-                long done = await(reader, expected, running, progress, "hyperrec");
+                Map<String, Object> host;
+                long done;
+                try (HostCpu window = HostCpu.start(hostProcesses(modelJvm))) {
+                    done = await(reader, expected, running, progress, "hyperrec");
+                    host = window.stop(in.preloaded());
+                }
+                logHost("hyperrec drain", host);
                 Map<String, Map<String, Double>> loopsAfter = streamThreadLoops(app.streams());
                 Cpu after = Cpu.now(modelJvm == null ? -1 : modelJvm.pid());
                 Map<String, Double> threads = threadCpuDelta(threadsBefore, threadCpu());
@@ -831,7 +844,7 @@ public final class PipelineBench implements Callable<Integer> {
                     log("JFR recording of the drain: %s", jfrFile);
                 }
                 Drain drain = new Drain(in.preloaded(), reader.count(), start, running, done, after.jvmS() - before.jvmS(),
-                        after.brokerS() - before.brokerS(), thread, progress, reader.duplicates(), threads);
+                        after.brokerS() - before.brokerS(), thread, progress, reader.duplicates(), threads, host);
                 Map<String, Object> model = modelLag(c, "at_drain_end", new LinkedHashMap<>());
                 double modelCpuAtDrainEnd = modelJvm == null ? 0 : modelJvm.cpuSeconds();
                 Map<String, Object> modelJvmFigures = new LinkedHashMap<>();
@@ -1017,7 +1030,7 @@ public final class PipelineBench implements Callable<Integer> {
                             activeTasks(app), cpu));
                 }
                 Drain drain = new Drain(in.preloaded(), reader.count(), start, first, done, after.jvmS() - before.jvmS(),
-                        after.brokerS() - before.brokerS(), streamCpu, progress, reader.duplicates(), threads);
+                        after.brokerS() - before.brokerS(), streamCpu, progress, reader.duplicates(), threads, null);
                 log("scale-out drain, %d instance(s): %.0f events/s (%.0f incl. startup; group formed %.2f s after the first"
                         + " start; %d lists); per instance: %s", n, drain.eps(), drain.epsInclStartup(), drain.startupSeconds(),
                         drain.outputs(), per);
@@ -1605,6 +1618,27 @@ public final class PipelineBench implements Callable<Integer> {
     }
 
     /**
+     * The processes whose CPU a {@link HostCpu} window names: this JVM (the app and the harness's producer and
+     * consumer), the broker (this JVM's children but the model's JVM) and, when it runs, the model's JVM.
+     */
+    private static Map<String, java.util.function.DoubleSupplier> hostProcesses(ModelProcess model) {
+        long notBroker = model == null ? -1 : model.pid();
+        Map<String, java.util.function.DoubleSupplier> m = new LinkedHashMap<>();
+        m.put("this_jvm", () -> Cpu.now(notBroker).jvmS());
+        m.put("broker", () -> Cpu.now(notBroker).brokerS());
+        if (model != null) {
+            m.put("model_jvm", model::cpuSeconds);
+        }
+        return m;
+    }
+
+    private static void logHost(String what, Map<String, Object> host) {
+        log("host CPU over the %s: %s of %s cores busy (nice %s, idle %s), runnable threads mean %s, max %s; CPU us an event %s",
+                what, host.get("busy_share"), host.get("cores"), host.get("nice_share"), host.get("idle_share"),
+                host.get("runnable_mean"), host.get("runnable_max"), host.get("cpu_us_per_event"));
+    }
+
+    /**
      * CPU time of this JVM's threads, Java's and the VM's own (GC, JIT compiler, RocksDB's background
      * threads), from /proc/self/task: thread id → {name, seconds}. Names are the OS's (15 characters:
      * a stream thread shows as its application id's first 15). Empty where /proc is absent.
@@ -2037,6 +2071,9 @@ public final class PipelineBench implements Callable<Integer> {
         m.put("jvm_threads_cpu_s", new LinkedHashMap<String, Object>(d.jvmThreadsCpuS()));
         m.put("cpu_note", "CPU seconds from start() to the last output (" + round(wall, 2) + " s of wall time, startup included);"
                 + " jvm = app + harness producer/consumer");
+        if (d.host() != null) {
+            m.put("host_cpu", d.host());
+        }
         return m;
     }
 
