@@ -48,12 +48,17 @@ public final class CudaBackend implements OperatorBackend {
 
     /** Opens device {@code ordinal}; the scorers it creates use {@code precision} unless told otherwise. */
     public CudaBackend(int ordinal, ScorePrecision precision) {
+        this(ordinal, precision, CudaContext.Sync.AUTO);
+    }
+
+    /** As {@link #CudaBackend(int, ScorePrecision)}, with the host threads waiting for the device as {@code sync} says. */
+    public CudaBackend(int ordinal, ScorePrecision precision, CudaContext.Sync sync) {
         Cuda.Probe p = Cuda.probe();
         if (!p.usable()) {
             throw new OperatorException("CUDA backend unusable: " + p.reason());
         }
         this.defaultPrecision = Objects.requireNonNull(precision, "precision");
-        context = owner.register(new CudaContext(ordinal));
+        context = owner.register(new CudaContext(ordinal, sync));
         score = owner.register(new CudaModule(SCORE));
         sketch = owner.register(new CudaModule(SKETCH));
         update = owner.register(new CudaModule(UPDATE));

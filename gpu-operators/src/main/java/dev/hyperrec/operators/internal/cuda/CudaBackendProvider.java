@@ -9,8 +9,9 @@ import dev.hyperrec.operators.internal.cpu.CpuBackend;
  * The ServiceLoader entry of the CUDA backend. {@link #open()} returns the CUDA backend wrapped in a
  * {@link FallbackBackend}, so a CUDA fault degrades an operator to the CPU reference (counted, logged)
  * instead of failing the task. Device and precision: system properties
- * {@code hyperrec.cuda.device} (ordinal, default 0) and {@code hyperrec.cuda.precision}
- * ({@code exact|fp32|tf32|bf16}, default {@code exact}).
+ * {@code hyperrec.cuda.device} (ordinal, default 0), {@code hyperrec.cuda.precision}
+ * ({@code exact|fp32|tf32|bf16}, default {@code exact}) and {@code hyperrec.cuda.sync}
+ * ({@code auto|spin|yield|blocking}, default {@code auto}: how a host thread waits for the device, {@link CudaContext.Sync}).
  */
 public final class CudaBackendProvider implements BackendProvider {
 
@@ -33,6 +34,7 @@ public final class CudaBackendProvider implements BackendProvider {
     public OperatorBackend open() {
         int device = Integer.getInteger("hyperrec.cuda.device", 0);
         ScorePrecision precision = ScorePrecision.parse(System.getProperty("hyperrec.cuda.precision", "exact"));
-        return new FallbackBackend(new CudaBackend(device, precision), new CpuBackend());
+        CudaContext.Sync sync = CudaContext.Sync.parse(System.getProperty("hyperrec.cuda.sync", "auto"));
+        return new FallbackBackend(new CudaBackend(device, precision, sync), new CpuBackend());
     }
 }
