@@ -87,6 +87,15 @@ public final class TestData {
         return v;
     }
 
+    /** A batch of {@code n} queries of {@link #randomVector}, drawn in order, none with excludes. */
+    public static ScoreBatch randomQueries(SplittableRandom rnd, int dim, int n) {
+        ScoreBatch batch = new ScoreBatch(dim, n);
+        for (int q = 0; q < n; q++) {
+            batch.add(randomVector(rnd, dim), null);
+        }
+        return batch;
+    }
+
     public static float[] integerVector(SplittableRandom rnd, int dim) {
         float[] v = new float[dim];
         for (int d = 0; d < dim; d++) {

@@ -40,10 +40,7 @@ class CudaCatalogMirrorsTest {
         SplittableRandom rnd = new SplittableRandom(21);
         int dim = 24;
         ItemCatalog items = TestData.randomCatalog(rnd, 1500, dim, 0.0);
-        ScoreBatch batch = new ScoreBatch(dim, 4);
-        for (int q = 0; q < 4; q++) {
-            batch.add(TestData.randomVector(rnd, dim), null);
-        }
+        ScoreBatch batch = TestData.randomQueries(rnd, dim, 4);
         UserTable gpuUsers = new UserTable(dim, 8);
         UserTable cpuUsers = new UserTable(dim, 8);
         for (int u = 0; u < 8; u++) {

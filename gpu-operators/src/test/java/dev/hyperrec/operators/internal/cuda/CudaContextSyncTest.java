@@ -38,10 +38,7 @@ class CudaContextSyncTest {
         SplittableRandom rnd = new SplittableRandom(5);
         int dim = 32;
         ItemCatalog items = TestData.randomCatalog(rnd, 3000, dim, 0.1);
-        ScoreBatch batch = new ScoreBatch(dim, 16);
-        for (int q = 0; q < 16; q++) {
-            batch.add(TestData.randomVector(rnd, dim), null);
-        }
+        ScoreBatch batch = TestData.randomQueries(rnd, dim, 16);
         TopKResult gpu = new TopKResult();
         TopKResult ref = new TopKResult();
         try (CudaBackend cuda = new CudaBackend(0, ScorePrecision.EXACT, CudaContext.Sync.BLOCKING);
