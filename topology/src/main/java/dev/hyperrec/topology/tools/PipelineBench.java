@@ -49,6 +49,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -1621,9 +1622,9 @@ public final class PipelineBench implements Callable<Integer> {
      * The processes whose CPU a {@link HostCpu} window names: this JVM (the app and the harness's producer and
      * consumer), the broker (this JVM's children but the model's JVM) and, when it runs, the model's JVM.
      */
-    private static Map<String, java.util.function.DoubleSupplier> hostProcesses(ModelProcess model) {
+    private static Map<String, DoubleSupplier> hostProcesses(ModelProcess model) {
         long notBroker = model == null ? -1 : model.pid();
-        Map<String, java.util.function.DoubleSupplier> m = new LinkedHashMap<>();
+        Map<String, DoubleSupplier> m = new LinkedHashMap<>();
         m.put("this_jvm", () -> Cpu.now(notBroker).jvmS());
         m.put("broker", () -> Cpu.now(notBroker).brokerS());
         if (model != null) {
