@@ -627,7 +627,7 @@ public final class PipelineBench implements Callable<Integer> {
     record Phase(double offeredEps, int events, int lists, double sentEps, double sendSeconds, int arrived, long duplicates,
             double p50Ms, double p99Ms, double maxMs, double outputEps, double handledEps, double drainAfterSendS,
             boolean censored, double builtP50Ms, double builtP99Ms, double visibleP50Ms, double visibleP99Ms,
-            Map<String, double[]> appMs, Map<String, Double> commits) {
+            Map<String, double[]> appMs, Map<String, Double> commits, Map<String, Object> host) {
     }
 
     record AppRun(Drain drain, String backendName, Map<String, Object> stages, Map<String, Object> profile, List<Phase> phases,
@@ -876,16 +876,18 @@ public final class PipelineBench implements Callable<Integer> {
                 try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp, new ByteArraySerializer(),
                         new ByteArraySerializer())) {
                     for (int i = 0; i < rates.length; i++) {
-                        Phase ph = phase(c, in, i, producer, reader, sentAt, sentAtMs, app.registry(), app.streams());
+                        Phase ph = phase(c, in, i, producer, reader, sentAt, sentAtMs, app.registry(), app.streams(), modelJvm);
                         phases.add(ph);
                         log("offered %.0f events/s for %.1f s (sent at %.0f/s): %d %s, p50 %.1f ms, p99 %.1f ms%s;"
                                 + " handled %.0f events/s until the last list; built p50/p99 %.0f/%.0f ms, then visible"
-                                + " p50/p99 %.0f/%.0f ms; in the app p50/p99: queued %s, in the batch %s, a flush %s; %s", ph.offeredEps(),
+                                + " p50/p99 %.0f/%.0f ms; in the app p50/p99: queued %s, in the batch %s, a flush %s; %s;"
+                                + " the machine %s busy, %s CPU us an event", ph.offeredEps(),
                                 ph.sendSeconds(), ph.sentEps(), ph.arrived(),
                                 reader.coalescing() ? "triggering events covered by lists" : "lists", ph.p50Ms(), ph.p99Ms(),
                                 ph.censored() ? " (censored: not all lists arrived)" : "", ph.handledEps(), ph.builtP50Ms(),
                                 ph.builtP99Ms(), ph.visibleP50Ms(), ph.visibleP99Ms(), pair(ph.appMs().get("queued")),
-                                pair(ph.appMs().get("in_batch")), pairMax(ph.appMs().get("flush")), commitLine(ph.commits()));
+                                pair(ph.appMs().get("in_batch")), pairMax(ph.appMs().get("flush")), commitLine(ph.commits()),
+                                ph.host().get("busy_share"), machineUsPerEvent(ph.host()));
                     }
                 }
                 if (phasesRecording != null) {
@@ -1110,7 +1112,8 @@ public final class PipelineBench implements Callable<Integer> {
     }
 
     private Phase phase(HyperrecConfig c, Input in, int i, KafkaProducer<byte[], byte[]> producer, OutputReader reader,
-            long[] sentAt, long[] sentAtMs, MeterRegistry registry, KafkaStreams streams) throws InterruptedException {
+            long[] sentAt, long[] sentAtMs, MeterRegistry registry, KafkaStreams streams, ModelProcess modelJvm)
+            throws InterruptedException {
         Map<String, HistogramSnapshot> before = appHistograms(registry);
         Map<String, Double> commitsBefore = commitTotals(streams);
         double rate = rates[i];
@@ -1123,34 +1126,43 @@ public final class PipelineBench implements Callable<Integer> {
         reader.target(target);
         String topic = c.topic(Topics.INTERACTIONS);
         var bar = Progress.bar(String.format(Locale.ROOT, "offer %.0f/s", rate), count, "events", !noProgress);
+        // the whole machine from the first send until the phase's lists are in
+        HostCpu window = HostCpu.start(hostProcesses(modelJvm));
         long t0 = System.nanoTime();
-        try {
-            for (int e = from; e < to; e++) {
-                long due = t0 + (long) ((e - from) / rate * 1e9);
-                long wait = due - System.nanoTime();
-                if (wait > 0) {
-                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                }
-                sentAt[e] = System.nanoTime();
-                sentAtMs[e] = System.currentTimeMillis();
-                producer.send(new ProducerRecord<>(topic, in.keys()[e], in.values()[e]));
-                if (((e - from) & 1023) == 0) {
-                    Progress.set(bar, e - from);
-                }
-            }
-        } finally {
-            Progress.close(bar);
-        }
-        long lastSend = System.nanoTime();
-        producer.flush();
+        long lastSend;
         long done;
         boolean censored = false;
+        Map<String, Object> host;
         try {
-            done = await(reader, target, t0, null, null);
-        } catch (IllegalStateException timeout) {
-            log("%s", timeout.getMessage());
-            censored = true;
-            done = System.nanoTime();
+            try {
+                for (int e = from; e < to; e++) {
+                    long due = t0 + (long) ((e - from) / rate * 1e9);
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                    }
+                    sentAt[e] = System.nanoTime();
+                    sentAtMs[e] = System.currentTimeMillis();
+                    producer.send(new ProducerRecord<>(topic, in.keys()[e], in.values()[e]));
+                    if (((e - from) & 1023) == 0) {
+                        Progress.set(bar, e - from);
+                    }
+                }
+            } finally {
+                Progress.close(bar);
+            }
+            lastSend = System.nanoTime();
+            producer.flush();
+            try {
+                done = await(reader, target, t0, null, null);
+            } catch (IllegalStateException timeout) {
+                log("%s", timeout.getMessage());
+                censored = true;
+                done = System.nanoTime();
+            }
+            host = window.stop(count);
+        } finally {
+            window.close();
         }
         long[] arrivals = reader.arrivals();
         long[] lat = new long[lists];
@@ -1189,7 +1201,7 @@ public final class PipelineBench implements Callable<Integer> {
                 (Math.max(lastArrival, done) - lastSend) / 1e9,
                 censored || arrived < lists, percentileMs(built, 0.50), percentileMs(built, 0.99),
                 percentileMs(visible, 0.50), percentileMs(visible, 0.99), appMs,
-                commitsPerPhase(commitsBefore, commitsAfter, (commitsAt - t0) / 1e9));
+                commitsPerPhase(commitsBefore, commitsAfter, (commitsAt - t0) / 1e9), host);
     }
 
     /** Kafka Streams' and its producers' cumulative metrics that {@link #commitsPerPhase} takes the deltas of. */
@@ -1633,6 +1645,11 @@ public final class PipelineBench implements Callable<Integer> {
         return m;
     }
 
+    /** The whole machine's CPU µs an event of a {@link HostCpu} window, or null where /proc/stat is absent. */
+    private static Object machineUsPerEvent(Map<String, Object> host) {
+        return host.get("cpu_us_per_event") instanceof Map<?, ?> us ? us.get("machine") : null;
+    }
+
     private static void logHost(String what, Map<String, Object> host) {
         log("host CPU over the %s: %s of %s cores busy (nice %s, idle %s), runnable threads mean %s, max %s; CPU us an event %s",
                 what, host.get("busy_share"), host.get("cores"), host.get("nice_share"), host.get("idle_share"),
@@ -1951,6 +1968,9 @@ public final class PipelineBench implements Callable<Integer> {
             m.put("handled_eps", Math.round(p.handledEps()));
             m.put("drain_after_last_send_s", round(p.drainAfterSendS(), 2));
             m.put("censored", p.censored());
+            if (p.host() != null) {
+                m.put("host_cpu", p.host());
+            }
             lat.add(m);
         }
         Map<String, Object> la = new LinkedHashMap<>();
@@ -1962,7 +1982,8 @@ public final class PipelineBench implements Callable<Integer> {
                 + " acceptance by its task, in_batch = acceptance → its flush's start, to_list = the record's timestamp → its list's creation;"
                 + " commits: the lists' instance's stream threads' commits from the phase's first send until its lists were in and, per commit, the mean ms a"
                 + " thread was blocked in its transactional producer's flush (every record of the transaction acknowledged),"
-                + " sendOffsetsToTransaction, commitTransaction and beginTransaction (Kafka's producer metrics *-time-ns-total)");
+                + " sendOffsetsToTransaction, commitTransaction and beginTransaction (Kafka's producer metrics *-time-ns-total);"
+                + " host_cpu: the whole machine from the phase's first send until its lists were in (as the drain's host_cpu)");
         la.put("rate_seconds", rateSeconds);
         la.put("phases", lat);
         if (app.phasesProfile() != null) {
