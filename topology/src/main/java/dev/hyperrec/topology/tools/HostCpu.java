@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 
 /**
  * The whole machine's CPU over a window (a drain), from Linux's {@code /proc/stat}: the share of all cores' time that
@@ -65,17 +65,17 @@ final class HostCpu implements AutoCloseable {
         }
     }
 
-    private final Map<String, DoubleSupplier> processes;
-    private final Map<String, Double> processesAtStart = new LinkedHashMap<>();
+    private final Supplier<Map<String, Double>> processes;
+    private final Map<String, Double> processesAtStart;
     private final Stat start;
     private final long startNs;
     private final List<Integer> runnable = new ArrayList<>();
     private final Thread sampler;
     private volatile boolean stopped;
 
-    private HostCpu(Map<String, DoubleSupplier> processes) {
+    private HostCpu(Supplier<Map<String, Double>> processes) {
         this.processes = processes;
-        processes.forEach((name, cpu) -> processesAtStart.put(name, cpu.getAsDouble()));
+        this.processesAtStart = processes.get();
         this.start = Stat.readOrNull();
         this.startNs = System.nanoTime();
         this.sampler = new Thread(this::sample, "host-cpu-sampler");
@@ -85,9 +85,12 @@ final class HostCpu implements AutoCloseable {
         }
     }
 
-    /** Starts a window now; {@code processes}: name → that process's CPU seconds so far (NaN when unknown). */
-    static HostCpu start(Map<String, DoubleSupplier> processes) {
-        return new HostCpu(new LinkedHashMap<>(processes));
+    /**
+     * Starts a window now; {@code processes}: a snapshot of name → that process's CPU seconds so far (NaN when unknown),
+     * taken at the window's start and end.
+     */
+    static HostCpu start(Supplier<Map<String, Double>> processes) {
+        return new HostCpu(processes);
     }
 
     private void sample() {
@@ -108,11 +111,10 @@ final class HostCpu implements AutoCloseable {
 
     /** Ends the window and returns its figures; {@code events}: the events it handled (for CPU µs an event). */
     Map<String, Object> stop(long events) {
-        stopped = true;
-        sampler.interrupt();
+        close();
         double seconds = (System.nanoTime() - startNs) / 1e9;
         Map<String, Double> cpu = new LinkedHashMap<>();
-        processes.forEach((name, s) -> cpu.put(name, s.getAsDouble() - processesAtStart.get(name)));
+        processes.get().forEach((name, now) -> cpu.put(name, now - processesAtStart.getOrDefault(name, Double.NaN)));
         Stat end = start == null ? null : Stat.readOrNull();
         int[] samples;
         synchronized (runnable) {

@@ -49,7 +49,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -1634,15 +1634,18 @@ public final class PipelineBench implements Callable<Integer> {
      * The processes whose CPU a {@link HostCpu} window names: this JVM (the app and the harness's producer and
      * consumer), the broker (this JVM's children but the model's JVM) and, when it runs, the model's JVM.
      */
-    private static Map<String, DoubleSupplier> hostProcesses(ModelProcess model) {
+    private static Supplier<Map<String, Double>> hostProcesses(ModelProcess model) {
         long notBroker = model == null ? -1 : model.pid();
-        Map<String, DoubleSupplier> m = new LinkedHashMap<>();
-        m.put("this_jvm", () -> Cpu.now(notBroker).jvmS());
-        m.put("broker", () -> Cpu.now(notBroker).brokerS());
-        if (model != null) {
-            m.put("model_jvm", model::cpuSeconds);
-        }
-        return m;
+        return () -> {
+            Cpu cpu = Cpu.now(notBroker);
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("this_jvm", cpu.jvmS());
+            m.put("broker", cpu.brokerS());
+            if (model != null) {
+                m.put("model_jvm", model.cpuSeconds());
+            }
+            return m;
+        };
     }
 
     /** The whole machine's CPU µs an event of a {@link HostCpu} window, or null where /proc/stat is absent. */

@@ -78,7 +78,7 @@ class HostCpuTest {
         assumeTrue(Files.isReadable(Path.of("/proc/stat")), "no /proc/stat here");
         double[] burnt = {0};
         Map<String, Object> m;
-        try (HostCpu w = HostCpu.start(Map.of("this_jvm", () -> burnt[0]))) {
+        try (HostCpu w = HostCpu.start(() -> Map.of("this_jvm", burnt[0]))) {
             long t0 = System.nanoTime();
             while (System.nanoTime() - t0 < 300_000_000L) {
                 sink += Long.numberOfTrailingZeros(sink + System.nanoTime());

@@ -54,10 +54,6 @@ public final class CudaContext implements AutoCloseable {
     private final int ordinal;
     private volatile boolean closed;
 
-    CudaContext(int ordinal) {
-        this(ordinal, Sync.AUTO);
-    }
-
     /**
      * Retains device {@code ordinal}'s primary context with the scheduling flag {@code sync} (set before the retain; a
      * driver that refuses it, e.g. because another user of the device made the context active with other flags, leaves
