@@ -65,6 +65,7 @@ public final class CoOccurrenceCounts {
         }
         Delta d = deltas.computeIfAbsent(item, k -> new Delta());
         d.occurrences += occurrences;
+        d.reserve(others.length);
         for (int i = 0; i < others.length; i++) {
             if (d.add(others[i], counts[i])) {
                 pendingPairs++;
@@ -200,13 +201,20 @@ public final class CoOccurrenceCounts {
                 }
             }
         }
-        // each dirty chunk's pairs, in row order (sorted), encoded
+        // each dirty chunk's pairs, in row order (sorted), encoded; the chunks sized first, so no part grows
+        int[] chunkOf = new int[row.size];
+        int[] sizes = new int[1 << shift];
+        for (int i = 0; i < row.size; i++) {
+            chunkOf[i] = index(row.keys[i], shift);
+            sizes[chunkOf[i]]++;
+        }
         Row[] parts = new Row[1 << shift];
         for (int i = 0; i < row.size; i++) {
-            int c = index(row.keys[i], shift);
+            int c = chunkOf[i];
             if (dirty[c]) {
                 if (parts[c] == null) {
                     parts[c] = new Row();
+                    parts[c].ensure(sizes[c]);
                 }
                 parts[c].append(row.keys[i], row.counts[i]);
             }
@@ -221,14 +229,23 @@ public final class CoOccurrenceCounts {
 
     /** One chunk's bytes: {@code version | n varint | n x (other key, count varlong)}, in the row's order. */
     private static byte[] encode(Row r) {
-        ByteBuffer b = ByteBuffer.allocate(1 + 5 + r.size * (8 + 10));
+        int n = 1 + varLongSize(r.size) + 8 * r.size;
+        for (int i = 0; i < r.size; i++) {
+            n += varLongSize(r.counts[i]);
+        }
+        ByteBuffer b = ByteBuffer.wrap(new byte[n]);
         b.put(CHUNK_VERSION);
         putVarLong(b, r.size);
         for (int i = 0; i < r.size; i++) {
             b.putLong(r.keys[i]);
             putVarLong(b, r.counts[i]);
         }
-        return Arrays.copyOf(b.array(), b.position());
+        return b.array();
+    }
+
+    /** The bytes of {@code v} as a varint (7 bits a byte). */
+    static int varLongSize(long v) {
+        return v == 0 ? 1 : (64 - Long.numberOfLeadingZeros(v) + 6) / 7;
     }
 
     /** The smallest shift whose chunks hold at most {@link #CHUNK_PAIRS} pairs on average. */
@@ -447,6 +464,17 @@ public final class CoOccurrenceCounts {
         long[] values = new long[8];
         int size;
 
+        /** Grows the table once so that {@code more} new keys fit without growing again. */
+        void reserve(int more) {
+            int cap = keys.length;
+            while (2L * (size + more) > cap) {
+                cap *= 2;
+            }
+            if (cap != keys.length) {
+                rehash(cap);
+            }
+        }
+
         /** Adds; true when the key is new here. */
         boolean add(long key, long v) {
             if (2 * (size + 1) > keys.length) {
@@ -485,10 +513,14 @@ public final class CoOccurrenceCounts {
         }
 
         private void grow() {
+            rehash(keys.length * 2);
+        }
+
+        private void rehash(int capacity) {
             long[] ok = keys;
             long[] ov = values;
-            keys = new long[ok.length * 2];
-            values = new long[ok.length * 2];
+            keys = new long[capacity];
+            values = new long[capacity];
             size = 0;
             for (int i = 0; i < ok.length; i++) {
                 if (ov[i] != 0) {

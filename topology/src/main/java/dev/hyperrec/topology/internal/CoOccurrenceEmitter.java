@@ -125,7 +125,7 @@ final class CoOccurrenceEmitter {
         for (int i = 0; i < pairs; i++) {
             packed[i] = ((long) rankOf.get(pairItem[i], -1) << 32) | rankOf.get(pairOther[i], -1);
         }
-        Arrays.sort(packed);
+        sortByRanks(packed, distinct);
         long[] others = new long[Math.min(pairs, 64)];
         int[] counts = new int[others.length];
         int p = 0;
@@ -153,6 +153,39 @@ final class CoOccurrenceEmitter {
                 context.forward(new Record<Object, Object>(key, value, timestamp), NodeNames.COOCCURRENCE_SINK);
                 from = to;
             } while (from < n);
+        }
+    }
+
+    /**
+     * Sorts {@code packed} ascending in place, each element {@code (rank << 32) | rank} with both ranks in
+     * {@code [0, distinct)}: a stable counting sort by the low rank into a scratch array, then by the high rank back (two
+     * sequential passes each, where a comparison sort of an interval's pairs took most of the send).
+     */
+    static void sortByRanks(long[] packed, int distinct) {
+        int n = packed.length;
+        if (n < 2) {
+            return;
+        }
+        long[] tmp = new long[n];
+        int[] start = new int[distinct + 1];
+        for (long p : packed) {
+            start[(int) p + 1]++;
+        }
+        for (int r = 0; r < distinct; r++) {
+            start[r + 1] += start[r];
+        }
+        for (long p : packed) {
+            tmp[start[(int) p]++] = p;
+        }
+        Arrays.fill(start, 0);
+        for (long p : tmp) {
+            start[(int) (p >>> 32) + 1]++;
+        }
+        for (int r = 0; r < distinct; r++) {
+            start[r + 1] += start[r];
+        }
+        for (long p : tmp) {
+            packed[start[(int) (p >>> 32)]++] = p;
         }
     }
 

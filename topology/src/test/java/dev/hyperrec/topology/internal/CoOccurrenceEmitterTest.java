@@ -9,6 +9,7 @@ import dev.hyperrec.topology.HyperrecConfig;
 import dev.hyperrec.topology.TestPipeline;
 import dev.hyperrec.topology.Topics;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,6 +83,27 @@ class CoOccurrenceEmitterTest {
             }
             // the batch had repeated pairs, so the sums were exercised
             assertThat(pairs.values().stream().flatMap(m -> m.values().stream()).anyMatch(c -> c > 1)).isTrue();
+        }
+    }
+
+    /** The emitter's two-pass counting sort of packed rank pairs orders exactly as a comparison sort, duplicates included. */
+    @Test
+    void theRankPairSortOrdersAsAComparisonSort() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        for (int distinct : new int[] {1, 2, 3, 17, 1000, 70_000}) {
+            for (int n : new int[] {0, 1, 2, 5, 1000, 100_000}) {
+                long[] packed = new long[n];
+                for (int i = 0; i < n; i++) {
+                    // skewed ranks, so runs of equal pairs occur as in a real interval
+                    int a = (int) Math.min(distinct - 1, Math.abs(rnd.nextGaussian()) * distinct / 6);
+                    int b = rnd.nextInt(distinct);
+                    packed[i] = ((long) a << 32) | b;
+                }
+                long[] expected = packed.clone();
+                Arrays.sort(expected);
+                CoOccurrenceEmitter.sortByRanks(packed, distinct);
+                assertThat(packed).as("distinct=%d n=%d", distinct, n).containsExactly(expected);
+            }
         }
     }
 }

@@ -355,4 +355,17 @@ class NeighbourCheckpointTest {
         });
         return out;
     }
+
+    /** A chunk is encoded into an array sized in advance: the varint sizes must be those the writer produces. */
+    @Test
+    void varintSizesAreTheWritersByteCounts() {
+        long[] values = {0, 1, 127, 128, 16_383, 16_384, (1L << 35) - 1, 1L << 35, Long.MAX_VALUE, -1, Long.MIN_VALUE};
+        for (long v : values) {
+            int bytes = 1;
+            for (long x = v; (x & ~0x7FL) != 0; x >>>= 7) {
+                bytes++;
+            }
+            assertThat(CoOccurrenceCounts.varLongSize(v)).as("%d", v).isEqualTo(bytes);
+        }
+    }
 }

@@ -341,11 +341,23 @@ final class CpuScorer extends CpuOperator implements Scorer {
                            int[] heapIdx, float[] heapScore, int[] counts) {
         double[] a = acc[r];
         int root = row * k;
-        for (int j = 0; j < m; j++) {
-            float score = (float) a[j];
-            // most candidates lose to the heap's root once it is full: drop them before the call
-            if (active[t0 + j] && (counts[row] < k || score >= heapScore[root])) {
-                offer(row, t0 + j, score, batch, k, heapIdx, heapScore, counts);
+        int j = 0;
+        for (; j < m && counts[row] < k; j++) {
+            if (active[t0 + j]) {
+                offer(row, t0 + j, (float) a[j], batch, k, heapIdx, heapScore, counts);
+            }
+        }
+        // The heap is full: most scores lose to its root. The scan compares the double sums with a bound below which
+        // no double rounds to a float at or above the root's score (the float just below it), so the loop does one
+        // load and one comparison per item; the few that pass are checked exactly as before.
+        double bound = Math.nextDown(heapScore[root]);
+        for (; j < m; j++) {
+            if (a[j] >= bound && active[t0 + j]) {
+                float score = (float) a[j];
+                if (score >= heapScore[root]) {
+                    offer(row, t0 + j, score, batch, k, heapIdx, heapScore, counts);
+                    bound = Math.nextDown(heapScore[root]);
+                }
             }
         }
     }
