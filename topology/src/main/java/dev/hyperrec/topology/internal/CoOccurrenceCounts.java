@@ -53,6 +53,9 @@ public final class CoOccurrenceCounts {
      */
     private final LongIntHashMap rowSizes = new LongIntHashMap(1024);
     private long pendingPairs;
+    /** The last checkpoint's changed pairs and the pairs in the chunks it wrote. */
+    private long lastPairsChanged;
+    private long lastPairsWritten;
 
     public CoOccurrenceCounts(KeyValueStore<Bytes, byte[]> store) {
         this.store = store;
@@ -107,6 +110,8 @@ public final class CoOccurrenceCounts {
      * @return the records written (chunks, counts and deletions)
      */
     public int checkpoint() {
+        lastPairsChanged = pendingPairs;
+        lastPairsWritten = 0;
         List<KeyValue<Bytes, byte[]>> writes = new ArrayList<>();
         for (Map.Entry<Long, Delta> e : deltas.entrySet()) {
             long item = e.getKey();
@@ -130,6 +135,19 @@ public final class CoOccurrenceCounts {
         deltas.clear();
         pendingPairs = 0;
         return writes.size();
+    }
+
+    /** Distinct (item, other) pairs the last {@link #checkpoint} stored anew. */
+    public long lastPairsChanged() {
+        return lastPairsChanged;
+    }
+
+    /**
+     * Pairs in the chunks the last {@link #checkpoint} wrote: a changed chunk is written whole, so this over
+     * {@link #lastPairsChanged} is the checkpoint's write amplification.
+     */
+    public long lastPairsWritten() {
+        return lastPairsWritten;
     }
 
     /**
@@ -158,6 +176,7 @@ public final class CoOccurrenceCounts {
         }
         List<KeyValue<Bytes, byte[]>> out = new ArrayList<>();
         int added = 0;
+        long pairsOut = 0;
         for (int c = 0; c < chunks; c++) {
             if (start[c] == start[c + 1]) {
                 continue;
@@ -170,12 +189,14 @@ public final class CoOccurrenceCounts {
             }
             Row merged = merge(chunk, grouped, start[c], start[c + 1], d);
             added += merged.size - chunk.size;
+            pairsOut += merged.size;
             out.add(KeyValue.pair(key, encode(merged)));
         }
         if (shift(storedSize + added) != shift) {
             return false;
         }
         writes.addAll(out);
+        lastPairsWritten += pairsOut;
         rowSizes.put(item, storedSize + added);
         return true;
     }
@@ -222,6 +243,7 @@ public final class CoOccurrenceCounts {
         for (int c = 0; c < parts.length; c++) {
             if (parts[c] != null) {
                 writes.add(KeyValue.pair(chunkKey(item, shift, c), encode(parts[c])));
+                lastPairsWritten += parts[c].size;
             }
         }
         return row.size;

@@ -211,7 +211,8 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
             progress.put(CHECKPOINTED, checkpointed);
         }
         lastCheckpointNanos = System.nanoTime();
-        runtime.metrics().neighbourCheckpoint(written, lastCheckpointNanos - t0);
+        runtime.metrics().neighbourCheckpoint(written, counts.lastPairsChanged(), counts.lastPairsWritten(),
+                lastCheckpointNanos - t0);
     }
 
     /**

@@ -66,6 +66,8 @@ public final class PipelineMetrics implements AutoCloseable {
     public static final String NEIGHBOURS_CHECKPOINTS = "hyperrec.neighbours.checkpoints";
     public static final String NEIGHBOURS_CHECKPOINT_RECORDS = "hyperrec.neighbours.checkpoint.records";
     public static final String NEIGHBOURS_CHECKPOINT_TIME = "hyperrec.neighbours.checkpoint.time";
+    public static final String NEIGHBOURS_CHECKPOINT_PAIRS_CHANGED = "hyperrec.neighbours.checkpoint.pairs.changed";
+    public static final String NEIGHBOURS_CHECKPOINT_PAIRS_WRITTEN = "hyperrec.neighbours.checkpoint.pairs.written";
     public static final String NEIGHBOURS_READ_BACK = "hyperrec.neighbours.read.back";
     public static final String NEIGHBOURS_ITEMS = "hyperrec.neighbours.items";
 
@@ -97,6 +99,8 @@ public final class PipelineMetrics implements AutoCloseable {
     private final Counter neighbourCheckpoints;
     private final Counter neighbourCheckpointRecords;
     private final Timer neighbourCheckpointTime;
+    private final Counter neighbourCheckpointPairsChanged;
+    private final Counter neighbourCheckpointPairsWritten;
     private final Counter neighbourReadBack;
     private DeviceMemory deviceMemory;
 
@@ -158,6 +162,11 @@ public final class PipelineMetrics implements AutoCloseable {
                 .register(registry);
         neighbourCheckpointTime = Timer.builder(NEIGHBOURS_CHECKPOINT_TIME)
                 .description("time of one checkpoint of an aggregator task's counts (on its stream thread)").register(registry);
+        neighbourCheckpointPairsChanged = Counter.builder(NEIGHBOURS_CHECKPOINT_PAIRS_CHANGED)
+                .description("distinct (item, other) pairs whose counts those checkpoints stored anew").register(registry);
+        neighbourCheckpointPairsWritten = Counter.builder(NEIGHBOURS_CHECKPOINT_PAIRS_WRITTEN)
+                .description("pairs in the chunks those checkpoints wrote (a changed chunk is written whole): written / changed"
+                        + " is the checkpoints' write amplification").register(registry);
         neighbourReadBack = Counter.builder(NEIGHBOURS_READ_BACK)
                 .description("item-cooccurrence records read again by aggregator tasks at start-up (those since their last checkpoint)")
                 .register(registry);
@@ -231,9 +240,11 @@ public final class PipelineMetrics implements AutoCloseable {
     }
 
     /** One checkpoint of an aggregator task's counts that wrote {@code records} store records in {@code nanos}. */
-    public void neighbourCheckpoint(int records, long nanos) {
+    public void neighbourCheckpoint(int records, long pairsChanged, long pairsWritten, long nanos) {
         neighbourCheckpoints.increment();
         neighbourCheckpointRecords.increment(records);
+        neighbourCheckpointPairsChanged.increment(pairsChanged);
+        neighbourCheckpointPairsWritten.increment(pairsWritten);
         neighbourCheckpointTime.record(nanos, TimeUnit.NANOSECONDS);
     }
 

@@ -1852,6 +1852,14 @@ public final class PipelineBench implements Callable<Integer> {
         m.put("batched_events", batch == null ? Double.NaN : batch.totalAmount());
         var recs = r.find(PipelineMetrics.RECOMMENDATIONS).counter();
         m.put("lists", recs == null ? Double.NaN : recs.count());
+        // the item-to-item model's checkpoints, when its instance runs in this JVM (it reports through the same registry)
+        for (String[] c : new String[][] {{"model_checkpoints", PipelineMetrics.NEIGHBOURS_CHECKPOINTS},
+                {"model_checkpoint_records", PipelineMetrics.NEIGHBOURS_CHECKPOINT_RECORDS},
+                {"model_checkpoint_pairs_changed", PipelineMetrics.NEIGHBOURS_CHECKPOINT_PAIRS_CHANGED},
+                {"model_checkpoint_pairs_written", PipelineMetrics.NEIGHBOURS_CHECKPOINT_PAIRS_WRITTEN}}) {
+            var counter = r.find(c[1]).counter();
+            m.put(c[0], counter == null ? Double.NaN : counter.count());
+        }
         return m;
     }
 

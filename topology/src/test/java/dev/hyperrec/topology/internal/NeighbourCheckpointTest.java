@@ -368,4 +368,43 @@ class NeighbourCheckpointTest {
             assertThat(CoOccurrenceCounts.varLongSize(v)).as("%d", v).isEqualTo(bytes);
         }
     }
+
+    /**
+     * A checkpoint reports the pairs it stored anew and the pairs in the chunks it wrote: a new row is written as it is;
+     * one changed pair rewrites its chunk whole (the whole row while it has one chunk, one of four chunks of a
+     * 1,000-pair row).
+     */
+    @Test
+    void checkpointsReportChangedAndWrittenPairs() {
+        CoOccurrenceCounts c = new CoOccurrenceCounts(store());
+        c.add(1L, 1, new long[] {10, 11, 12}, new int[] {1, 1, 1});
+        c.checkpoint();
+        assertThat(c.lastPairsChanged()).isEqualTo(3);
+        assertThat(c.lastPairsWritten()).isEqualTo(3);
+        c.add(1L, 0, new long[] {11}, new int[] {2});
+        c.checkpoint();
+        assertThat(c.lastPairsChanged()).isEqualTo(1);
+        assertThat(c.lastPairsWritten()).isEqualTo(3);
+
+        long[] others = new long[1_000];
+        int[] ones = new int[others.length];
+        for (int i = 0; i < others.length; i++) {
+            others[i] = 1_000 + i;
+            ones[i] = 1;
+        }
+        c.add(2L, 1, others, ones);
+        c.checkpoint();
+        assertThat(c.lastPairsChanged()).isEqualTo(1_000);
+        assertThat(c.lastPairsWritten()).isEqualTo(1_000);
+        assertThat(CoOccurrenceCounts.shift(1_000)).isEqualTo(2);
+        c.add(2L, 0, new long[] {1_500}, new int[] {1});
+        c.checkpoint();
+        int chunk = CoOccurrenceCounts.index(1_500, 2);
+        long inChunk = java.util.Arrays.stream(others).filter(o -> CoOccurrenceCounts.index(o, 2) == chunk).count();
+        assertThat(c.lastPairsChanged()).isEqualTo(1);
+        assertThat(c.lastPairsWritten()).isEqualTo(inChunk).isLessThan(1_000);
+        c.checkpoint();
+        assertThat(c.lastPairsChanged()).isZero();
+        assertThat(c.lastPairsWritten()).isZero();
+    }
 }
