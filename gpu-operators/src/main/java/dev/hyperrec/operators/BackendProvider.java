@@ -1,5 +1,7 @@
 package dev.hyperrec.operators;
 
+import java.util.Map;
+
 /**
  * A pluggable operator backend, found by {@link java.util.ServiceLoader} (register the
  * implementation in {@code META-INF/services/dev.hyperrec.operators.BackendProvider}). The CPU
@@ -23,4 +25,13 @@ public interface BackendProvider {
 
     /** Opens a new backend; throws {@link OperatorException} when that fails. */
     OperatorBackend open();
+
+    /**
+     * Opens a new backend with per-backend options (e.g. {@code hyperrec.cuda.device}: two app instances in one JVM can
+     * each have a device of their own); an option not given falls back to what {@link #open()} uses. The default ignores
+     * the options.
+     */
+    default OperatorBackend open(Map<String, String> options) {
+        return open();
+    }
 }

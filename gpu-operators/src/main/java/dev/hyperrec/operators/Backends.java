@@ -3,6 +3,7 @@ package dev.hyperrec.operators;
 import dev.hyperrec.operators.internal.cpu.CpuBackend;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceLoader;
 import org.slf4j.Logger;
@@ -26,7 +27,15 @@ public final class Backends {
 
     /** Opens a backend of {@code kind}, discovering providers with {@link ServiceLoader}. */
     public static OperatorBackend open(BackendKind kind) {
-        return open(kind, discover());
+        return open(kind, discover(), Map.of());
+    }
+
+    /**
+     * Opens a backend of {@code kind} with per-backend {@code options} ({@link BackendProvider#open(Map)}; e.g.
+     * {@code hyperrec.cuda.device}), discovering providers with {@link ServiceLoader}.
+     */
+    public static OperatorBackend open(BackendKind kind, Map<String, String> options) {
+        return open(kind, discover(), options);
     }
 
     /**
@@ -34,8 +43,15 @@ public final class Backends {
      * providers by hand; {@link #open(BackendKind)} discovers them).
      */
     public static OperatorBackend open(BackendKind kind, Iterable<? extends BackendProvider> providers) {
+        return open(kind, providers, Map.of());
+    }
+
+    /** Opens a backend of {@code kind} from the given providers, passing them {@code options}. */
+    public static OperatorBackend open(BackendKind kind, Iterable<? extends BackendProvider> providers,
+                                       Map<String, String> options) {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(providers, "providers");
+        Objects.requireNonNull(options, "options");
         switch (kind) {
             case CPU:
                 LOG.info("operator backend: cpu");
@@ -48,7 +64,7 @@ public final class Backends {
                 StringBuilder reasons = new StringBuilder();
                 for (BackendProvider p : cuda) {
                     if (p.isUsable()) {
-                        OperatorBackend b = p.open();
+                        OperatorBackend b = p.open(options);
                         LOG.info("operator backend: {}", b.name());
                         return b;
                     }
@@ -72,7 +88,7 @@ public final class Backends {
                         continue;
                     }
                     try {
-                        OperatorBackend b = p.open();
+                        OperatorBackend b = p.open(options);
                         LOG.info("operator backend: {} (auto)", b.name());
                         return b;
                     } catch (RuntimeException e) {

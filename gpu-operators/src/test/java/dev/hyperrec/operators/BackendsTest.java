@@ -163,4 +163,43 @@ class BackendsTest {
         assertThat(BackendKind.parse("cuda").id()).isEqualTo("cuda");
         assertThatThrownBy(() -> BackendKind.parse("tpu")).isInstanceOf(OperatorException.class).hasMessageContaining("tpu");
     }
+
+    /** Options reach the provider that opens the backend, for cuda and for auto; the cpu backend needs none. */
+    @Test
+    void optionsReachTheProvider() {
+        java.util.List<java.util.Map<String, String>> seen = new java.util.ArrayList<>();
+        BackendProvider recording = new BackendProvider() {
+            @Override
+            public BackendKind kind() {
+                return BackendKind.CUDA;
+            }
+
+            @Override
+            public boolean isUsable() {
+                return true;
+            }
+
+            @Override
+            public OperatorBackend open() {
+                throw new AssertionError("the options-taking open is the one to call");
+            }
+
+            @Override
+            public OperatorBackend open(java.util.Map<String, String> options) {
+                seen.add(options);
+                return new FakeBackend();
+            }
+        };
+        java.util.Map<String, String> device1 = java.util.Map.of("hyperrec.cuda.device", "1");
+        try (OperatorBackend b = Backends.open(BackendKind.CUDA, List.of(recording), device1)) {
+            assertThat(b.name()).isEqualTo("cuda");
+        }
+        try (OperatorBackend b = Backends.open(BackendKind.AUTO, List.of(recording), device1)) {
+            assertThat(b.name()).isEqualTo("cuda");
+        }
+        try (OperatorBackend b = Backends.open(BackendKind.CUDA, List.of(recording))) {
+            assertThat(b.name()).isEqualTo("cuda");
+        }
+        assertThat(seen).containsExactly(device1, device1, java.util.Map.of());
+    }
 }

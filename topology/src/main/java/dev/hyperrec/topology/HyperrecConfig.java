@@ -19,6 +19,11 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 public final class HyperrecConfig {
     public static final String BACKEND = "hyperrec.backend";
+    /**
+     * The CUDA device ordinal of this instance's backend; empty (the default): the JVM's system property of the same
+     * name, else 0. Set per instance when app instances in one JVM each have a device of their own.
+     */
+    public static final String CUDA_DEVICE = "hyperrec.cuda.device";
     /** Prepended to every topic name (multi-tenant clusters, isolated test runs); empty by default. */
     public static final String TOPIC_PREFIX = "hyperrec.topic.prefix";
     public static final String EMBEDDING_DIM = "hyperrec.embedding.dim";
@@ -189,6 +194,7 @@ public final class HyperrecConfig {
     static {
         Map<String, String> d = new LinkedHashMap<>();
         d.put(BACKEND, "auto");
+        d.put(CUDA_DEVICE, "");
         d.put(TOPIC_PREFIX, "");
         d.put(EMBEDDING_DIM, "32");
         d.put(EMBEDDING_ALPHA, "0.1");
@@ -451,6 +457,18 @@ public final class HyperrecConfig {
         return BackendKind.parse(values.get(BACKEND).toLowerCase(Locale.ROOT));
     }
 
+    /** Options for {@link dev.hyperrec.operators.Backends#open(BackendKind, Map)}: {@link #CUDA_DEVICE} when set. */
+    public Map<String, String> backendOptions() {
+        String device = values.get(CUDA_DEVICE).trim();
+        return device.isEmpty() ? Map.of() : Map.of(CUDA_DEVICE, device);
+    }
+
+    /** The CUDA device this instance's backend opens on: {@link #CUDA_DEVICE}, else the JVM's system property, else 0. */
+    public int cudaDevice() {
+        String device = values.get(CUDA_DEVICE).trim();
+        return device.isEmpty() ? Integer.getInteger(CUDA_DEVICE, 0) : Integer.parseInt(device);
+    }
+
     /** {@link #NEIGHBOURS_ENABLED}. */
     public boolean neighboursEnabled() {
         return Boolean.parseBoolean(values.get(NEIGHBOURS_ENABLED).trim());
@@ -516,6 +534,9 @@ public final class HyperrecConfig {
 
     private void validate() {
         backend();
+        if (!values.get(CUDA_DEVICE).trim().isEmpty()) {
+            range(CUDA_DEVICE, 0, 1024);
+        }
         range(EMBEDDING_DIM, 1, 4096);
         range(BATCH_MAX_EVENTS, 1, 1_000_000);
         range(BATCH_FLUSH_INTERVAL_MS, 1, 3_600_000);

@@ -46,7 +46,7 @@ public final class HyperrecRuntime implements AutoCloseable {
         this.serdes = serdes;
         this.metrics = java.util.Objects.requireNonNull(metrics, "metrics");
         this.catalog = new ItemCatalog(config.dim(), config.getInt(HyperrecConfig.CATALOG_INITIAL_CAPACITY));
-        metrics.bindBackend(backend, config.backend().id(), HyperrecRuntime::fallbacks);
+        metrics.bindBackend(backend, config.backend().id(), HyperrecRuntime::fallbacks, config.cudaDevice());
         metrics.bindThreadFailures(this, HyperrecRuntime::threadFailures);
         metrics.bindNeighbours(neighbours);
     }
@@ -78,7 +78,7 @@ public final class HyperrecRuntime implements AutoCloseable {
     /** Opens the configured backend; Serdes talk to the registry named in the config. */
     public static HyperrecRuntime create(HyperrecConfig config) {
         Map<String, Object> serdeConfig = config.serdeConfig();
-        return new HyperrecRuntime(config, Backends.open(config.backend()), new SerdeFactory() {
+        return new HyperrecRuntime(config, Backends.open(config.backend(), config.backendOptions()), new SerdeFactory() {
             @Override
             public <T extends SpecificRecord> Serde<T> serde(Class<T> type, boolean isKey) {
                 return AvroSerdes.forClass(type, serdeConfig, isKey);
@@ -89,7 +89,7 @@ public final class HyperrecRuntime implements AutoCloseable {
     /** Opens the configured backend; Serdes talk to the registry named in the config; tasks report to {@code registry}. */
     public static HyperrecRuntime create(HyperrecConfig config, MeterRegistry registry) {
         Map<String, Object> serdeConfig = config.serdeConfig();
-        return new HyperrecRuntime(config, Backends.open(config.backend()), new SerdeFactory() {
+        return new HyperrecRuntime(config, Backends.open(config.backend(), config.backendOptions()), new SerdeFactory() {
             @Override
             public <T extends SpecificRecord> Serde<T> serde(Class<T> type, boolean isKey) {
                 return AvroSerdes.forClass(type, serdeConfig, isKey);
@@ -100,7 +100,7 @@ public final class HyperrecRuntime implements AutoCloseable {
     /** Opens the configured backend; Serdes use the given registry client (tests, the in-process demo). */
     public static HyperrecRuntime create(HyperrecConfig config, SchemaRegistryClient registry) {
         Map<String, Object> serdeConfig = config.serdeConfig();
-        return new HyperrecRuntime(config, Backends.open(config.backend()), new SerdeFactory() {
+        return new HyperrecRuntime(config, Backends.open(config.backend(), config.backendOptions()), new SerdeFactory() {
             @Override
             public <T extends SpecificRecord> Serde<T> serde(Class<T> type, boolean isKey) {
                 return AvroSerdes.forClass(type, registry, serdeConfig, isKey);

@@ -103,4 +103,35 @@ class HyperrecConfigTest {
         assertThatThrownBy(() -> HyperrecConfig.of(Map.of(HyperrecConfig.ROLE, "scorer"))).hasMessageContaining("scorer")
                 .hasMessageContaining("all, lists or model");
     }
+
+    /**
+     * An instance's CUDA device: unset, no backend option and the JVM's property (else 0); set, the option and that
+     * ordinal; anything but an ordinal is refused with the key and the value.
+     */
+    @Test
+    void theCudaDeviceIsAnInstancesBackendOption() {
+        HyperrecConfig unset = HyperrecConfig.of(Map.of());
+        assertThat(unset.backendOptions()).isEmpty();
+        String before = System.getProperty(HyperrecConfig.CUDA_DEVICE);
+        try {
+            System.clearProperty(HyperrecConfig.CUDA_DEVICE);
+            assertThat(unset.cudaDevice()).isZero();
+            System.setProperty(HyperrecConfig.CUDA_DEVICE, "2");
+            assertThat(unset.cudaDevice()).isEqualTo(2);
+            HyperrecConfig one = HyperrecConfig.of(Map.of(HyperrecConfig.CUDA_DEVICE, "1"));
+            assertThat(one.backendOptions()).containsExactly(Map.entry(HyperrecConfig.CUDA_DEVICE, "1"));
+            assertThat(one.cudaDevice()).isEqualTo(1);
+        } finally {
+            if (before == null) {
+                System.clearProperty(HyperrecConfig.CUDA_DEVICE);
+            } else {
+                System.setProperty(HyperrecConfig.CUDA_DEVICE, before);
+            }
+        }
+        for (String bad : new String[] {"-1", "gpu1"}) {
+            assertThatThrownBy(() -> HyperrecConfig.of(Map.of(HyperrecConfig.CUDA_DEVICE, bad)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(HyperrecConfig.CUDA_DEVICE)
+                    .hasMessageContaining(bad);
+        }
+    }
 }

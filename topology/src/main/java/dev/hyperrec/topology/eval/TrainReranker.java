@@ -57,7 +57,7 @@ public final class TrainReranker implements Callable<Integer> {
                 .withZone(ZoneOffset.UTC).format(Instant.now());
         Prequential.Dataset data = Prequential.Dataset.of(Evaluate.datasetName(ratings), MovieLens.read(ratings), 0.2);
         long t0 = System.nanoTime();
-        try (OperatorBackend ops = Backends.open(config.backend())) {
+        try (OperatorBackend ops = Backends.open(config.backend(), config.backendOptions())) {
             PrequentialReranker reranker = new PrequentialReranker(ops, config.getInt(HyperrecConfig.RERANK_HEADS),
                     config.getInt(HyperrecConfig.RERANK_CANDIDATES), Integer.MAX_VALUE, 0, seed);
             try (EngineRecommender method = (EngineRecommender) Evaluate.create("hyperrec", data, ops, config.with(

@@ -198,6 +198,12 @@ public final class PipelineMetrics implements AutoCloseable {
      * @param fallbacks the backend's fallback count (0 for a backend without fallback)
      */
     public void bindBackend(OperatorBackend backend, String configured, ToDoubleFunction<OperatorBackend> fallbacks) {
+        bindBackend(backend, configured, fallbacks, Integer.getInteger("hyperrec.cuda.device", 0));
+    }
+
+    /** As {@link #bindBackend(OperatorBackend, String, ToDoubleFunction)}, the device memory read on {@code device}. */
+    public void bindBackend(OperatorBackend backend, String configured, ToDoubleFunction<OperatorBackend> fallbacks,
+                            int device) {
         if (!enabled) {
             return;
         }
@@ -206,14 +212,14 @@ public final class PipelineMetrics implements AutoCloseable {
         FunctionCounter.builder(BACKEND_FALLBACKS, backend, fallbacks)
                 .description("operators switched from CUDA to the CPU reference after a device fault").register(registry);
         if ("cuda".equals(backend.name())) {
-            deviceMemory = DeviceMemory.open(Integer.getInteger("hyperrec.cuda.device", 0));
-            String device = Integer.toString(deviceMemory.ordinal());
+            deviceMemory = DeviceMemory.open(device);
+            String ordinal = Integer.toString(deviceMemory.ordinal());
             Gauge.builder(DEVICE_MEMORY_USED, deviceMemory, DeviceMemory::usedBytes).baseUnit("bytes")
-                    .description("device memory in use (all processes), from cuMemGetInfo").tag("device", device).register(registry);
+                    .description("device memory in use (all processes), from cuMemGetInfo").tag("device", ordinal).register(registry);
             Gauge.builder(DEVICE_MEMORY_FREE, deviceMemory, DeviceMemory::freeBytes).baseUnit("bytes")
-                    .description("free device memory, from cuMemGetInfo").tag("device", device).register(registry);
+                    .description("free device memory, from cuMemGetInfo").tag("device", ordinal).register(registry);
             Gauge.builder(DEVICE_MEMORY_TOTAL, deviceMemory, DeviceMemory::totalBytes).baseUnit("bytes")
-                    .description("device memory size").tag("device", device).register(registry);
+                    .description("device memory size").tag("device", ordinal).register(registry);
         }
     }
 

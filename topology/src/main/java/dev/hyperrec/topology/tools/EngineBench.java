@@ -119,7 +119,7 @@ public final class EngineBench implements Callable<Integer> {
         long coalesced;
         double seconds;
         Map<String, Double> operators;
-        try (OperatorBackend b = Backends.open(config.backend());
+        try (OperatorBackend b = Backends.open(config.backend(), config.backendOptions());
              RecommenderEngine engine = new RecommenderEngine(config, b, catalog, PipelineMetrics.of(registry))) {
             if (table != null) {
                 engine.itemNeighbours(table);

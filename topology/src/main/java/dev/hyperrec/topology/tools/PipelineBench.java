@@ -187,6 +187,10 @@ public final class PipelineBench implements Callable<Integer> {
                     + " state directory) form a group on topics of their own and are then sent the N events; then one instance"
                     + " does the same, for the comparison (default: ${DEFAULT-VALUE})")
     int instances;
+    @Option(names = "--devices", defaultValue = "1",
+            description = "with --instances, CUDA devices to spread the scale-out instances over: instance i opens its backend"
+                    + " on device i mod D (hyperrec.cuda.device); 1 leaves every instance on the JVM's device (default: ${DEFAULT-VALUE})")
+    int devices;
     @Option(names = "--settle-model",
             description = "after the drain (b), wait up to --model-catch-up-seconds for the item-to-item model to catch up"
                     + " before the rate phases (c), which then start on an app in its steady state")
@@ -308,6 +312,7 @@ public final class PipelineBench implements Callable<Integer> {
         requireAtLeast("--ceiling-runs", ceilingRuns, 1);
         requireAtLeast("--threads", threads, 1);
         requireAtLeast("--instances", instances, 1);
+        requireAtLeast("--devices", devices, 1);
         if (modelProcess && instances > 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--model-process runs (b)'s model apart; the"
                     + " scale-out drain (--instances) keeps it in its instances: give one or the other");
@@ -996,7 +1001,7 @@ public final class PipelineBench implements Callable<Integer> {
             List<HyperrecApp.Running> apps = new ArrayList<>();
             try {
                 for (int i = 0; i < n; i++) {
-                    apps.add(HyperrecApp.launch(base.with(StreamsConfig.STATE_DIR_CONFIG,
+                    apps.add(HyperrecApp.launch(instanceConfig(base, i, devices).with(StreamsConfig.STATE_DIR_CONFIG,
                             dir.resolve("scale" + n + "-state-" + i).toString())));
                 }
                 List<List<String>> tasksAtStart = awaitStableGroup(apps, Duration.ofSeconds(120));
@@ -1042,6 +1047,11 @@ public final class PipelineBench implements Callable<Integer> {
                 closeAll(apps);
             }
         }
+    }
+
+    /** Scale-out instance {@code i}'s config: on device {@code i mod devices} when there are several, else as {@code base}. */
+    static HyperrecConfig instanceConfig(HyperrecConfig base, int i, int devices) {
+        return devices > 1 ? base.with(HyperrecConfig.CUDA_DEVICE, i % devices) : base;
     }
 
     /** How long a scale-out group's assignment must stay unchanged before its input is sent. */
@@ -1913,6 +1923,7 @@ public final class PipelineBench implements Callable<Integer> {
         setup.put("app", "this JVM (HyperrecApp.launch), the passthrough likewise; consumers and producers of the harness in this JVM too");
         setup.put("schema_registry", "in-process (mock://), ids cached by the Serdes");
         setup.put("preload_eps", Math.round(preloadEps));
+        setup.put("devices", devices);
         setup.put("jfr", jfr);
         setup.put("jfr_phases", jfrPhases);
         setup.put("settle_model", settleModel);

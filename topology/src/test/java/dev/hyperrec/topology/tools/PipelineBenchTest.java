@@ -221,4 +221,15 @@ class PipelineBenchTest {
         assertThat(t.get("commit_latency_avg_ms")).isEqualTo(12.5);
         assertThat((double) t.get("poll_latency_avg_ms")).isNaN();
     }
+
+    /** With several devices the scale-out instances take them in turn; with one, every instance keeps the JVM's device. */
+    @Test
+    void scaleOutInstancesTakeTheDevicesInTurn() {
+        dev.hyperrec.topology.HyperrecConfig base = dev.hyperrec.topology.HyperrecConfig.of(Map.of());
+        assertThat(PipelineBench.instanceConfig(base, 0, 2).backendOptions()).containsEntry("hyperrec.cuda.device", "0");
+        assertThat(PipelineBench.instanceConfig(base, 1, 2).backendOptions()).containsEntry("hyperrec.cuda.device", "1");
+        assertThat(PipelineBench.instanceConfig(base, 2, 2).backendOptions()).containsEntry("hyperrec.cuda.device", "0");
+        assertThat(PipelineBench.instanceConfig(base, 1, 1).backendOptions()).isEmpty();
+        assertThat(PipelineBench.instanceConfig(base, 1, 2).cudaDevice()).isEqualTo(1);
+    }
 }

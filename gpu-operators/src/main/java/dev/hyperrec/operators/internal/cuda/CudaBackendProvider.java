@@ -3,17 +3,23 @@ package dev.hyperrec.operators.internal.cuda;
 import dev.hyperrec.operators.BackendKind;
 import dev.hyperrec.operators.BackendProvider;
 import dev.hyperrec.operators.OperatorBackend;
+import dev.hyperrec.operators.OperatorException;
 import dev.hyperrec.operators.internal.cpu.CpuBackend;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The ServiceLoader entry of the CUDA backend. {@link #open()} returns the CUDA backend wrapped in a
  * {@link FallbackBackend}, so a CUDA fault degrades an operator to the CPU reference (counted, logged)
  * instead of failing the task. Device and precision: system properties
- * {@code hyperrec.cuda.device} (ordinal, default 0), {@code hyperrec.cuda.precision}
+ * {@code hyperrec.cuda.device} (ordinal, default 0; an {@link #open(Map)} option of that name wins, so that app
+ * instances in one JVM can each have a device), {@code hyperrec.cuda.precision}
  * ({@code exact|fp32|tf32|bf16}, default {@code exact}) and {@code hyperrec.cuda.sync}
  * ({@code auto|spin|yield|blocking}, default {@code auto}: how a host thread waits for the device, {@link CudaContext.Sync}).
  */
 public final class CudaBackendProvider implements BackendProvider {
+    private static final Logger LOG = LoggerFactory.getLogger(CudaBackendProvider.class);
 
     @Override
     public BackendKind kind() {
@@ -30,11 +36,41 @@ public final class CudaBackendProvider implements BackendProvider {
         return CudaBackend.unusableReason();
     }
 
+    /** The device option: the ordinal of the device a backend opens on. */
+    public static final String DEVICE = "hyperrec.cuda.device";
+
     @Override
     public OperatorBackend open() {
-        int device = Integer.getInteger("hyperrec.cuda.device", 0);
+        return open(Map.of());
+    }
+
+    /**
+     * Opens on {@code options}' {@value #DEVICE} when given (an instance's own device), else on the system property of
+     * that name (default 0); precision and sync as in the class comment.
+     */
+    @Override
+    public OperatorBackend open(Map<String, String> options) {
+        int device = device(options);
+        LOG.info("cuda backend: device {}", device);
         ScorePrecision precision = ScorePrecision.parse(System.getProperty("hyperrec.cuda.precision", "exact"));
         CudaContext.Sync sync = CudaContext.Sync.parse(System.getProperty("hyperrec.cuda.sync", "auto"));
         return new FallbackBackend(new CudaBackend(device, precision, sync), new CpuBackend());
+    }
+
+    /** The device ordinal {@code options} ask for, else the system property {@value #DEVICE}, else 0. */
+    static int device(Map<String, String> options) {
+        String v = options.get(DEVICE);
+        if (v == null || v.isBlank()) {
+            return Integer.getInteger(DEVICE, 0);
+        }
+        try {
+            int d = Integer.parseInt(v.trim());
+            if (d < 0) {
+                throw new NumberFormatException("negative");
+            }
+            return d;
+        } catch (NumberFormatException e) {
+            throw new OperatorException(DEVICE + " must be a device ordinal (an integer >= 0), was '" + v + "'");
+        }
     }
 }
