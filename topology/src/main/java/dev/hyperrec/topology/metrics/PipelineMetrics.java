@@ -196,12 +196,8 @@ public final class PipelineMetrics implements AutoCloseable {
      * fallbacks of a CUDA backend, and device memory (only when the backend is CUDA).
      *
      * @param fallbacks the backend's fallback count (0 for a backend without fallback)
+     * @param device the CUDA device the backend opened on (its memory is what the gauges read)
      */
-    public void bindBackend(OperatorBackend backend, String configured, ToDoubleFunction<OperatorBackend> fallbacks) {
-        bindBackend(backend, configured, fallbacks, Integer.getInteger("hyperrec.cuda.device", 0));
-    }
-
-    /** As {@link #bindBackend(OperatorBackend, String, ToDoubleFunction)}, the device memory read on {@code device}. */
     public void bindBackend(OperatorBackend backend, String configured, ToDoubleFunction<OperatorBackend> fallbacks,
                             int device) {
         if (!enabled) {

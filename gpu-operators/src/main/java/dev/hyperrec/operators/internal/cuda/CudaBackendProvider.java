@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class CudaBackendProvider implements BackendProvider {
     private static final Logger LOG = LoggerFactory.getLogger(CudaBackendProvider.class);
+    /** The device option (and system property): the ordinal of the device a backend opens on. */
+    public static final String DEVICE = "hyperrec.cuda.device";
 
     @Override
     public BackendKind kind() {
@@ -35,9 +37,6 @@ public final class CudaBackendProvider implements BackendProvider {
     public String unusableReason() {
         return CudaBackend.unusableReason();
     }
-
-    /** The device option: the ordinal of the device a backend opens on. */
-    public static final String DEVICE = "hyperrec.cuda.device";
 
     @Override
     public OperatorBackend open() {
