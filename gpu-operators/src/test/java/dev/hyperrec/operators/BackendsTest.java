@@ -61,7 +61,19 @@ class BackendsTest {
         }
     }
 
-    private record FakeProvider(boolean usable, boolean failOpen) implements BackendProvider {
+    /** A CUDA provider; {@code opened} records the options of each {@link #open(java.util.Map)}. */
+    private record FakeProvider(boolean usable, boolean failOpen, List<java.util.Map<String, String>> opened)
+            implements BackendProvider {
+        FakeProvider(boolean usable, boolean failOpen) {
+            this(usable, failOpen, new java.util.ArrayList<>());
+        }
+
+        @Override
+        public OperatorBackend open(java.util.Map<String, String> options) {
+            opened.add(options);
+            return open();
+        }
+
         @Override
         public BackendKind kind() {
             return BackendKind.CUDA;
@@ -168,28 +180,7 @@ class BackendsTest {
     @Test
     void optionsReachTheProvider() {
         java.util.List<java.util.Map<String, String>> seen = new java.util.ArrayList<>();
-        BackendProvider recording = new BackendProvider() {
-            @Override
-            public BackendKind kind() {
-                return BackendKind.CUDA;
-            }
-
-            @Override
-            public boolean isUsable() {
-                return true;
-            }
-
-            @Override
-            public OperatorBackend open() {
-                throw new AssertionError("the options-taking open is the one to call");
-            }
-
-            @Override
-            public OperatorBackend open(java.util.Map<String, String> options) {
-                seen.add(options);
-                return new FakeBackend();
-            }
-        };
+        BackendProvider recording = new FakeProvider(true, false, seen);
         java.util.Map<String, String> device1 = java.util.Map.of("hyperrec.cuda.device", "1");
         try (OperatorBackend b = Backends.open(BackendKind.CUDA, List.of(recording), device1)) {
             assertThat(b.name()).isEqualTo("cuda");
