@@ -241,7 +241,10 @@ public final class PipelineMetrics implements AutoCloseable {
         neighboursPublished.increment(lists);
     }
 
-    /** One checkpoint of an aggregator task's counts that wrote {@code records} store records in {@code nanos}. */
+    /**
+     * One checkpoint of an aggregator task's counts that wrote {@code records} store records in {@code nanos}, storing
+     * {@code pairsChanged} changed pairs in chunks that hold {@code pairsWritten} pairs.
+     */
     public void neighbourCheckpoint(int records, long pairsChanged, long pairsWritten, long nanos) {
         neighbourCheckpoints.increment();
         neighbourCheckpointRecords.increment(records);
