@@ -49,6 +49,8 @@ final class CpuScorer extends CpuOperator implements Scorer {
     private static final int GROUP = 4;
 
     private double[] queries = new double[0];
+    /** Per query of the call: where in its exclude array the last exclusion check ended ({@link #excluded}). */
+    private int[] exCursor = new int[0];
     private double[][] acc = new double[GROUP][0];
     /**
      * Dimension-major tiles of the catalog (all rows, active or not): {@code mirror[t * dim + d][j]} is
@@ -111,6 +113,11 @@ final class CpuScorer extends CpuOperator implements Scorer {
         int[] heapIdx = out.rawIndices();
         float[] heapScore = out.rawScores();
         int[] counts = out.rawCounts();
+        if (exCursor.length < nq) {
+            exCursor = new int[nq];
+        } else {
+            Arrays.fill(exCursor, 0, nq, 0);
+        }
         Lock lock = items.readLock();
         lock.lock();
         try {
@@ -362,15 +369,15 @@ final class CpuScorer extends CpuOperator implements Scorer {
         }
     }
 
-    private static void offer(int row, int item, float score, ScoreBatch batch, int k,
-                              int[] heapIdx, float[] heapScore, int[] counts) {
+    private void offer(int row, int item, float score, ScoreBatch batch, int k,
+                       int[] heapIdx, float[] heapScore, int[] counts) {
         int base = row * k;
         int c = counts[row];
         if (c == k && !better(score, item, heapScore[base], heapIdx[base])) {
             return;
         }
         int[] ex = batch.exclude(row);
-        if (ex.length > 0 && Arrays.binarySearch(ex, item) >= 0) {
+        if (ex.length > 0 && excluded(row, ex, item)) {
             return;
         }
         if (c < k) {
@@ -390,6 +397,28 @@ final class CpuScorer extends CpuOperator implements Scorer {
         } else {
             siftDown(base, 0, k, item, score, heapIdx, heapScore);
         }
+    }
+
+    /**
+     * Whether {@code item} is in query {@code row}'s ascending exclude array. A row's items are offered in ascending
+     * order (tiles in order, a tile's items in order), so the search continues from where the row's previous one ended,
+     * galloping: a user's seen set can hold thousands of items, and a binary search of all of them for each of the
+     * few hundred items a query offers cost more than a third of the scoring at 2,000 (CpuScorerBench).
+     */
+    private boolean excluded(int row, int[] ex, int item) {
+        int p = exCursor[row];
+        if (p < ex.length && ex[p] < item) {
+            int lo = p;
+            int hi = p + 1;
+            for (int step = 1; hi < ex.length && ex[hi] < item; step <<= 1) {
+                lo = hi;
+                hi = lo + 2 * step;
+            }
+            int r = Arrays.binarySearch(ex, lo + 1, Math.min(hi, ex.length), item);
+            p = r >= 0 ? r : -r - 1;
+            exCursor[row] = p;
+        }
+        return p < ex.length && ex[p] == item;
     }
 
     /** Places (item, score) at heap slot {@code i} of the heap {@code [base, base+size)} and sifts it down. */

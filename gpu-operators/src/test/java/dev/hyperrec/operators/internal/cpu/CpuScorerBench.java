@@ -15,7 +15,8 @@ import java.util.SplittableRandom;
  * last result (items and score bits), so that a change meant to keep the results exact can be checked against the code
  * before it. A measurement, not a test: run it by hand (docs/benchmarks.md gives the command).
  *
- * <p>Arguments: {@code [items (10000)] [dim (64)] [queries (512)] [k (50)] [rounds (30)]}.
+ * <p>Arguments: {@code [items (10000)] [dim (64)] [queries (512)] [k (50)] [rounds (30)] [excluded (3)]}: each query
+ * excludes that many distinct items (three fixed ones, then seeded random ones), as a user's seen set does.
  */
 public final class CpuScorerBench {
     private CpuScorerBench() {
@@ -27,6 +28,7 @@ public final class CpuScorerBench {
         int nq = args.length > 2 ? Integer.parseInt(args[2]) : 512;
         int k = args.length > 3 ? Integer.parseInt(args[3]) : 50;
         int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 30;
+        int excluded = args.length > 5 ? Integer.parseInt(args[5]) : 3;
         SplittableRandom rnd = new SplittableRandom(1);
         ItemCatalog catalog = new ItemCatalog(dim, n);
         float[] v = new float[dim];
@@ -42,7 +44,9 @@ public final class CpuScorerBench {
             for (int d = 0; d < dim; d++) {
                 x[d] = (float) (rnd.nextDouble() * 2 - 1);
             }
-            int[] exclude = java.util.stream.IntStream.of(q % n, (q + 7) % n, (q + 100) % n).distinct().sorted().toArray();
+            java.util.stream.IntStream fixed = java.util.stream.IntStream.of(q % n, (q + 7) % n, (q + 100) % n);
+            java.util.stream.IntStream random = rnd.ints(Math.max(0, excluded - 3), 0, n);
+            int[] exclude = java.util.stream.IntStream.concat(fixed, random).distinct().sorted().toArray();
             batch.add(x, exclude);
         }
         try (OperatorBackend backend = Backends.open(BackendKind.CPU); Scorer scorer = backend.newScorer()) {
@@ -61,8 +65,8 @@ public final class CpuScorerBench {
                     hash = hash * 31 + out.index(q, j) * 17L + Float.floatToIntBits(out.score(q, j));
                 }
             }
-            System.out.printf("cpu-scorer: items=%d dim=%d queries=%d k=%d best of %d: %.2f us a query, hash %x%n",
-                    n, dim, nq, k, rounds, best, hash);
+            System.out.printf("cpu-scorer: items=%d dim=%d queries=%d k=%d excluded=%d best of %d: %.2f us a query, hash %x%n",
+                    n, dim, nq, k, excluded, rounds, best, hash);
         }
     }
 }

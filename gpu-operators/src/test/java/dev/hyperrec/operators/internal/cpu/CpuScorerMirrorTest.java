@@ -95,4 +95,36 @@ class CpuScorerMirrorTest {
             }
         }
     }
+
+    /**
+     * Long exclude arrays, as a heavy user's seen set gives (up to every item, with duplicates and out-of-range ids as
+     * {@code randomExcludes} draws them): the exclusion check that continues from where the row's previous one ended
+     * excludes exactly the reference's items.
+     */
+    @Property(tries = 25, seed = "9090")
+    void longExcludeArraysExcludeExactlyTheirItems(@ForAll long seed, @ForAll @IntRange(min = 1, max = 3000) int nItems,
+                                                   @ForAll @IntRange(min = 1, max = 60) int k) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int dim = new int[] {7, 64}[rnd.nextInt(2)];
+        ItemCatalog items = TestData.randomCatalog(rnd, nItems, dim, 0.05);
+        try (ResourceOwner owner = new ResourceOwner("test");
+             CpuScorer scorer = owner.register(new CpuScorer(owner))) {
+            ScoreBatch batch = new ScoreBatch(dim, 6);
+            for (int q = 0; q < 6; q++) {
+                // from none to about twice the catalog's size (so dense runs of excluded items, and duplicates)
+                int count = q == 0 ? 0 : rnd.nextInt(2 * nItems + 1);
+                batch.add(TestData.randomVector(rnd, dim), TestData.randomExcludes(rnd, items.size(), count));
+            }
+            TopKResult out = new TopKResult();
+            scorer.topK(items, batch, k, out);
+            for (int r = 0; r < 6; r++) {
+                var ref = TestData.referenceRanking(items, batch, r);
+                assertThat(out.count(r)).as("query %d", r).isEqualTo(Math.min(k, ref.size()));
+                for (int j = 0; j < out.count(r); j++) {
+                    assertThat(out.index(r, j)).as("query %d rank %d", r, j).isEqualTo(ref.get(j).index());
+                    assertThat(out.score(r, j)).isEqualTo(ref.get(j).score());
+                }
+            }
+        }
+    }
 }
