@@ -77,8 +77,12 @@ final class CpuMolScorer extends CpuOperator implements Scorer {
                 MolMath.query(w, q, qi * w.dim(), querySide, 0);
                 int[] ex = batch.exclude(qi);
                 int size = 0;
+                int e = 0; // items come in ascending order: the exclude array is walked once, not searched per item
                 for (int i = 0; i < n; i++) {
-                    if (!active[i] || Arrays.binarySearch(ex, i) >= 0) {
+                    while (e < ex.length && ex[e] < i) {
+                        e++;
+                    }
+                    if (!active[i] || (e < ex.length && ex[e] == i)) {
                         continue;
                     }
                     float s = (float) MolMath.score(w, querySide, 0, itemSide, i * f, null, null);
