@@ -32,7 +32,8 @@ import java.util.concurrent.locks.Lock;
  *
  * <p>Each query keeps a bounded min-heap of its best {@code k} (stored in place in the
  * {@link TopKResult} arrays, root = worst); a candidate that does not beat the root is dropped
- * before the exclusion check, which is a binary search in the query's ascending exclude array.
+ * before the exclusion check, which goes on through the query's ascending exclude array from where its previous
+ * check ended ({@link #excluded}).
  * Rows are heap-sorted best first at the end. Cost: {@code O(n q dim + n q log k)}.
  *
  * <p>Inactive items are skipped; the catalog's read lock is held for the whole call. Thread affinity:
@@ -403,7 +404,8 @@ final class CpuScorer extends CpuOperator implements Scorer {
      * Whether {@code item} is in query {@code row}'s ascending exclude array. A row's items are offered in ascending
      * order (tiles in order, a tile's items in order), so the search continues from where the row's previous one ended,
      * galloping: a user's seen set can hold thousands of items, and a binary search of all of them for each of the
-     * few hundred items a query offers cost more than a third of the scoring at 2,000 (CpuScorerBench).
+     * few hundred items a query offers made a query with 2,000 excluded items cost about 60 µs against about 47–51 with three
+     * (CpuScorerBench on the CPU machine).
      */
     private boolean excluded(int row, int[] ex, int item) {
         int p = exCursor[row];
