@@ -790,7 +790,8 @@ public final class PipelineBench implements Callable<Integer> {
             long[] first = modelOffsets(admin, c);
             long[] last = first;
             while (last[1] > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(500);
+                // its figures are late by at most this polling plus the model group's commit interval
+                Thread.sleep(100);
                 last = modelOffsets(admin, c);
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
@@ -872,8 +873,9 @@ public final class PipelineBench implements Callable<Integer> {
                     modelCatchUp(c, model, "settle", "after the drain, before the rate phases");
                     modelCpuAtPhasesStart = modelJvm == null ? 0 : modelJvm.cpuSeconds();
                     if (Boolean.TRUE.equals(model.get("settle_caught_up"))) {
-                        // the lists' drain counts the lists only; a model that deferred its work to them (under nice) pays it
-                        // here, so this is what both parts sustain together (within the settle's 0.5 s polling)
+                        // the lists' drain counts the lists only; a model that deferred its work (under nice) pays it
+                        // here, so this is what both parts sustain together (late by at most the polling, 0.1 s, and
+                        // the model group's commit interval)
                         double eps = throughput(in.preloaded(), running, System.nanoTime());
                         model.put("drain_with_model_eps", round(eps, 1));
                         log("drain with the model caught up: %.0f events/s (RUNNING -> the model's group has committed the"
