@@ -15,8 +15,8 @@
 # users, 100K events a call). pipeline U: PipelineBench --backend cuda with a 62,423 x 384 catalog and U users
 # (Zipf 1.0), 16 partitions, 8 stream threads, the broker in its own JVM on loopback, the app sized for the machine:
 # hyperrec.rocksdb.memory.mb=$GPU_PIPELINE_ROCKSDB_MB (8192) and hyperrec.neighbours.threads=$GPU_PIPELINE_MODEL_THREADS (4),
-# the model's instance in a JVM of its own at nice $GPU_PIPELINE_MODEL_NICE (10; "off" keeps it in the app's JVM), the rate
-# phases once the model has caught up with the drain ($GPU_PIPELINE_SETTLE, 1),
+# the model's instance in the app's JVM ($GPU_PIPELINE_MODEL_NICE, off; a niceness N runs it in a JVM of its own at nice N), the
+# rate phases once the model has caught up with the drain ($GPU_PIPELINE_SETTLE, 1),
 # and for latency hyperrec.batch.flush.interval.ms=$GPU_PIPELINE_FLUSH_MS (10) and commit.interval.ms=$GPU_PIPELINE_COMMIT_MS
 # (20; docs/benchmarks.md, "Commits that block the stream threads": p99 38 ms at 1,000 events/s against 128 ms with 20/100)
 # (docs/benchmarks.md: with the 256 MB default the memtables flush and compact all through a 1M-user drain and the
@@ -77,12 +77,13 @@ for arg in "$@"; do
       fi
       if [[ "$mode" == pipeline ]]; then
         runs=1; [[ "$arg" == "10000" ]] && runs=2
-        # the item-to-item model in a JVM of its own under nice 10 (hyperrec.role=model), and the rate phases once it has
-        # caught up with the drain (docs/benchmarks.md, "The model in a JVM of its own"); GPU_PIPELINE_MODEL_NICE=off keeps
-        # it in the app's JVM, GPU_PIPELINE_SETTLE=0 starts the phases right after the drain
+        # the item-to-item model in the app's JVM, and the rate phases once it has caught up with the drain;
+        # GPU_PIPELINE_MODEL_NICE=N runs it in a JVM of its own under nice N (hyperrec.role=model; the default from session 18
+        # to 26: with the model caught up it sustained 36,745-39,547 events/s at 1M users against 42,147-60,265 in the app's
+        # JVM, docs/benchmarks.md "Session 26"), GPU_PIPELINE_SETTLE=0 starts the phases right after the drain
         model_flags=()
         # (not with the scale-out drain, --instances, which keeps the model in its instances)
-        [[ "${GPU_PIPELINE_MODEL_NICE:-10}" != off && ! "${GPU_PIPELINE_EXTRA:-}" =~ --instances ]] && model_flags+=(--model-process --model-nice "${GPU_PIPELINE_MODEL_NICE:-10}" --model-heap 8g)
+        [[ "${GPU_PIPELINE_MODEL_NICE:-off}" != off && ! "${GPU_PIPELINE_EXTRA:-}" =~ --instances ]] && model_flags+=(--model-process --model-nice "${GPU_PIPELINE_MODEL_NICE}" --model-heap 8g)
         [[ "${GPU_PIPELINE_SETTLE:-1}" == 1 ]] && model_flags+=(--settle-model)
         pflags=("${flags[@]}")
         # a collector named in GPU_PIPELINE_JAVA_OPTS replaces G1 (the JVM refuses two)

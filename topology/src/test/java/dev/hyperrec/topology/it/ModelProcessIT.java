@@ -35,9 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * One application split over two JVMs on a real broker and registry: this one runs the lists ({@code hyperrec.role=lists}),
  * a child JVM the item-to-item model ({@code hyperrec.role=model}, the production entry point on a properties file, as
- * {@code scripts/gpu-pipeline.sh} runs it under {@code nice}). The co-occurrence increments the lists send reach the
- * child, its neighbour lists come back through {@code item-neighbours} into this instance's view; the child leaves its
- * group when stopped, the lists go on without it, and a new model process resumes where the group's commits left off.
+ * {@code scripts/gpu-pipeline.sh} runs it under {@code nice} with {@code GPU_PIPELINE_MODEL_NICE=N}). The co-occurrence
+ * increments the lists send reach the child, its neighbour lists come back through {@code item-neighbours} into this
+ * instance's view; the child leaves its group when stopped, the lists go on without it, and a new model process resumes
+ * where the group's commits left off.
  */
 @ExtendWith(KafkaInfra.class)
 class ModelProcessIT {
