@@ -22,7 +22,36 @@ import org.slf4j.LoggerFactory;
 public final class Backends {
     private static final Logger LOG = LoggerFactory.getLogger(Backends.class);
 
+    /** The option and JVM system property naming the ordinal of the device a CUDA backend opens on. */
+    public static final String CUDA_DEVICE = "hyperrec.cuda.device";
+
     private Backends() {
+    }
+
+    /**
+     * The CUDA device a backend opened with {@code options} uses: the option {@value #CUDA_DEVICE} when given (an app
+     * instance's own device), else the JVM's system property of that name, else 0. The CUDA provider opens by this rule,
+     * and whoever reports the device (metrics, benchmarks) reads it here.
+     *
+     * @throws OperatorException when the option or the property is not a device ordinal (an integer {@code >= 0})
+     */
+    public static int cudaDevice(Map<String, String> options) {
+        String v = options.get(CUDA_DEVICE);
+        if (v == null || v.isBlank()) {
+            v = System.getProperty(CUDA_DEVICE);
+        }
+        if (v == null || v.isBlank()) {
+            return 0;
+        }
+        try {
+            int d = Integer.parseInt(v.trim());
+            if (d < 0) {
+                throw new NumberFormatException("negative");
+            }
+            return d;
+        } catch (NumberFormatException e) {
+            throw new OperatorException(CUDA_DEVICE + " must be a device ordinal (an integer >= 0), was '" + v + "'");
+        }
     }
 
     /** Opens a backend of {@code kind}, discovering providers with {@link ServiceLoader}. */

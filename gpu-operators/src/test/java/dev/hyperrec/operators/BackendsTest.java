@@ -193,4 +193,38 @@ class BackendsTest {
         }
         assertThat(seen).containsExactly(device1, device1, java.util.Map.of());
     }
+
+    /**
+     * The device a CUDA backend opens on: an {@code open(Map)} option wins over the JVM-wide system property, so that two
+     * app instances in one JVM can each have a device; a value that is not an ordinal, as option or as property, is
+     * refused with its name. No device is needed: the ordinal is resolved before anything touches the driver.
+     */
+    @Test
+    void theCudaDeviceOptionWinsOverThePropertyAndBadValuesAreRefused() {
+        String before = System.getProperty(Backends.CUDA_DEVICE);
+        try {
+            System.clearProperty(Backends.CUDA_DEVICE);
+            assertThat(Backends.cudaDevice(java.util.Map.of())).isZero();
+            assertThat(Backends.cudaDevice(java.util.Map.of(Backends.CUDA_DEVICE, " "))).isZero();
+            System.setProperty(Backends.CUDA_DEVICE, "3");
+            assertThat(Backends.cudaDevice(java.util.Map.of())).isEqualTo(3);
+            assertThat(Backends.cudaDevice(java.util.Map.of(Backends.CUDA_DEVICE, "1"))).isEqualTo(1);
+            for (String bad : new String[] {"-1", "one", "1.5"}) {
+                assertThatThrownBy(() -> Backends.cudaDevice(java.util.Map.of(Backends.CUDA_DEVICE, bad)))
+                        .isInstanceOf(OperatorException.class).hasMessageContaining(Backends.CUDA_DEVICE)
+                        .hasMessageContaining(bad);
+                System.setProperty(Backends.CUDA_DEVICE, bad);
+                assertThatThrownBy(() -> Backends.cudaDevice(java.util.Map.of()))
+                        .isInstanceOf(OperatorException.class).hasMessageContaining(bad);
+                assertThat(Backends.cudaDevice(java.util.Map.of(Backends.CUDA_DEVICE, "2")))
+                        .as("a valid option wins over a bad property").isEqualTo(2);
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty(Backends.CUDA_DEVICE);
+            } else {
+                System.setProperty(Backends.CUDA_DEVICE, before);
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package dev.hyperrec.topology;
 
 import dev.hyperrec.operators.BackendKind;
+import dev.hyperrec.operators.Backends;
 import dev.hyperrec.operators.CountMinConfig;
 import dev.hyperrec.operators.EmbeddingUpdateConfig;
 import dev.hyperrec.operators.PopularCacheConfig;
@@ -23,7 +24,7 @@ public final class HyperrecConfig {
      * The CUDA device ordinal of this instance's backend; empty (the default): the JVM's system property of the same
      * name, else 0. Set per instance when app instances in one JVM each have a device of their own.
      */
-    public static final String CUDA_DEVICE = "hyperrec.cuda.device";
+    public static final String CUDA_DEVICE = Backends.CUDA_DEVICE;
     /** Prepended to every topic name (multi-tenant clusters, isolated test runs); empty by default. */
     public static final String TOPIC_PREFIX = "hyperrec.topic.prefix";
     public static final String EMBEDDING_DIM = "hyperrec.embedding.dim";
@@ -465,8 +466,7 @@ public final class HyperrecConfig {
 
     /** The CUDA device this instance's backend opens on: {@link #CUDA_DEVICE}, else the JVM's system property, else 0. */
     public int cudaDevice() {
-        String device = values.get(CUDA_DEVICE).trim();
-        return device.isEmpty() ? Integer.getInteger(CUDA_DEVICE, 0) : Integer.parseInt(device);
+        return Backends.cudaDevice(backendOptions());
     }
 
     /** {@link #NEIGHBOURS_ENABLED}. */

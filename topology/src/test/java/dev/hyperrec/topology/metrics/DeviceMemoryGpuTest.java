@@ -9,6 +9,7 @@ import dev.hyperrec.operators.OperatorBackend;
 import dev.hyperrec.operators.internal.cuda.CudaBackend;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -26,12 +27,12 @@ class DeviceMemoryGpuTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         PipelineMetrics metrics = PipelineMetrics.of(registry);
         try (OperatorBackend backend = Backends.open(BackendKind.CUDA)) {
-            metrics.bindBackend(backend, "cuda", b -> 0, Integer.getInteger("hyperrec.cuda.device", 0));
+            metrics.bindBackend(backend, "cuda", b -> 0, Backends.cudaDevice(Map.of()));
             assertThat(registry.get(PipelineMetrics.BACKEND_ACTIVE).tag("backend", "cuda").gauge().value()).isEqualTo(1.0);
             Gauge used = registry.get(PipelineMetrics.DEVICE_MEMORY_USED).gauge();
             Gauge free = registry.get(PipelineMetrics.DEVICE_MEMORY_FREE).gauge();
             Gauge total = registry.get(PipelineMetrics.DEVICE_MEMORY_TOTAL).gauge();
-            assertThat(used.getId().getTag("device")).isEqualTo(Integer.getInteger("hyperrec.cuda.device", 0).toString());
+            assertThat(used.getId().getTag("device")).isEqualTo(Integer.toString(Backends.cudaDevice(Map.of())));
             double t = total.value();
             double f = free.value();
             double u = used.value();

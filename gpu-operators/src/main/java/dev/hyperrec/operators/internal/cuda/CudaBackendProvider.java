@@ -2,8 +2,8 @@ package dev.hyperrec.operators.internal.cuda;
 
 import dev.hyperrec.operators.BackendKind;
 import dev.hyperrec.operators.BackendProvider;
+import dev.hyperrec.operators.Backends;
 import dev.hyperrec.operators.OperatorBackend;
-import dev.hyperrec.operators.OperatorException;
 import dev.hyperrec.operators.internal.cpu.CpuBackend;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -44,32 +44,15 @@ public final class CudaBackendProvider implements BackendProvider {
     }
 
     /**
-     * Opens on {@code options}' {@value #DEVICE} when given (an instance's own device), else on the system property of
-     * that name (default 0); precision and sync as in the class comment.
+     * Opens on {@link Backends#cudaDevice}: {@code options}' {@value #DEVICE} when given (an instance's own device), else
+     * the system property of that name, else 0; precision and sync as in the class comment.
      */
     @Override
     public OperatorBackend open(Map<String, String> options) {
-        int device = device(options);
+        int device = Backends.cudaDevice(options);
         LOG.info("cuda backend: device {}", device);
         ScorePrecision precision = ScorePrecision.parse(System.getProperty("hyperrec.cuda.precision", "exact"));
         CudaContext.Sync sync = CudaContext.Sync.parse(System.getProperty("hyperrec.cuda.sync", "auto"));
         return new FallbackBackend(new CudaBackend(device, precision, sync), new CpuBackend());
-    }
-
-    /** The device ordinal {@code options} ask for, else the system property {@value #DEVICE}, else 0. */
-    static int device(Map<String, String> options) {
-        String v = options.get(DEVICE);
-        if (v == null || v.isBlank()) {
-            return Integer.getInteger(DEVICE, 0);
-        }
-        try {
-            int d = Integer.parseInt(v.trim());
-            if (d < 0) {
-                throw new NumberFormatException("negative");
-            }
-            return d;
-        } catch (NumberFormatException e) {
-            throw new OperatorException(DEVICE + " must be a device ordinal (an integer >= 0), was '" + v + "'");
-        }
     }
 }
