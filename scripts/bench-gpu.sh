@@ -28,6 +28,17 @@ if [[ "${1:-}" == "--prepare" ]]; then
   cp ~/.m2/repository/org/junit/platform/junit-platform-console-standalone/1.11.4/junit-platform-console-standalone-1.11.4.jar "$g/console.jar"
   cp -r gpu-operators/target/classes "$g/classes"
   cp -r gpu-operators/target/test-classes "$g/test-classes"
+  # topology's one GPU test (DeviceMemoryGpuTest: the device memory gauges) with what it loads: topology's classes and
+  # Micrometer (about 3 MB, so that .gpu stays under what the device takes along)
+  ./mvnw -q -o -pl topology -am install -DskipTests -Dhyperrec.registry.unpack.skip=true
+  mkdir -p "$g/extra/test-classes/dev/hyperrec/topology/metrics"
+  cp -r topology/target/classes "$g/extra/classes"
+  cp topology/target/test-classes/dev/hyperrec/topology/metrics/DeviceMemoryGpuTest*.class \
+    "$g/extra/test-classes/dev/hyperrec/topology/metrics/"
+  ./mvnw -q -o -pl topology dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$g/extra/cp.txt"
+  tr ':' '\n' < "$g/extra/cp.txt" | grep -E '/(micrometer-(core|commons|observation)|HdrHistogram|LatencyUtils)-[^/]*\.jar$' \
+    | xargs -r -I{} cp {} "$g/extra/"
+  rm -f "$g/extra/cp.txt"
   tmp="$(mktemp -d)"
   "$jdk/bin/jlink" --add-modules java.base,jdk.unsupported,java.management,java.logging,jdk.management \
     --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output "$tmp/jre25"
@@ -47,6 +58,8 @@ mkdir -p /tmp/hyperrec-jre && tar -C /tmp/hyperrec-jre -xJf "$g/jre.tar.xz"
 java=/tmp/hyperrec-jre/jre25/bin/java
 chmod +x /tmp/hyperrec-jre/jre25/bin/* /tmp/hyperrec-jre/jre25/lib/jspawnhelper 2>/dev/null
 cp="$g/classes:$g/test-classes:$(ls "$g"/lib/*.jar | tr '\n' ':')"
+# topology's GPU test and what it loads (--prepare puts them in .gpu/extra)
+tcp="$cp$g/extra/classes:$g/extra/test-classes:$(ls "$g"/extra/*.jar 2>/dev/null | tr '\n' ':')"
 jflags=(--enable-native-access=ALL-UNNAMED -XX:+UseParallelGC)
 
 { nvidia-smi; nvcc --version; "$java" -version 2>&1; python3 -c 'import torch; print("torch", torch.__version__)'; } > "$out/env.txt" 2>&1
@@ -55,8 +68,8 @@ head -12 "$out/env.txt"
 # 1. contract tests (CPU and CUDA), one JVM (jqwik keeps its database under target/, as in Maven)
 if [[ $tests -eq 1 ]]; then
   mkdir -p "$root/target"
-  timeout 330 "$java" "${jflags[@]}" -Xmx6g -jar "$g/console.jar" execute --class-path "$cp" \
-    --select-package dev.hyperrec.operators --details=tree --disable-banner --disable-ansi-colors \
+  timeout 330 "$java" "${jflags[@]}" -Xmx6g -jar "$g/console.jar" execute --class-path "$tcp" \
+    --select-package dev.hyperrec.operators --select-class dev.hyperrec.topology.metrics.DeviceMemoryGpuTest --details=tree --disable-banner --disable-ansi-colors \
     > "$out/gpu-contract-tests.txt" 2>&1
   echo "bench-gpu: tests exit $?"
   grep -E "tests (successful|failed|skipped|aborted)|containers failed" "$out/gpu-contract-tests.txt"
