@@ -46,7 +46,8 @@ public final class HyperrecRuntime implements AutoCloseable {
         this.serdes = serdes;
         this.metrics = java.util.Objects.requireNonNull(metrics, "metrics");
         this.catalog = new ItemCatalog(config.dim(), config.getInt(HyperrecConfig.CATALOG_INITIAL_CAPACITY));
-        metrics.bindBackend(backend, config.backend().id(), HyperrecRuntime::fallbacks, config.cudaDevice());
+        // the device is read on CUDA only: a CPU run neither needs nor checks the CUDA device's setting
+        metrics.bindBackend(backend, config.backend().id(), HyperrecRuntime::fallbacks, config::cudaDevice);
         metrics.bindThreadFailures(this, HyperrecRuntime::threadFailures);
         metrics.bindNeighbours(neighbours);
     }

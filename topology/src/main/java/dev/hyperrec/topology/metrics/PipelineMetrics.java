@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -196,10 +197,10 @@ public final class PipelineMetrics implements AutoCloseable {
      * fallbacks of a CUDA backend, and device memory (only when the backend is CUDA).
      *
      * @param fallbacks the backend's fallback count (0 for a backend without fallback)
-     * @param device the CUDA device the backend opened on (its memory is what the gauges read)
+     * @param device the CUDA device the backend opened on (its memory is what the gauges read), asked for on CUDA only
      */
     public void bindBackend(OperatorBackend backend, String configured, ToDoubleFunction<OperatorBackend> fallbacks,
-                            int device) {
+                            IntSupplier device) {
         if (!enabled) {
             return;
         }
@@ -208,7 +209,7 @@ public final class PipelineMetrics implements AutoCloseable {
         FunctionCounter.builder(BACKEND_FALLBACKS, backend, fallbacks)
                 .description("operators switched from CUDA to the CPU reference after a device fault").register(registry);
         if ("cuda".equals(backend.name())) {
-            deviceMemory = DeviceMemory.open(device);
+            deviceMemory = DeviceMemory.open(device.getAsInt());
             String ordinal = Integer.toString(deviceMemory.ordinal());
             Gauge.builder(DEVICE_MEMORY_USED, deviceMemory, DeviceMemory::usedBytes).baseUnit("bytes")
                     .description("device memory in use (all processes), from cuMemGetInfo").tag("device", ordinal).register(registry);

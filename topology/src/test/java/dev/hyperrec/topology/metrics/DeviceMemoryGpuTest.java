@@ -27,7 +27,7 @@ class DeviceMemoryGpuTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         PipelineMetrics metrics = PipelineMetrics.of(registry);
         try (OperatorBackend backend = Backends.open(BackendKind.CUDA)) {
-            metrics.bindBackend(backend, "cuda", b -> 0, Backends.cudaDevice(Map.of()));
+            metrics.bindBackend(backend, "cuda", b -> 0, () -> Backends.cudaDevice(Map.of()));
             assertThat(registry.get(PipelineMetrics.BACKEND_ACTIVE).tag("backend", "cuda").gauge().value()).isEqualTo(1.0);
             Gauge used = registry.get(PipelineMetrics.DEVICE_MEMORY_USED).gauge();
             Gauge free = registry.get(PipelineMetrics.DEVICE_MEMORY_FREE).gauge();

@@ -170,4 +170,24 @@ class PipelineMetricsTest {
         assertThat(registry.get(PipelineMetrics.NEIGHBOURS_CHECKPOINT_TIME).timer().count()).isEqualTo(1);
         assertThat(registry.get(PipelineMetrics.NEIGHBOURS_READ_BACK).counter().count()).isZero();
     }
+
+    /**
+     * The CUDA device is asked for on CUDA only: a CPU run neither needs nor checks the CUDA device's setting (a
+     * malformed {@code hyperrec.cuda.device} property is refused where a CUDA backend opens, not here).
+     */
+    @Test
+    void aCpuBackendIsBoundWithoutAskingForTheCudaDevice() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PipelineMetrics metrics = PipelineMetrics.of(registry);
+        try (dev.hyperrec.operators.OperatorBackend cpu = dev.hyperrec.operators.Backends.open(
+                dev.hyperrec.operators.BackendKind.CPU)) {
+            metrics.bindBackend(cpu, "cpu", b -> 0, () -> {
+                throw new AssertionError("the device was asked for on the CPU backend");
+            });
+            assertThat(registry.get(PipelineMetrics.BACKEND_ACTIVE).tag("backend", "cpu").gauge().value()).isEqualTo(1.0);
+            assertThat(registry.find(PipelineMetrics.DEVICE_MEMORY_TOTAL).gauge()).isNull();
+        } finally {
+            metrics.close();
+        }
+    }
 }
