@@ -79,7 +79,7 @@ for arg in "$@"; do
         runs=1; [[ "$arg" == "10000" ]] && runs=2
         # the item-to-item model in the app's JVM, and the rate phases once it has caught up with the drain;
         # GPU_PIPELINE_MODEL_NICE=N runs it in a JVM of its own under nice N (hyperrec.role=model; the default in sessions 18
-        # to 25: with the model caught up it sustained 36,745-39,547 events/s at 1M users against 42,147-60,265 in the app's
+        # to 25: with the model caught up it sustained 36,745-45,415 events/s at 1M users against 42,147-60,265 in the app's
         # JVM, docs/benchmarks.md "Session 26"), GPU_PIPELINE_SETTLE=0 starts the phases right after the drain
         model_flags=()
         # (not with the scale-out drain, --instances, which keeps the model in its instances)
