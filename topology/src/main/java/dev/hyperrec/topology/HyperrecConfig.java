@@ -458,7 +458,7 @@ public final class HyperrecConfig {
         return BackendKind.parse(values.get(BACKEND).toLowerCase(Locale.ROOT));
     }
 
-    /** Options for {@link dev.hyperrec.operators.Backends#open(BackendKind, Map)}: {@link #CUDA_DEVICE} when set. */
+    /** Options for {@link Backends#open(BackendKind, Map)}: {@link #CUDA_DEVICE} when set. */
     public Map<String, String> backendOptions() {
         String device = values.get(CUDA_DEVICE).trim();
         return device.isEmpty() ? Map.of() : Map.of(CUDA_DEVICE, device);

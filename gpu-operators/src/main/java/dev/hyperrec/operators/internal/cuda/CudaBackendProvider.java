@@ -20,8 +20,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class CudaBackendProvider implements BackendProvider {
     private static final Logger LOG = LoggerFactory.getLogger(CudaBackendProvider.class);
-    /** The device option (and system property): the ordinal of the device a backend opens on. */
-    public static final String DEVICE = "hyperrec.cuda.device";
 
     @Override
     public BackendKind kind() {
@@ -44,8 +42,8 @@ public final class CudaBackendProvider implements BackendProvider {
     }
 
     /**
-     * Opens on {@link Backends#cudaDevice}: {@code options}' {@value #DEVICE} when given (an instance's own device), else
-     * the system property of that name, else 0; precision and sync as in the class comment.
+     * Opens on {@link Backends#cudaDevice}: {@code options}' {@value Backends#CUDA_DEVICE} when given (an instance's own
+     * device), else the system property of that name, else 0; precision and sync as in the class comment.
      */
     @Override
     public OperatorBackend open(Map<String, String> options) {
