@@ -52,13 +52,37 @@ public final class CoOccurrenceCounts {
      * the row); empty after a restart, so an item's first checkpoint then reads its whole row once.
      */
     private final LongIntHashMap rowSizes = new LongIntHashMap(1024);
+    /**
+     * Each item's pending pairs at the last checkpoint, so that its next {@link Delta} starts at that capacity instead
+     * of growing to it again by doublings (a popular item's table holds thousands of pairs between checkpoints).
+     */
+    private final LongIntHashMap lastDeltaSizes = new LongIntHashMap(1024);
+    /**
+     * The stored occurrence counts this instance has read or written: item → slot in {@link #storedValues}, whose value
+     * is {@link #ABSENT} where the store holds none. Exact because this task is its store's only writer and writes
+     * through {@link #checkpoint} alone; a restart or a revived task builds a new instance. Publishing a list looks
+     * up the occurrence count of each of its neighbours, thousands for a popular item, which were a store read each.
+     * At most {@link #STORED_CACHE_MAX} entries (then it starts empty again).
+     */
+    private final LongIntHashMap storedSlots = new LongIntHashMap(1024);
+    private long[] storedValues = new long[1024];
+    private int storedCount;
+    private final int storedCacheMax;
+    static final int STORED_CACHE_MAX = 1 << 20;
+    private static final long ABSENT = Long.MIN_VALUE;
     private long pendingPairs;
     /** The last checkpoint's changed pairs and the pairs in the chunks it wrote. */
     private long lastPairsChanged;
     private long lastPairsWritten;
 
     public CoOccurrenceCounts(KeyValueStore<Bytes, byte[]> store) {
+        this(store, STORED_CACHE_MAX);
+    }
+
+    /** Counts whose cache of stored occurrence counts starts over at {@code storedCacheMax} entries (tests). */
+    CoOccurrenceCounts(KeyValueStore<Bytes, byte[]> store, int storedCacheMax) {
         this.store = store;
+        this.storedCacheMax = storedCacheMax;
     }
 
     /** Adds one increment record: {@code occurrences} to {@code item}'s count and {@code counts[i]} to (item, others[i]). */
@@ -66,7 +90,11 @@ public final class CoOccurrenceCounts {
         if (occurrences == 0 && others.length == 0) {
             return;
         }
-        Delta d = deltas.computeIfAbsent(item, k -> new Delta());
+        Delta d = deltas.get(item);
+        if (d == null) {
+            d = new Delta(lastDeltaSizes.get(item, 0));
+            deltas.put(item, d);
+        }
         d.occurrences += occurrences;
         d.reserve(others.length);
         for (int i = 0; i < others.length; i++) {
@@ -88,19 +116,70 @@ public final class CoOccurrenceCounts {
 
     /** {@code item}'s occurrence count, stored plus pending; -1 when this partition has never counted it. */
     public long occurrencesOrMissing(long item) {
-        byte[] v = store.get(Bytes.wrap(NeighbourCodecs.key(item)));
+        long v = storedOccurrences(item);
         Delta d = deltas.get(item);
-        if (v == null && (d == null || d.occurrences == 0)) {
+        if (v == ABSENT && (d == null || d.occurrences == 0)) {
             return -1;
         }
-        return (v == null ? 0 : ByteBuffer.wrap(v).getLong()) + (d == null ? 0 : d.occurrences);
+        return (v == ABSENT ? 0 : v) + (d == null ? 0 : d.occurrences);
     }
 
-    /** {@code item}'s row, stored plus pending, sorted by the other key (unsigned). */
+    /** {@code item}'s stored occurrence count, or {@link #ABSENT}: from the cache, else read once from the store. */
+    private long storedOccurrences(long item) {
+        int slot = storedSlots.get(item, -1);
+        if (slot >= 0) {
+            return storedValues[slot];
+        }
+        byte[] v = store.get(Bytes.wrap(NeighbourCodecs.key(item)));
+        long stored = v == null ? ABSENT : ByteBuffer.wrap(v).getLong();
+        rememberStored(item, stored);
+        return stored;
+    }
+
+    /** Records {@code item}'s stored occurrence count as the store now holds it. */
+    private void rememberStored(long item, long stored) {
+        int slot = storedSlots.get(item, -1);
+        if (slot < 0) {
+            if (storedCount == storedCacheMax) {
+                storedSlots.clear();
+                storedCount = 0;
+            }
+            slot = storedCount++;
+            if (slot == storedValues.length) {
+                storedValues = Arrays.copyOf(storedValues, 2 * slot);
+            }
+            storedSlots.put(item, slot);
+        }
+        storedValues[slot] = stored;
+    }
+
+    /**
+     * {@code item}'s row, stored plus pending, in no particular order (the keys are distinct). Its stored chunks are
+     * hash-partitioned; publishing a list needs no order, so none is paid for.
+     */
     public Row row(long item) {
-        Row stored = stored(item);
+        Row row = stored(item, false);
         Delta d = deltas.get(item);
-        return d == null || d.size == 0 ? stored : merge(stored, d);
+        if (d == null || d.size == 0) {
+            return row;
+        }
+        // the pending counts of stored pairs, found by probing the pending table; then the pending pairs not stored
+        boolean[] taken = new boolean[d.keys.length];
+        for (int i = 0; i < row.size; i++) {
+            int at = d.slotOf(row.keys[i]);
+            if (at >= 0) {
+                row.counts[i] += d.values[at];
+                taken[at] = true;
+            }
+        }
+        row.ensure(row.size + d.size);
+        for (int at = 0; at < d.keys.length; at++) {
+            if (d.values[at] != 0 && !taken[at]) {
+                row.keys[row.size] = d.keys[at];
+                row.counts[row.size++] = d.values[at];
+            }
+        }
+        return row;
     }
 
     /**
@@ -117,15 +196,16 @@ public final class CoOccurrenceCounts {
             long item = e.getKey();
             Delta d = e.getValue();
             if (d.occurrences != 0) {
-                Bytes own = Bytes.wrap(NeighbourCodecs.key(item));
-                byte[] v = store.get(own);
-                long now = (v == null ? 0 : ByteBuffer.wrap(v).getLong()) + d.occurrences;
-                writes.add(KeyValue.pair(own, ByteBuffer.allocate(8).putLong(now).array()));
+                long v = storedOccurrences(item);
+                long now = (v == ABSENT ? 0 : v) + d.occurrences;
+                writes.add(KeyValue.pair(Bytes.wrap(NeighbourCodecs.key(item)), ByteBuffer.allocate(8).putLong(now).array()));
+                rememberStored(item, now);
             }
+            lastDeltaSizes.put(item, d.size);
             if (d.size > 0) {
                 int known = rowSizes.get(item, -1);
                 if (known < 0 || !writeChangedChunks(item, known, d, writes)) {
-                    rowSizes.put(item, writeRow(item, stored(item), d, writes));
+                    rowSizes.put(item, writeRow(item, stored(item, true), d, writes));
                 }
             }
         }
@@ -295,8 +375,8 @@ public final class CoOccurrenceCounts {
         return Bytes.wrap(ByteBuffer.allocate(11).putLong(item).put((byte) shift).putShort((short) index).array());
     }
 
-    /** The stored row of {@code item}: every chunk under its prefix, decoded and sorted. */
-    private Row stored(long item) {
+    /** The stored row of {@code item}: every chunk under its prefix, decoded, and sorted when {@code sorted}. */
+    private Row stored(long item, boolean sorted) {
         Row r = new Row();
         byte[] from = ByteBuffer.allocate(11).putLong(item).put((byte) 0).putShort((short) 0).array();
         byte[] to = ByteBuffer.allocate(11).putLong(item).put((byte) -1).putShort((short) -1).array();
@@ -314,7 +394,9 @@ public final class CoOccurrenceCounts {
                 decodeChunk(kv.value, r);
             }
         }
-        r.sort();
+        if (sorted) {
+            r.sort();
+        }
         return r;
     }
 
@@ -482,9 +564,19 @@ public final class CoOccurrenceCounts {
     /** One item's pending increments: occurrences and an open-addressing map other → count (0 marks a free slot). */
     private static final class Delta {
         long occurrences;
-        long[] keys = new long[8];
-        long[] values = new long[8];
+        long[] keys;
+        long[] values;
         int size;
+
+        /** A table with room for {@code expected} pairs without growing. */
+        Delta(int expected) {
+            int cap = 8;
+            while (cap < 2L * expected && cap < 1 << 30) {
+                cap <<= 1;
+            }
+            keys = new long[cap];
+            values = new long[cap];
+        }
 
         /** Grows the table once so that {@code more} new keys fit without growing again. */
         void reserve(int more) {
@@ -515,6 +607,19 @@ public final class CoOccurrenceCounts {
             values[i] = v;
             size++;
             return true;
+        }
+
+        /** The slot holding {@code key}, or -1. */
+        int slotOf(long key) {
+            int mask = keys.length - 1;
+            int i = slot(key, mask);
+            while (values[i] != 0) {
+                if (keys[i] == key) {
+                    return i;
+                }
+                i = (i + 1) & mask;
+            }
+            return -1;
         }
 
         long get(long key) {

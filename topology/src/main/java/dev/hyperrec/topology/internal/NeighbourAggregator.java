@@ -11,7 +11,6 @@ import dev.hyperrec.topology.engine.NeighbourTable;
 import dev.hyperrec.topology.metrics.PipelineMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
 import org.apache.kafka.common.utils.Bytes;
@@ -284,10 +283,8 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
             similarity[m++] = CoOccurrenceCosine.cosine(row.count(j), occurrences, other);
         }
         int top = CoOccurrenceCosine.top(keys, similarity, m, max);
-        NeighbourTable.Entry entry = new NeighbourTable.Entry(occurrences, Arrays.copyOf(keys, top),
-                Arrays.copyOf(similarity, top));
-        context.forward(new Record<Object, Object>(NeighbourCodecs.key(item), NeighbourCodecs.list(entry), timestamp),
-                NodeNames.NEIGHBOURS_SINK);
+        context.forward(new Record<Object, Object>(NeighbourCodecs.key(item),
+                NeighbourCodecs.list(occurrences, keys, similarity, top), timestamp), NodeNames.NEIGHBOURS_SINK);
         return complete;
     }
 }

@@ -70,10 +70,18 @@ public final class NeighbourCodecs {
 
     /** {@code version | occurrences long | n int | n x (item key long, similarity float)}. */
     public static byte[] list(NeighbourTable.Entry e) {
-        ByteBuffer b = ByteBuffer.allocate(13 + 12 * e.size());
-        b.put(VERSION).putLong(e.occurrences()).putInt(e.size());
-        for (int i = 0; i < e.size(); i++) {
-            b.putLong(e.keys()[i]).putFloat(e.similarity()[i]);
+        return list(e.occurrences(), e.keys(), e.similarity(), e.size());
+    }
+
+    /**
+     * The list of {@code n} neighbours {@code keys[0, n)} with {@code similarity[0, n)}, most similar first, without
+     * building a {@link NeighbourTable.Entry} (whose lookup index the publisher does not need).
+     */
+    public static byte[] list(long occurrences, long[] keys, float[] similarity, int n) {
+        ByteBuffer b = ByteBuffer.allocate(13 + 12 * n);
+        b.put(VERSION).putLong(occurrences).putInt(n);
+        for (int i = 0; i < n; i++) {
+            b.putLong(keys[i]).putFloat(similarity[i]);
         }
         return b.array();
     }

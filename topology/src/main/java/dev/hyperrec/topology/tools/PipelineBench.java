@@ -866,6 +866,9 @@ public final class PipelineBench implements Callable<Integer> {
                 stages.put("changelog_offsets_at_drain_end", changelogOffsets(c, in.preloaded()));
                 stages.put("lists_published", reader.records());
                 stages.put("stream_threads_cpu_s", streamThreadsCpuSeconds(c.get("application.id")));
+                // the model's instance in this JVM (empty when it runs in its own JVM or is off)
+                stages.put("model_stream_threads_cpu_s",
+                        streamThreadsCpuSeconds(c.get("application.id") + HyperrecConfig.MODEL_APP_SUFFIX));
                 stages.put("stream_threads_loop", streamThreadLoopsDelta(loopsBefore, loopsAfter, (done - running) / 1e9));
                 double modelCpuAtPhasesStart = modelCpuAtDrainEnd;
                 if (settleModel) {
@@ -878,6 +881,8 @@ public final class PipelineBench implements Callable<Integer> {
                         // the model group's commit interval)
                         double eps = throughput(in.preloaded(), running, System.nanoTime());
                         model.put("drain_with_model_eps", round(eps, 1));
+                        model.put("stream_threads_cpu_s_caught_up",
+                                streamThreadsCpuSeconds(c.get("application.id") + HyperrecConfig.MODEL_APP_SUFFIX));
                         log("drain with the model caught up: %.0f events/s (RUNNING -> the model's group has committed the"
                                 + " drain's increments)", eps);
                     }
@@ -1876,7 +1881,8 @@ public final class PipelineBench implements Callable<Integer> {
         for (String[] c : new String[][] {{"model_checkpoints", PipelineMetrics.NEIGHBOURS_CHECKPOINTS},
                 {"model_checkpoint_records", PipelineMetrics.NEIGHBOURS_CHECKPOINT_RECORDS},
                 {"model_checkpoint_pairs_changed", PipelineMetrics.NEIGHBOURS_CHECKPOINT_PAIRS_CHANGED},
-                {"model_checkpoint_pairs_written", PipelineMetrics.NEIGHBOURS_CHECKPOINT_PAIRS_WRITTEN}}) {
+                {"model_checkpoint_pairs_written", PipelineMetrics.NEIGHBOURS_CHECKPOINT_PAIRS_WRITTEN},
+                {"model_lists_published", PipelineMetrics.NEIGHBOURS_PUBLISHED}}) {
             var counter = r.find(c[1]).counter();
             m.put(c[0], counter == null ? Double.NaN : counter.count());
         }

@@ -181,6 +181,11 @@ class PipelineBenchTest {
                 .isFalse();
         assertThat(PipelineBench.isStreamThreadOf(app + "-5c37fda5-ddcf-447d-abe3-d87b103fe531-producer", app)).isFalse();
         assertThat(PipelineBench.isStreamThreadOf("pipeline-bench-ceiling-1-0a-StreamThread-1", app)).isFalse();
+        // the model's instance, asked for by its own id, is found and the lists' instance is not
+        String model = app + dev.hyperrec.topology.HyperrecConfig.MODEL_APP_SUFFIX;
+        assertThat(PipelineBench.isStreamThreadOf(app + "-model-6777fa78-16ff-4886-9c64-c5fbf886dc1b-StreamThread-1", model))
+                .isTrue();
+        assertThat(PipelineBench.isStreamThreadOf(app + "-5c37fda5-ddcf-447d-abe3-d87b103fe531-StreamThread-1", model)).isFalse();
     }
 
     @Test
