@@ -231,7 +231,7 @@ public final class HyperrecConfig {
         d.put(NEIGHBOURS_WINDOW, "50");
         d.put(NEIGHBOURS_PUBLISH_INTERVAL_MS, "1000");
         d.put(NEIGHBOURS_EMIT_INTERVAL_MS, "1000");
-        d.put(NEIGHBOURS_PUBLISH_BUDGET, "0.02");
+        d.put(NEIGHBOURS_PUBLISH_BUDGET, "0.05");
         d.put(NEIGHBOURS_SEPARATE_APP, "true");
         d.put(NEIGHBOURS_COMMIT_INTERVAL_MS, "1000");
         d.put(NEIGHBOURS_THREADS, "1");
