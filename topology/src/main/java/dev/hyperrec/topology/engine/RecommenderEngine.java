@@ -766,15 +766,40 @@ public final class RecommenderEngine implements AutoCloseable {
             s.foreseenGeneration = stamp;
             int[] stamps = s.foreseenStamp;
             foreseenCount = 0;
-            otherCandidates(c.recent, r, x -> Arrays.binarySearch(c.exclude, x) >= 0, hot, false, (idx, source) -> {
-                if (stamps[idx] != stamp) {
-                    stamps[idx] = stamp;
-                    foreseen = grow(foreseen, foreseenCount);
-                    foreseen[foreseenCount++] = idx;
-                }
-            });
+            // the exclusions marked in the thread's scratch, as the ranking tests them: a binary search of the seen set
+            // per candidate was the lists' threads' top line once most recent items had a neighbour list
+            boolean[] excluded = markExcluded(s, c.exclude, r.size());
+            try {
+                otherCandidates(c.recent, r, x -> excluded[x], hot, false, (idx, source) -> {
+                    if (stamps[idx] != stamp) {
+                        stamps[idx] = stamp;
+                        foreseen = grow(foreseen, foreseenCount);
+                        foreseen[foreseenCount++] = idx;
+                    }
+                });
+            } finally {
+                unmarkExcluded(excluded, c.exclude);
+            }
             return Arrays.copyOf(foreseen, foreseenCount);
         });
+    }
+
+    /** The thread's catalog-sized scratch with {@code exclude}'s indices set; clear it with {@link #unmarkExcluded}. */
+    private static boolean[] markExcluded(Scratch s, int[] exclude, int catalogSize) {
+        if (s.excluded.length < catalogSize) {
+            s.excluded = new boolean[Math.max(catalogSize, 2 * s.excluded.length)];
+        }
+        boolean[] excluded = s.excluded;
+        for (int x : exclude) {
+            excluded[x] = true;
+        }
+        return excluded;
+    }
+
+    private static void unmarkExcluded(boolean[] excluded, int[] exclude) {
+        for (int x : exclude) {
+            excluded[x] = false;
+        }
     }
 
     /** Takes one of a list's candidates besides the scorer's top-M, with its source. */
@@ -878,19 +903,11 @@ public final class RecommenderEngine implements AutoCloseable {
 
     private Recommendations emit(PendingEvent e, Capture c, ItemCatalog.Reader catalog) {
         Scratch s = SCRATCH.get();
-        if (s.excluded.length < catalog.size()) {
-            s.excluded = new boolean[Math.max(catalog.size(), 2 * s.excluded.length)];
-        }
-        boolean[] excluded = s.excluded;
-        for (int x : c.exclude) {
-            excluded[x] = true;
-        }
+        boolean[] excluded = markExcluded(s, c.exclude, catalog.size());
         try {
             return rank(e, c, catalog, excluded, s.candidateSet);
         } finally {
-            for (int x : c.exclude) {
-                excluded[x] = false;
-            }
+            unmarkExcluded(excluded, c.exclude);
         }
     }
 
