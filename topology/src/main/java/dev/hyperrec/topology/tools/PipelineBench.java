@@ -867,8 +867,8 @@ public final class PipelineBench implements Callable<Integer> {
                 stages.put("lists_published", reader.records());
                 stages.put("stream_threads_cpu_s", streamThreadsCpuSeconds(c.get("application.id")));
                 // the model's instance in this JVM (empty when it runs in its own JVM or is off)
-                stages.put("model_stream_threads_cpu_s",
-                        streamThreadsCpuSeconds(c.get("application.id") + HyperrecConfig.MODEL_APP_SUFFIX));
+                String modelAppId = c.get("application.id") + HyperrecConfig.MODEL_APP_SUFFIX;
+                stages.put("model_stream_threads_cpu_s", streamThreadsCpuSeconds(modelAppId));
                 stages.put("stream_threads_loop", streamThreadLoopsDelta(loopsBefore, loopsAfter, (done - running) / 1e9));
                 double modelCpuAtPhasesStart = modelCpuAtDrainEnd;
                 if (settleModel) {
@@ -881,8 +881,7 @@ public final class PipelineBench implements Callable<Integer> {
                         // the model group's commit interval)
                         double eps = throughput(in.preloaded(), running, System.nanoTime());
                         model.put("drain_with_model_eps", round(eps, 1));
-                        model.put("stream_threads_cpu_s_caught_up",
-                                streamThreadsCpuSeconds(c.get("application.id") + HyperrecConfig.MODEL_APP_SUFFIX));
+                        model.put("stream_threads_cpu_s_caught_up", streamThreadsCpuSeconds(modelAppId));
                         log("drain with the model caught up: %.0f events/s (RUNNING -> the model's group has committed the"
                                 + " drain's increments)", eps);
                     }
