@@ -34,6 +34,8 @@ class ForeseenCandidatesTest {
         private final boolean extras;
         private final ItemCatalog changeAfterEachCall;
         long extrasScored;
+        /** Extra items that their query excludes: a list never ranks those, so foreseeing them is wasted device work. */
+        long extrasExcluded;
         int calls;
 
         Backend(boolean extras, ItemCatalog changeAfterEachCall) {
@@ -50,6 +52,14 @@ class ForeseenCandidatesTest {
                 public void topK(ItemCatalog items, ScoreBatch batch, int k, TopKResult out) {
                     cpu.topK(items, batch, k, out);
                     extrasScored += batch.extrasTotal();
+                    for (int q = 0; q < batch.size(); q++) {
+                        int[] excluded = batch.exclude(q);
+                        for (int x : batch.extras(q)) {
+                            if (excluded != null && java.util.Arrays.binarySearch(excluded, x) >= 0) {
+                                extrasExcluded++;
+                            }
+                        }
+                    }
                     if (changeAfterEachCall != null) {
                         // another thread's catalog update between the scoring call and the ranking: one of the most
                         // clicked items moves, and so would every extra score of it
@@ -88,7 +98,7 @@ class ForeseenCandidatesTest {
         return HyperrecConfig.of(m);
     }
 
-    private record Run(List<String> lists, long fromScorer, long onHost, long extrasScored) {
+    private record Run(List<String> lists, long fromScorer, long onHost, long extrasScored, long extrasExcluded) {
     }
 
     private static Run run(Backend backend, ItemCatalog catalog) {
@@ -105,7 +115,8 @@ class ForeseenCandidatesTest {
                     lists.add(r.getRecommendationId() + " " + r.getItems()); // generatedAt is wall-clock time
                 });
             }
-            return new Run(lists, engine.personalScoresFromScorer(), engine.personalScoresOnHost(), backend.extrasScored);
+            return new Run(lists, engine.personalScoresFromScorer(), engine.personalScoresOnHost(), backend.extrasScored,
+                    backend.extrasExcluded);
         }
     }
 
@@ -121,6 +132,8 @@ class ForeseenCandidatesTest {
         assertThat(extras.fromScorer() + extras.onHost()).isEqualTo(host.onHost());
         assertThat(extras.fromScorer()).as("foreseen").isGreaterThan(4 * extras.onHost());
         assertThat(extras.onHost()).as("not foreseen: rows of a cache rebuilt within the batch").isPositive();
+        assertThat(extras.extrasScored()).as("foreseen items scored").isPositive();
+        assertThat(extras.extrasExcluded()).as("foreseen items their query excludes").isZero();
     }
 
     @Test
