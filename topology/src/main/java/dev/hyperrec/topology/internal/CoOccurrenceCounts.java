@@ -65,7 +65,7 @@ public final class CoOccurrenceCounts {
      * At most {@link #STORED_CACHE_MAX} entries (then it starts empty again).
      */
     private final LongIntHashMap storedSlots = new LongIntHashMap(1024);
-    private long[] storedValues = new long[1024];
+    private long[] storedValues = new long[16];
     private int storedCount;
     private final int storedCacheMax;
     static final int STORED_CACHE_MAX = 1 << 20;
@@ -116,7 +116,8 @@ public final class CoOccurrenceCounts {
 
     /** {@code item}'s occurrence count, stored plus pending; -1 when this partition has never counted it. */
     public long occurrencesOrMissing(long item) {
-        long v = storedOccurrences(item);
+        int slot = storedSlot(item); // first: it may grow storedValues
+        long v = storedValues[slot];
         Delta d = deltas.get(item);
         if (v == ABSENT && (d == null || d.occurrences == 0)) {
             return -1;
@@ -124,33 +125,27 @@ public final class CoOccurrenceCounts {
         return (v == ABSENT ? 0 : v) + (d == null ? 0 : d.occurrences);
     }
 
-    /** {@code item}'s stored occurrence count, or {@link #ABSENT}: from the cache, else read once from the store. */
-    private long storedOccurrences(long item) {
+    /**
+     * The slot in {@link #storedValues} of {@code item}'s stored occurrence count ({@link #ABSENT} for none), read once
+     * from the store into a new slot when the cache does not hold it. Valid until the next call.
+     */
+    private int storedSlot(long item) {
         int slot = storedSlots.get(item, -1);
         if (slot >= 0) {
-            return storedValues[slot];
+            return slot;
         }
         byte[] v = store.get(Bytes.wrap(NeighbourCodecs.key(item)));
-        long stored = v == null ? ABSENT : ByteBuffer.wrap(v).getLong();
-        rememberStored(item, stored);
-        return stored;
-    }
-
-    /** Records {@code item}'s stored occurrence count as the store now holds it. */
-    private void rememberStored(long item, long stored) {
-        int slot = storedSlots.get(item, -1);
-        if (slot < 0) {
-            if (storedCount == storedCacheMax) {
-                storedSlots.clear();
-                storedCount = 0;
-            }
-            slot = storedCount++;
-            if (slot == storedValues.length) {
-                storedValues = Arrays.copyOf(storedValues, 2 * slot);
-            }
-            storedSlots.put(item, slot);
+        if (storedCount == storedCacheMax) {
+            storedSlots.clear();
+            storedCount = 0;
         }
-        storedValues[slot] = stored;
+        slot = storedCount++;
+        if (slot == storedValues.length) {
+            storedValues = Arrays.copyOf(storedValues, 2 * slot);
+        }
+        storedSlots.put(item, slot);
+        storedValues[slot] = v == null ? ABSENT : ByteBuffer.wrap(v).getLong();
+        return slot;
     }
 
     /**
@@ -196,10 +191,11 @@ public final class CoOccurrenceCounts {
             long item = e.getKey();
             Delta d = e.getValue();
             if (d.occurrences != 0) {
-                long v = storedOccurrences(item);
+                int slot = storedSlot(item);
+                long v = storedValues[slot];
                 long now = (v == ABSENT ? 0 : v) + d.occurrences;
                 writes.add(KeyValue.pair(Bytes.wrap(NeighbourCodecs.key(item)), ByteBuffer.allocate(8).putLong(now).array()));
-                rememberStored(item, now);
+                storedValues[slot] = now; // what the store holds once these writes are applied
             }
             lastDeltaSizes.put(item, d.size);
             if (d.size > 0) {
@@ -570,20 +566,22 @@ public final class CoOccurrenceCounts {
 
         /** A table with room for {@code expected} pairs without growing. */
         Delta(int expected) {
-            int cap = 8;
-            while (cap < 2L * expected && cap < 1 << 30) {
-                cap <<= 1;
-            }
+            int cap = capacity(8, expected);
             keys = new long[cap];
             values = new long[cap];
         }
 
-        /** Grows the table once so that {@code more} new keys fit without growing again. */
-        void reserve(int more) {
-            int cap = keys.length;
-            while (2L * (size + more) > cap) {
+        /** The smallest doubling of {@code cap} that keeps {@code pairs} at a load of at most 1/2. */
+        private static int capacity(int cap, int pairs) {
+            while (2L * pairs > cap) {
                 cap *= 2;
             }
+            return cap;
+        }
+
+        /** Grows the table once so that {@code more} new keys fit without growing again. */
+        void reserve(int more) {
+            int cap = capacity(keys.length, size + more);
             if (cap != keys.length) {
                 rehash(cap);
             }
