@@ -262,6 +262,15 @@ public final class ItemCatalog {
             return idx >= 0 && active[idx] ? idx : -1;
         }
 
+        /**
+         * The index {@code key} was given when its item was first added, whether the item is active now or not, or -1
+         * when no item with this key was ever added. Such an index never changes (see the class comment), and a -1
+         * holds until {@link #size()} changes; {@link #indexOfKey} is this index when {@link #isActive} holds, else -1.
+         */
+        public int slotOfKey(long key) {
+            return indexByKey.get(key, -1);
+        }
+
         public String idAt(int index) {
             checkIndex(index);
             return ids[index];

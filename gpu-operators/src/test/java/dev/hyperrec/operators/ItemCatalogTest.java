@@ -50,6 +50,26 @@ class ItemCatalogTest {
     }
 
     @Test
+    void aKeysSlotIsItsIndexForLifeActiveOrNot() {
+        ItemCatalog c = catalog();
+        c.read(r -> {
+            assertThat(r.slotOfKey(ItemKeys.hash64("a"))).isEqualTo(0);
+            assertThat(r.slotOfKey(ItemKeys.hash64("b"))).isEqualTo(1); // removed: the slot stays, indexOfKey says -1
+            assertThat(r.indexOfKey(ItemKeys.hash64("b"))).isEqualTo(-1);
+            assertThat(r.slotOfKey(ItemKeys.hash64("c"))).isEqualTo(2);
+            assertThat(r.slotOfKey(ItemKeys.hash64("x"))).isEqualTo(-1); // never added
+            return null;
+        });
+        c.upsert("b", new float[] {0f, 2f}); // re-added: the same slot, active again
+        c.upsert("x", new float[] {1f, 1f}); // added: the next slot, and the catalog's size changes with it
+        c.read(r -> {
+            assertThat(r.slotOfKey(ItemKeys.hash64("b"))).isEqualTo(1).isEqualTo(r.indexOfKey(ItemKeys.hash64("b")));
+            assertThat(r.slotOfKey(ItemKeys.hash64("x"))).isEqualTo(3).isEqualTo(r.size() - 1);
+            return null;
+        });
+    }
+
+    @Test
     void aWriterWaitsUntilTheReadBodyReturns() throws Exception {
         ItemCatalog c = catalog();
         ExecutorService writer = Executors.newSingleThreadExecutor();

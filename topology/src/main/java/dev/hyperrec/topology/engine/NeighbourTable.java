@@ -1,5 +1,6 @@
 package dev.hyperrec.topology.engine;
 
+import dev.hyperrec.operators.ItemCatalog;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,6 +24,16 @@ public final class NeighbourTable implements ItemNeighbours {
         /** The keys sorted, and the similarity at each sorted position, for {@link #similarityTo}. */
         private final long[] sortedKeys;
         private final float[] sortedSimilarity;
+        /** The keys' catalog slots as last resolved ({@link #catalogSlots}); replaced whole, never changed in place. */
+        private volatile Slots slots;
+
+        /**
+         * The slots of {@link #keys} in one catalog ({@link ItemCatalog.Reader#slotOfKey}), resolved at catalog size
+         * {@code size}: a slot is the item's index for the catalog's life, and a -1 (a key never in the catalog) holds
+         * until the size changes.
+         */
+        private record Slots(ItemCatalog.Reader catalog, int size, boolean complete, int[] slot) {
+        }
 
         public Entry(long occurrences, long[] keys, float[] similarity) {
             if (keys.length != similarity.length) {
@@ -56,6 +67,27 @@ public final class NeighbourTable implements ItemNeighbours {
         /** Number of neighbours. */
         public int size() {
             return keys.length;
+        }
+
+        /**
+         * Each neighbour's catalog slot ({@link ItemCatalog.Reader#slotOfKey}: its index whether active or not, -1 when
+         * not in the catalog), in list order (do not modify). Resolved once and shared by every thread that ranks with
+         * this list, and again only when the catalog was added to since and a key was missing, or for another catalog.
+         * Call with the catalog's read lock held ({@code catalog} is its reader).
+         */
+        public int[] catalogSlots(ItemCatalog.Reader catalog) {
+            Slots s = slots;
+            if (s != null && s.catalog == catalog && (s.complete || s.size == catalog.size())) {
+                return s.slot;
+            }
+            int[] slot = new int[keys.length];
+            boolean complete = true;
+            for (int i = 0; i < keys.length; i++) {
+                slot[i] = catalog.slotOfKey(keys[i]);
+                complete &= slot[i] >= 0;
+            }
+            slots = new Slots(catalog, catalog.size(), complete, slot);
+            return slot;
         }
 
         /** The similarity of {@code key} if it is on the list, else 0. */
@@ -93,20 +125,7 @@ public final class NeighbourTable implements ItemNeighbours {
     }
 
     @Override
-    public int neighbours(long itemKey, int max, long[] keys, float[] similarity) {
-        Entry e = entries.get(itemKey);
-        if (e == null) {
-            return 0;
-        }
-        int m = Math.min(max, e.size());
-        System.arraycopy(e.keys(), 0, keys, 0, m);
-        System.arraycopy(e.similarity(), 0, similarity, 0, m);
-        return m;
-    }
-
-    @Override
-    public float similarity(long a, long b) {
-        Entry e = entries.get(a);
-        return e == null ? 0f : e.similarityTo(b);
+    public Entry list(long itemKey) {
+        return entries.get(itemKey);
     }
 }

@@ -100,8 +100,8 @@ public final class RecommenderEngine implements AutoCloseable {
     private final float recentDecay;
     private ItemNeighbours neighbours;
     private final List<RankingStage> stages = new ArrayList<>();
-    private long[] nbKeys = new long[0];
-    private float[] nbSim = new float[0];
+    /** Scratch of {@link #recentLists}: the published list of each recent item of the list being ranked or foreseen. */
+    private NeighbourTable.Entry[] recentLists = new NeighbourTable.Entry[0];
     private final float wPopularity;
     private final String modelVersion;
     private final boolean listsOnInteractions;
@@ -135,9 +135,6 @@ public final class RecommenderEngine implements AutoCloseable {
     /** Scratch of {@link #personalScores} and {@link #similarityTerms}. */
     private int[] pending = new int[0];
     private double[] simAcc = new double[0];
-    private final KeySlots candidateKeys = new KeySlots();
-    private long[] listKeys = new long[256];
-    private float[] listSim = new float[256];
 
     /**
      * The ranking's catalog-sized scratch (about 17 bytes an item), one per thread rather than per engine: a stream
@@ -770,7 +767,7 @@ public final class RecommenderEngine implements AutoCloseable {
             // per candidate was the lists' threads' top line once most recent items had a neighbour list
             boolean[] excluded = markExcluded(s, c.exclude, r.size());
             try {
-                otherCandidates(c.recent, r, x -> excluded[x], hot, false, (idx, source) -> {
+                otherCandidates(c.recent, recentLists(c.recent), r, x -> excluded[x], hot, false, (idx, source) -> {
                     if (stamps[idx] != stamp) {
                         stamps[idx] = stamp;
                         foreseen = grow(foreseen, foreseenCount);
@@ -816,8 +813,8 @@ public final class RecommenderEngine implements AutoCloseable {
      * scored ahead are those the ranking will meet unless the state moves in between; {@code counted}: the cache lookups
      * count as hits or misses (the ranking's), or look ahead without counting.
      */
-    private void otherCandidates(long[] recent, ItemCatalog.Reader catalog, java.util.function.IntPredicate excluded,
-                                 long[] hot, boolean counted, CandidateSink sink) {
+    private void otherCandidates(long[] recent, NeighbourTable.Entry[] lists, ItemCatalog.Reader catalog,
+                                 java.util.function.IntPredicate excluded, long[] hot, boolean counted, CandidateSink sink) {
         for (long recentKey : recent) {
             int[] row = counted ? cache.similar(recentKey) : cache.peekSimilar(recentKey);
             if (row == null) {
@@ -832,16 +829,19 @@ public final class RecommenderEngine implements AutoCloseable {
                 }
             }
         }
-        if (neighbours != null && neighboursPerItem > 0) {
-            if (nbKeys.length < neighboursPerItem) {
-                nbKeys = new long[neighboursPerItem];
-                nbSim = new float[neighboursPerItem];
-            }
-            for (long recentKey : recent) {
-                int m = neighbours.neighbours(recentKey, neighboursPerItem, nbKeys, nbSim);
+        if (lists != null && neighboursPerItem > 0) {
+            for (int a = 0; a < recent.length; a++) {
+                NeighbourTable.Entry list = lists[a];
+                if (list == null) {
+                    continue;
+                }
+                // the list's catalog slots, resolved once for all threads: a key lookup per neighbour and list was the
+                // lists' threads' top line on the H100 once most recent items had a published list
+                int[] slot = list.catalogSlots(catalog);
+                int m = Math.min(neighboursPerItem, list.size());
                 for (int j = 0; j < m; j++) {
-                    int idx = catalog.indexOfKey(nbKeys[j]);
-                    if (idx >= 0 && !excluded.test(idx)) {
+                    int idx = slot[j];
+                    if (idx >= 0 && catalog.isActive(idx) && !excluded.test(idx)) {
                         sink.add(idx, SRC_SIMILAR);
                     }
                 }
@@ -855,6 +855,23 @@ public final class RecommenderEngine implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * The published list of each of {@code recent}, read once for a list's candidates and similarity terms (null entries:
+     * none published), in the engine's scratch; null when no item-to-item model is attached.
+     */
+    private NeighbourTable.Entry[] recentLists(long[] recent) {
+        if (neighbours == null) {
+            return null;
+        }
+        if (recentLists.length < recent.length) {
+            recentLists = new NeighbourTable.Entry[recent.length];
+        }
+        for (int a = 0; a < recent.length; a++) {
+            recentLists[a] = neighbours.list(recent[a]);
+        }
+        return recentLists;
     }
 
     private static int[] grow(int[] a, int m) {
@@ -918,8 +935,9 @@ public final class RecommenderEngine implements AutoCloseable {
         for (int j = 0; j < c.personalIdx.length; j++) {
             candidateSet.add(c.personalIdx[j], SRC_PERSONAL, c.personalScore[j]);
         }
-        otherCandidates(c.recent, catalog, x -> excluded[x], popularCandidates > 0 ? hotKeys(popularCandidates) : null, true,
-                (idx, source) -> candidateSet.add(idx, source, Float.NaN));
+        NeighbourTable.Entry[] lists = recentLists(c.recent);
+        otherCandidates(c.recent, lists, catalog, x -> excluded[x], popularCandidates > 0 ? hotKeys(popularCandidates) : null,
+                true, (idx, source) -> candidateSet.add(idx, source, Float.NaN));
         int nc = candidateSet.size();
         int[] idx = candidateSet.indices();
         int[] src = candidateSet.sources();
@@ -938,8 +956,8 @@ public final class RecommenderEngine implements AutoCloseable {
         float[] pop = new float[nc];
         float[] sim = new float[nc];
         String[] ids = new String[nc];
-        if (neighbours != null) {
-            similarityTerms(c.recent, keys, nc, sim);
+        if (lists != null) {
+            similarityTerms(c.recent.length, lists, catalog, candidateSet, nc, sim);
         }
         for (int j = 0; j < nc; j++) {
             pop[j] = (float) (Math.log1p(est[j]) / logN);
@@ -1123,75 +1141,37 @@ public final class RecommenderEngine implements AutoCloseable {
 
     /**
      * Each candidate's similarity term {@code sum_a decay^a · sim(recent_a, candidate)} into {@code sim}. Instead of
-     * one {@link ItemNeighbours#similarity} call per (recent item, candidate) pair, each recent item's whole list is
-     * read once and its entries that are candidates are found in a hash of the candidates' keys. A candidate's sum is
-     * still accumulated in double over the recent items in order; a candidate missing from a list would have added
-     * {@code w · 0 = +0.0}, which leaves a sum that starts at {@code +0.0} unchanged, so the terms are bit for bit
-     * those of one call per pair.
+     * one {@link ItemNeighbours#similarity} call per (recent item, candidate) pair, each recent item's whole list
+     * ({@code lists[a]}, as {@link #recentLists} read it for this ranking) is walked once by its catalog slots, and an
+     * entry that is a candidate finds its candidate slot in {@code candidates} by that index. A key and its catalog slot
+     * name one item both ways, and every candidate is in the catalog, so these are the entries whose key is a
+     * candidate's. A candidate's sum is still accumulated in double over the recent items in order; a candidate missing
+     * from a list would have added {@code w · 0 = +0.0}, which leaves a sum that starts at {@code +0.0} unchanged, so
+     * the terms are bit for bit those of one call per pair.
      */
-    private void similarityTerms(long[] recent, long[] keys, int nc, float[] sim) {
+    private void similarityTerms(int recent, NeighbourTable.Entry[] lists, ItemCatalog.Reader catalog,
+                                 CandidateSet candidates, int nc, float[] sim) {
         if (simAcc.length < nc) {
             simAcc = new double[Math.max(nc, 2 * simAcc.length)];
         }
         Arrays.fill(simAcc, 0, nc, 0.0);
-        candidateKeys.fill(keys, nc);
         float w = 1f;
-        for (long recentKey : recent) {
-            int m;
-            while ((m = neighbours.neighbours(recentKey, listKeys.length, listKeys, listSim)) == listKeys.length) {
-                listKeys = new long[2 * listKeys.length];
-                listSim = new float[listKeys.length];
-            }
-            for (int t = 0; t < m; t++) {
-                int j = candidateKeys.slot(listKeys[t]);
-                if (j >= 0) {
-                    simAcc[j] += w * listSim[t];
+        for (int a = 0; a < recent; a++) {
+            NeighbourTable.Entry list = lists[a];
+            if (list != null) {
+                int[] slot = list.catalogSlots(catalog);
+                float[] listSim = list.similarity();
+                for (int t = 0; t < slot.length; t++) {
+                    int j = slot[t] >= 0 ? candidates.slotOf(slot[t]) : -1;
+                    if (j >= 0) {
+                        simAcc[j] += w * listSim[t];
+                    }
                 }
             }
             w *= recentDecay;
         }
         for (int j = 0; j < nc; j++) {
             sim[j] = (float) simAcc[j];
-        }
-    }
-
-    /** The candidates' keys of one list, hashed to their candidate slot (open addressing, linear probing). */
-    private static final class KeySlots {
-        private long[] keys = new long[1024];
-        private int[] slots = new int[1024];
-        private int mask = 1023;
-
-        void fill(long[] candidate, int n) {
-            if (2 * n > keys.length) {
-                int cap = keys.length;
-                while (2 * n > cap) {
-                    cap <<= 1;
-                }
-                keys = new long[cap];
-                slots = new int[cap];
-                mask = cap - 1;
-            }
-            Arrays.fill(slots, -1);
-            for (int j = 0; j < n; j++) {
-                int i = (int) ItemKeys.mix64(candidate[j]) & mask;
-                while (slots[i] >= 0 && keys[i] != candidate[j]) {
-                    i = (i + 1) & mask;
-                }
-                keys[i] = candidate[j];
-                slots[i] = j;
-            }
-        }
-
-        /** The candidate slot of {@code key}, or -1. */
-        int slot(long key) {
-            int i = (int) ItemKeys.mix64(key) & mask;
-            while (slots[i] >= 0) {
-                if (keys[i] == key) {
-                    return slots[i];
-                }
-                i = (i + 1) & mask;
-            }
-            return -1;
         }
     }
 

@@ -50,22 +50,9 @@ final class CoOccurrenceNeighbours implements ItemNeighbours {
         lists.clear();
     }
 
-    @Override
-    public int neighbours(long itemKey, int max, long[] keys, float[] similarity) {
-        NeighbourTable.Entry e = list(itemKey);
-        int m = Math.min(max, e.size());
-        System.arraycopy(e.keys(), 0, keys, 0, m);
-        System.arraycopy(e.similarity(), 0, similarity, 0, m);
-        return m;
-    }
-
-    @Override
-    public float similarity(long a, long b) {
-        return list(a).similarityTo(b);
-    }
-
     /** {@code itemKey}'s list as the pipeline would publish it from the same counts. */
-    private NeighbourTable.Entry list(long itemKey) {
+    @Override
+    public NeighbourTable.Entry list(long itemKey) {
         NeighbourTable.Entry cached = lists.get(itemKey);
         if (cached != null) {
             return cached;

@@ -161,4 +161,76 @@ class RankingTermsTest {
             assertThat(positive).isGreaterThan(USERS * 10);
         }
     }
+    /**
+     * The ranking reads each list's neighbours through catalog slots it resolves once per list and keeps: they must follow
+     * the catalog. Every list first names one of 40 items that are not in the catalog yet; they cannot be listed. Then
+     * those items are added and 50 others removed, with the same lists: the added items are candidates through the lists
+     * from then on, the removed ones never, and every listed item's similarity term is still its definition.
+     */
+    @Test
+    void neighbourListsFollowTheCatalogWhenItemsAreAddedAndRemovedBetweenLists() {
+        ItemCatalog catalog = catalog();
+        NeighbourTable table = new NeighbourTable();
+        NeighbourTable random = neighbours();
+        for (int i = 0; i < ITEMS; i++) {
+            NeighbourTable.Entry e = random.get(ItemKeys.hash64("i" + i));
+            long[] k = new long[e.size() + 1];
+            float[] s = new float[e.size() + 1];
+            k[0] = ItemKeys.hash64("n" + (i % 40));
+            s[0] = 1f; // above every random similarity (< 1): first on the list
+            System.arraycopy(e.keys(), 0, k, 1, e.size());
+            System.arraycopy(e.similarity(), 0, s, 1, e.size());
+            table.put(ItemKeys.hash64("i" + i), new NeighbourTable.Entry(10, k, s));
+        }
+        HyperrecConfig config = config(0f, 1f);
+        float decay = config.getFloat(HyperrecConfig.RECENT_DECAY);
+        try (CpuBackend ops = new CpuBackend(); RecommenderEngine engine = new RecommenderEngine(config, ops, catalog)) {
+            engine.itemNeighbours(table);
+            Map<String, Recommendations> before = run(engine);
+            assertThat(before).hasSize(USERS);
+            for (Recommendations r : before.values()) {
+                assertThat(r.getItems()).noneMatch(item -> item.getItemId().startsWith("n"));
+            }
+            SplittableRandom rnd = new SplittableRandom(8);
+            for (int n = 0; n < 40; n++) {
+                float[] v = new float[DIM];
+                for (int d = 0; d < DIM; d++) {
+                    v[d] = (float) rnd.nextGaussian();
+                }
+                catalog.upsert("n" + n, v);
+            }
+            for (int i = 0; i < 50; i++) {
+                catalog.remove("i" + i);
+            }
+            List<PendingEvent> requests = new ArrayList<>();
+            for (int u = 0; u < USERS; u++) {
+                long t = 3_000_000L + u;
+                requests.add(new PendingEvent(10_000 + u, true, "again" + u, "u" + u, null, -1, 0f, t, t, null, 0, 80, null));
+            }
+            Map<String, Recommendations> after = new HashMap<>();
+            engine.apply(requests, out -> after.put(out.recommendations().getUserId(), out.recommendations()));
+            assertThat(after).hasSize(USERS);
+            int added = 0;
+            for (Recommendations r : after.values()) {
+                long[] recent = engine.history(engine.users().indexOf(r.getUserId())).recent();
+                for (RecommendedItem item : r.getItems()) {
+                    String id = item.getItemId();
+                    assertThat(id).isNotIn(java.util.stream.IntStream.range(0, 50).mapToObj(i -> "i" + i).toList());
+                    if (id.startsWith("n")) {
+                        added++;
+                    }
+                    long key = ItemKeys.hash64(id);
+                    float w = 1f;
+                    double s = 0;
+                    for (long a : recent) {
+                        s += w * table.similarity(a, key);
+                        w *= decay;
+                    }
+                    assertThat(item.getScore()).as("%s for %s", id, r.getUserId()).isEqualTo((float) s);
+                }
+            }
+            // each user's recent items name some of the added items first on their lists: those lead every list now
+            assertThat(added).isGreaterThanOrEqualTo(USERS);
+        }
+    }
 }
