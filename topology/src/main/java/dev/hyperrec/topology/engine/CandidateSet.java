@@ -58,7 +58,10 @@ final class CandidateSet {
         return size;
     }
 
-    /** The slot of item {@code index} in this list's candidates, or -1 when it is not one (an index below the catalog size given to {@link #clear}). */
+    /**
+     * The slot of item {@code index} in this list's candidates, or -1 when it is not one ({@code index} below the
+     * catalog size given to {@link #clear}).
+     */
     int slotOf(int index) {
         return slotOf[index];
     }
