@@ -6,7 +6,8 @@ package dev.hyperrec.topology.engine;
  * 2001; Linden, Smith &amp; York 2003). When attached to a {@link RecommenderEngine} it adds the
  * neighbours of a user's recent items as SIMILAR candidates and a similarity term to the final
  * ranking. Keys are {@link dev.hyperrec.operators.ItemKeys#hash64} item keys. Implementations must be
- * deterministic; they are called from the owning task thread only.
+ * deterministic. An engine calls its model from its task's thread; one model may serve the engines of
+ * several threads (the pipeline's {@link NeighbourTable} does), so an entry it returns must never change.
  */
 public interface ItemNeighbours {
 
