@@ -101,6 +101,17 @@ class RankingTermsTest {
         return lists;
     }
 
+    /** The similarity term's definition, one (recent item, candidate) pair at a time, summed in double in recency order. */
+    private static double similarityTerm(NeighbourTable table, long[] recent, long key, float decay) {
+        float w = 1f;
+        double s = 0;
+        for (long a : recent) {
+            s += w * table.similarity(a, key);
+            w *= decay;
+        }
+        return s;
+    }
+
     @Test
     void personalScoresOfEveryListedItemAreTheDotProductInDimensionOrder() {
         ItemCatalog catalog = catalog();
@@ -144,13 +155,7 @@ class RankingTermsTest {
                 long[] recent = engine.history(engine.users().indexOf(r.getUserId())).recent();
                 assertThat(recent).hasSizeGreaterThan(1);
                 for (RecommendedItem item : r.getItems()) {
-                    long key = ItemKeys.hash64(item.getItemId());
-                    float w = 1f;
-                    double s = 0;
-                    for (long a : recent) {
-                        s += w * table.similarity(a, key);
-                        w *= decay;
-                    }
+                    double s = similarityTerm(table, recent, ItemKeys.hash64(item.getItemId()), decay);
                     assertThat(item.getScore()).as("%s for %s", item.getItemId(), r.getUserId()).isEqualTo((float) s);
                     if (s > 0) {
                         positive++;
@@ -219,13 +224,7 @@ class RankingTermsTest {
                     if (id.startsWith("n")) {
                         added++;
                     }
-                    long key = ItemKeys.hash64(id);
-                    float w = 1f;
-                    double s = 0;
-                    for (long a : recent) {
-                        s += w * table.similarity(a, key);
-                        w *= decay;
-                    }
+                    double s = similarityTerm(table, recent, ItemKeys.hash64(id), decay);
                     assertThat(item.getScore()).as("%s for %s", id, r.getUserId()).isEqualTo((float) s);
                 }
             }
