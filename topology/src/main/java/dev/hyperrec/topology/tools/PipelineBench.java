@@ -632,7 +632,7 @@ public final class PipelineBench implements Callable<Integer> {
     record Phase(double offeredEps, int events, int lists, double sentEps, double sendSeconds, int arrived, long duplicates,
             double p50Ms, double p99Ms, double maxMs, double outputEps, double handledEps, double drainAfterSendS,
             boolean censored, double builtP50Ms, double builtP99Ms, double visibleP50Ms, double visibleP99Ms,
-            Map<String, double[]> appMs, Map<String, Double> commits, Map<String, Object> host) {
+            Map<String, double[]> appMs, Map<String, Double> commits, Map<String, Object> host, Map<String, Object> threads) {
     }
 
     record AppRun(Drain drain, String backendName, Map<String, Object> stages, Map<String, Object> profile, List<Phase> phases,
@@ -907,6 +907,7 @@ public final class PipelineBench implements Callable<Integer> {
                                 ph.builtP99Ms(), ph.visibleP50Ms(), ph.visibleP99Ms(), pair(ph.appMs().get("queued")),
                                 pair(ph.appMs().get("in_batch")), pairMax(ph.appMs().get("flush")), commitLine(ph.commits()),
                                 ph.host().get("busy_share"), machineUsPerEvent(ph.host()));
+                        log("offered %.0f events/s, this JVM's CPU seconds: %s", ph.offeredEps(), ph.threads());
                     }
                 }
                 if (phasesRecording != null) {
@@ -1150,7 +1151,12 @@ public final class PipelineBench implements Callable<Integer> {
         reader.target(target);
         String topic = c.topic(Topics.INTERACTIONS);
         var bar = Progress.bar(String.format(Locale.ROOT, "offer %.0f/s", rate), count, "events", !noProgress);
-        // the whole machine from the first send until the phase's lists are in
+        // the whole machine from the first send until the phase's lists are in, and this JVM's threads over the same window
+        String appId = c.get("application.id");
+        String modelAppId = appId + HyperrecConfig.MODEL_APP_SUFFIX;
+        Map<String, double[]> threadsBefore = threadCpu();
+        double listsBefore = streamThreadCpuSeconds(appId);
+        double modelBefore = streamThreadCpuSeconds(modelAppId);
         HostCpu window = HostCpu.start(hostProcesses(modelJvm));
         long t0 = System.nanoTime();
         long lastSend;
@@ -1188,6 +1194,8 @@ public final class PipelineBench implements Callable<Integer> {
         } finally {
             window.close();
         }
+        Map<String, Object> threads = phaseThreads(threadCpuDelta(threadsBefore, threadCpu()),
+                streamThreadCpuSeconds(appId) - listsBefore, streamThreadCpuSeconds(modelAppId) - modelBefore);
         long[] arrivals = reader.arrivals();
         long[] lat = new long[lists];
         long[] built = new long[lists];
@@ -1225,7 +1233,19 @@ public final class PipelineBench implements Callable<Integer> {
                 (Math.max(lastArrival, done) - lastSend) / 1e9,
                 censored || arrived < lists, percentileMs(built, 0.50), percentileMs(built, 0.99),
                 percentileMs(visible, 0.50), percentileMs(visible, 0.99), appMs,
-                commitsPerPhase(commitsBefore, commitsAfter, (commitsAt - t0) / 1e9), host);
+                commitsPerPhase(commitsBefore, commitsAfter, (commitsAt - t0) / 1e9), host, threads);
+    }
+
+    /**
+     * A phase's CPU seconds in this JVM: the lists' and the model's stream threads (by their Java names), then every thread
+     * group by its OS name ({@link #threadCpuDelta}; both instances' stream threads share the first 15 characters there).
+     */
+    static Map<String, Object> phaseThreads(Map<String, Double> groups, double listsStreamThreads, double modelStreamThreads) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("lists_stream_threads", round(listsStreamThreads, 2));
+        m.put("model_stream_threads", round(modelStreamThreads, 2));
+        m.put("groups", groups);
+        return m;
     }
 
     /** Kafka Streams' and its producers' cumulative metrics that {@link #commitsPerPhase} takes the deltas of. */
@@ -2008,6 +2028,7 @@ public final class PipelineBench implements Callable<Integer> {
             if (p.host() != null) {
                 m.put("host_cpu", p.host());
             }
+            m.put("jvm_threads_cpu_s", p.threads());
             lat.add(m);
         }
         Map<String, Object> la = new LinkedHashMap<>();
@@ -2020,7 +2041,9 @@ public final class PipelineBench implements Callable<Integer> {
                 + " commits: the lists' instance's stream threads' commits from the phase's first send until its lists were in and, per commit, the mean ms a"
                 + " thread was blocked in its transactional producer's flush (every record of the transaction acknowledged),"
                 + " sendOffsetsToTransaction, commitTransaction and beginTransaction (Kafka's producer metrics *-time-ns-total);"
-                + " host_cpu: the whole machine from the phase's first send until its lists were in (as the drain's host_cpu)");
+                + " host_cpu: the whole machine from the phase's first send until its lists were in (as the drain's host_cpu);"
+                + " jvm_threads_cpu_s: this JVM's CPU seconds over the same window, the lists' and the model's stream threads"
+                + " (Java thread names) and every thread group (OS thread names, numbers dropped)");
         la.put("rate_seconds", rateSeconds);
         la.put("phases", lat);
         if (app.phasesProfile() != null) {

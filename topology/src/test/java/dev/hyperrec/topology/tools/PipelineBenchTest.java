@@ -237,4 +237,37 @@ class PipelineBenchTest {
         assertThat(PipelineBench.instanceConfig(base, 1, 1).backendOptions()).isEmpty();
         assertThat(PipelineBench.instanceConfig(base, 1, 2).cudaDevice()).isEqualTo(1);
     }
+    /** A rate phase's thread groups: CPU read from /proc/self/task while the threads live, grouped by name without its number. */
+    @Test
+    void aPhasesThreadGroupsCountTheirCpuFromProc() throws Exception {
+        Map<String, double[]> before = PipelineBench.threadCpu();
+        java.util.concurrent.CountDownLatch spun = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        long[] sink = new long[1];
+        Thread busy = new Thread(() -> {
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            long x = 0;
+            while (!stop.get()) {
+                x = x * 31 + 1;
+                if (mx.getCurrentThreadCpuTime() > 300_000_000L) {
+                    spun.countDown();
+                }
+            }
+            sink[0] = x;
+        }, "phase-burner-7");
+        busy.start();
+        try {
+            assertThat(spun.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            Map<String, Double> groups = PipelineBench.threadCpuDelta(before, PipelineBench.threadCpu());
+            // 300 ms of the thread's own CPU, in ticks of 10 ms
+            assertThat(groups).containsKey("phase-burner");
+            assertThat(groups.get("phase-burner")).isBetween(0.25, 60.0);
+            Map<String, Object> m = PipelineBench.phaseThreads(groups, 1.234, 0.5);
+            assertThat(m).containsEntry("lists_stream_threads", 1.23).containsEntry("model_stream_threads", 0.5)
+                    .containsEntry("groups", groups);
+        } finally {
+            stop.set(true);
+            busy.join();
+        }
+    }
 }
