@@ -917,6 +917,14 @@ public final class PipelineBench implements Callable<Integer> {
                     Files.move(phasesJfr, kept, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                     log("JFR recording of the rate phases: %s; the stream threads' longest waits by site: %s", kept,
                             phasesProfile.get("waits_top"));
+                    if (modelJvm == null) {
+                        // the model's instance in this JVM: its stream threads' samples from the same recording
+                        Map<String, Object> modelProfile = JfrProfile.profile(kept,
+                                c.get("application.id") + HyperrecConfig.MODEL_APP_SUFFIX);
+                        phasesProfile.put("model_instance", modelProfile);
+                        log("the model's stream threads in the rate phases (JFR): %s Java samples, own lines %s",
+                                modelProfile.get("samples_java"), modelProfile.get("own_lines_top"));
+                    }
                 }
                 modelLag(c, "after_rate_phases", model);
                 if (modelJvm != null) {
