@@ -270,4 +270,22 @@ class PipelineBenchTest {
             busy.join();
         }
     }
+    /** The temp work dir goes after a run that succeeded, with everything under it; a failed run's, or one asked to stay, stays. */
+    @Test
+    void theTempWorkDirGoesAfterASuccessfulRunOnly() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("pipeline-bench-test-");
+        java.nio.file.Path state = java.nio.file.Files.createDirectories(dir.resolve("state/0_1/rocksdb"));
+        java.nio.file.Files.write(state.resolve("000001.sst"), new byte[4096]);
+        java.nio.file.Files.write(dir.resolve("broker.log"), new byte[16]);
+        try {
+            assertThat(PipelineBench.removeWorkDir(dir, true, false)).isFalse();
+            assertThat(dir.resolve("broker.log")).exists();
+            assertThat(PipelineBench.removeWorkDir(dir, false, true)).isFalse();
+            assertThat(state.resolve("000001.sst")).exists();
+            assertThat(PipelineBench.removeWorkDir(dir, true, true)).isTrue();
+            assertThat(dir).doesNotExist();
+        } finally {
+            org.apache.kafka.common.utils.Utils.delete(dir.toFile());
+        }
+    }
 }
