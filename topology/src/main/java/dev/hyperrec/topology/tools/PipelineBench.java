@@ -312,9 +312,8 @@ public final class PipelineBench implements Callable<Integer> {
     /**
      * Removes the temp work dir (the broker's log, every instance's state) once the broker is down: a run at 1M users on the
      * GPU machine left about 3.7 GB there (its disk's use rose from 29 to 40 GB over three runs), so a 64 GiB disk fills
-     * in about seventeen runs on one machine. A dir given
-     * with {@code --work-dir}, or asked for with {@code --keep-work-dir} ({@code removable} false), stays; so does the dir of
-     * a failed run, for its logs.
+     * in about seventeen runs on one machine. A dir given with {@code --work-dir}, or asked for with {@code --keep-work-dir}
+     * ({@code removable} false), stays; so does the dir of a failed run, for its logs.
      *
      * @return whether it was removed
      */
@@ -900,7 +899,7 @@ public final class PipelineBench implements Callable<Integer> {
                 stages.put("lists_published", reader.records());
                 stages.put("stream_threads_cpu_s", streamThreadsCpuSeconds(c.get("application.id")));
                 // the model's instance in this JVM (empty when it runs in its own JVM or is off)
-                String modelAppId = c.get("application.id") + HyperrecConfig.MODEL_APP_SUFFIX;
+                String modelAppId = modelAppId(c);
                 stages.put("model_stream_threads_cpu_s", streamThreadsCpuSeconds(modelAppId));
                 stages.put("stream_threads_loop", streamThreadLoopsDelta(loopsBefore, loopsAfter, (done - running) / 1e9));
                 double modelCpuAtPhasesStart = modelCpuAtDrainEnd;
@@ -952,8 +951,7 @@ public final class PipelineBench implements Callable<Integer> {
                             phasesProfile.get("waits_top"));
                     if (modelJvm == null) {
                         // the model's instance in this JVM: its stream threads' samples from the same recording
-                        Map<String, Object> modelProfile = JfrProfile.profile(kept,
-                                c.get("application.id") + HyperrecConfig.MODEL_APP_SUFFIX);
+                        Map<String, Object> modelProfile = JfrProfile.profile(kept, modelAppId(c));
                         phasesProfile.put("model_instance", modelProfile);
                         log("the model's stream threads in the rate phases (JFR): %s Java samples, own lines %s",
                                 modelProfile.get("samples_java"), modelProfile.get("own_lines_top"));
@@ -1194,7 +1192,7 @@ public final class PipelineBench implements Callable<Integer> {
         var bar = Progress.bar(String.format(Locale.ROOT, "offer %.0f/s", rate), count, "events", !noProgress);
         // the whole machine from the first send until the phase's lists are in, and this JVM's threads over the same window
         String appId = c.get("application.id");
-        String modelAppId = appId + HyperrecConfig.MODEL_APP_SUFFIX;
+        String modelAppId = modelAppId(c);
         Map<String, double[]> threadsBefore = threadCpu();
         double listsBefore = streamThreadCpuSeconds(appId);
         double modelBefore = streamThreadCpuSeconds(modelAppId);
@@ -1814,6 +1812,11 @@ public final class PipelineBench implements Callable<Integer> {
     static boolean isStreamThreadOf(String threadName, String applicationId) {
         return threadName.startsWith(applicationId + "-") && threadName.contains("-StreamThread-")
                 && !threadName.startsWith(applicationId + HyperrecConfig.MODEL_APP_SUFFIX + "-");
+    }
+
+    /** The application id of {@code c}'s item-to-item model instance (HyperrecConfig's model Streams properties). */
+    private static String modelAppId(HyperrecConfig c) {
+        return c.get("application.id") + HyperrecConfig.MODEL_APP_SUFFIX;
     }
 
     /** CPU seconds of the live stream threads of {@code applicationId}'s instance (not its model's instance's). */
