@@ -169,6 +169,14 @@ public final class PipelineBench implements Callable<Integer> {
             + " stream threads' samples and waits into the JSON's latency section, and keep the recording as"
             + " pipeline-<backend>.jfr next to it")
     boolean jfrPhases;
+    @Option(names = "--profile-phases", description = "profile the rate phases' CPU with async-profiler: every thread of this"
+            + " JVM sampled by its own CPU time, Java and native frames alike (the CUDA driver, RocksDB, the kernel), summarised"
+            + " per thread group and for the stream threads into the JSON's latency section, with"
+            + " pipeline-<backend>-phases.collapsed.gz and .html (a flame graph) next to it")
+    boolean profilePhases;
+    @Option(names = "--profile-drain", description = "the same for the drain (b), from RUNNING until its last list: into the"
+            + " JSON's hyperrec section, with pipeline-<backend>-drain.collapsed.gz and .html")
+    boolean profileDrain;
     @Option(names = "--out", defaultValue = "docs/benchmarks", description = "where pipeline-<backend>.json/.png go (default: ${DEFAULT-VALUE})")
     Path out;
     @Option(names = "--work-dir", description = "broker and state directories (default: a temp dir, removed after a run that"
@@ -668,7 +676,8 @@ public final class PipelineBench implements Callable<Integer> {
     }
 
     record AppRun(Drain drain, String backendName, Map<String, Object> stages, Map<String, Object> profile, List<Phase> phases,
-            Map<String, Object> model, Map<String, Object> phasesProfile) {
+            Map<String, Object> model, Map<String, Object> phasesProfile, Map<String, Object> phasesCpuProfile,
+            Map<String, Object> drainCpuProfile) {
     }
 
     /**
@@ -862,6 +871,7 @@ public final class PipelineBench implements Callable<Integer> {
             HyperrecApp.Running app = launch(c, modelJvm);
             try {
                 long running = awaitRunning(app.streams(), Duration.ofSeconds(120));
+                CpuProfile drainCpu = profileDrain ? startCpuProfile("the drain") : null;
                 Map<String, Double> stagesBefore = stages(app.registry());
                 Map<String, Map<String, Double>> loopsBefore = streamThreadLoops(app.streams());
                 List<double[]> progress = new ArrayList<>();
@@ -872,6 +882,8 @@ public final class PipelineBench implements Callable<Integer> {
                     host = window.stop(in.preloaded());
                 }
                 logHost("hyperrec drain", host);
+                Map<String, Object> drainCpuProfile = drainCpu == null ? null
+                        : stopCpuProfile(drainCpu, app.runtime().backend().name() + "-drain", "the drain", c);
                 Map<String, Map<String, Double>> loopsAfter = streamThreadLoops(app.streams());
                 Cpu after = Cpu.now(modelJvm == null ? -1 : modelJvm.pid());
                 Map<String, Double> threads = threadCpuDelta(threadsBefore, threadCpu());
@@ -924,6 +936,8 @@ public final class PipelineBench implements Callable<Integer> {
                 Path phasesJfr = jfrPhases ? Files.createTempFile("pipeline-bench-phases-", ".jfr") : null;
                 JfrProfile phasesRecording = jfrPhases ? JfrProfile.start(phasesJfr) : null;
                 Map<String, Object> phasesProfile = null;
+                CpuProfile cpuProfile = profilePhases ? startCpuProfile("the rate phases") : null;
+                Map<String, Object> phasesCpuProfile = null;
                 try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp, new ByteArraySerializer(),
                         new ByteArraySerializer())) {
                     for (int i = 0; i < rates.length; i++) {
@@ -941,6 +955,9 @@ public final class PipelineBench implements Callable<Integer> {
                                 ph.host().get("busy_share"), machineUsPerEvent(ph.host()));
                         log("offered %.0f events/s, this JVM's CPU seconds: %s", ph.offeredEps(), ph.threads());
                     }
+                }
+                if (cpuProfile != null) {
+                    phasesCpuProfile = stopCpuProfile(cpuProfile, app.runtime().backend().name() + "-phases", "the rate phases", c);
                 }
                 if (phasesRecording != null) {
                     phasesProfile = phasesRecording.stopAndSummarise(c.get("application.id"));
@@ -968,11 +985,67 @@ public final class PipelineBench implements Callable<Integer> {
                             + " lists, are behind the lists' instance");
                 }
                 return new AppRun(drain, app.runtime().backend().name(), stages, profile, phases, model.isEmpty() ? null : model,
-                        phasesProfile);
+                        phasesProfile, phasesCpuProfile, drainCpuProfile);
             } finally {
                 close(app, modelJvm);
             }
         }
+    }
+
+    /** {@code --profile-drain}/{@code --profile-phases}: starts async-profiler, or logs why it could not and goes on without. */
+    private static CpuProfile startCpuProfile(String what) {
+        try {
+            CpuProfile p = CpuProfile.start();
+            log("async-profiler: sampling every thread's CPU time (event %s, every %d us of a thread's CPU) over %s",
+                    p.event(), CpuProfile.INTERVAL_NS / 1000, what);
+            return p;
+        } catch (RuntimeException | LinkageError e) {
+            log("async-profiler did not start, %s runs without a CPU profile: %s", what, e);
+            return null;
+        }
+    }
+
+    /**
+     * Stops {@code --profile-phases}' profiler, keeps its stacks next to the JSON and summarises them: by thread group,
+     * and for the lists' and the model's stream threads of this JVM.
+     */
+    private Map<String, Object> stopCpuProfile(CpuProfile p, String suffix, String what, HyperrecConfig c) throws IOException {
+        String name = "pipeline-" + suffix;
+        String collapsed = p.stop(out, name);
+        String lists = c.get("application.id");
+        String model = modelAppId(c);
+        Map<String, java.util.function.Predicate<String>> sets = new LinkedHashMap<>();
+        sets.put("lists_stream_threads", t -> isStreamThreadOf(t, lists));
+        sets.put("model_stream_threads", t -> isStreamThreadOf(t, model));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("event", p.event());
+        m.put("interval_us", CpuProfile.INTERVAL_NS / 1000);
+        m.put("files", List.of(name + ".collapsed.gz", name + ".html"));
+        m.put("definition", "async-profiler's samples of every thread of this JVM over " + what + ", one per "
+                + CpuProfile.INTERVAL_NS / 1000 + " us of a thread's CPU time (event " + p.event() + "), Java and native frames"
+                + " alike; by_thread_group: thread names with ids and numbers replaced; per set of threads, self_top: the leaf"
+                + " frames, inclusive_top: frames on the stack (each counted once a sample); shares are of the set's samples");
+        m.putAll(CpuProfile.summarise(collapsed, sets));
+        log("async-profiler over %s: %s samples; by thread group %s", what, m.get("samples"),
+                firstRows(m.get("by_thread_group"), 8));
+        for (String set : sets.keySet()) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> s = (Map<String, Object>) m.get(set);
+            log("async-profiler over %s, %s: %s samples (%s of all); leaf frames %s; on the stack %s", what, set, s.get("samples"),
+                    s.get("share_of_all"), firstRows(s.get("self_top"), 12), firstRows(s.get("inclusive_top"), 25));
+        }
+        return m;
+    }
+
+    /** The first {@code n} rows of a summary list as {@code frame share} pairs, for a log line. */
+    private static String firstRows(Object rows, int n) {
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> l = (List<Map<String, Object>>) rows;
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < Math.min(n, l.size()); i++) {
+            sb.append(i == 0 ? "" : ", ").append(l.get(i).get("frame")).append(' ').append(l.get(i).get("share"));
+        }
+        return sb.append(']').toString();
     }
 
     /**
@@ -2005,6 +2078,8 @@ public final class PipelineBench implements Callable<Integer> {
         setup.put("devices", devices);
         setup.put("jfr", jfr);
         setup.put("jfr_phases", jfrPhases);
+        setup.put("profile_phases", profilePhases);
+        setup.put("profile_drain", profileDrain);
         setup.put("settle_model", settleModel);
         setup.put("model", !c.neighboursEnabled() ? "off" : !c.modelInOwnApp() ? "in the lists' instance"
                 : modelProcess ? "its own instance in a JVM of its own (hyperrec.role=model" + (modelNice != 0 ? ", nice " + modelNice : "")
@@ -2033,6 +2108,9 @@ public final class PipelineBench implements Callable<Integer> {
                 + " forwarding the lists, state write-back); the *_s operator times are inside flush_s; wall_s is the drain");
         stages.put("wall_s", round(wall, 3));
         hy.put("stages", stages);
+        if (app.drainCpuProfile() != null) {
+            hy.put("cpu_profile", app.drainCpuProfile());
+        }
         if (app.profile() != null) {
             hy.put("profile", app.profile());
         }
@@ -2092,6 +2170,9 @@ public final class PipelineBench implements Callable<Integer> {
         la.put("phases", lat);
         if (app.phasesProfile() != null) {
             la.put("profile", app.phasesProfile());
+        }
+        if (app.phasesCpuProfile() != null) {
+            la.put("cpu_profile", app.phasesCpuProfile());
         }
         j.put("latency", la);
 
@@ -2323,7 +2404,7 @@ public final class PipelineBench implements Callable<Integer> {
         }
     }
 
-    private static void log(String format, Object... args) {
+    static void log(String format, Object... args) {
         System.out.println("pipeline-bench: " + String.format(Locale.ROOT, format, args));
     }
 }
