@@ -611,20 +611,32 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         lastEmitMs = context.currentSystemTimeMs();
     }
 
+    /**
+     * Writes the state the flush changed back to the stores. The per-user and per-(segment, item) records go in with one
+     * {@code putAll} per store: one RocksDB write batch instead of a write per record (a write per record cost about as
+     * much again as the memtable insert itself on the GPU machine's drains, docs/benchmarks.md "Session 29"); the same
+     * records reach the stores and their changelogs, in the same order.
+     */
     private void writeBack(RecommenderEngine.Applied applied) {
         UserTable users = engine.users();
-        users.forEachDirty(u -> userVectors.put(users.idAt(u), Codecs.floats(users.page(u), users.offset(u), dim)));
+        List<KeyValue<String, byte[]>> vectors = new ArrayList<>(users.dirtyCount());
+        users.forEachDirty(u -> vectors.add(KeyValue.pair(users.idAt(u), Codecs.floats(users.page(u), users.offset(u), dim))));
+        putAll(userVectors, vectors);
         users.clearDirty();
         for (int u = persistedUsers; u < users.size(); u++) {
             idDictionary.put(users.idAt(u), u);
         }
         persistedUsers = users.size();
         java.util.BitSet touched = applied.touchedUsers();
+        List<KeyValue<String, byte[]>> seen = new ArrayList<>(touched.cardinality());
         for (int u = touched.nextSetBit(0); u >= 0; u = touched.nextSetBit(u + 1)) {
-            seenSets.put(users.idAt(u), engine.history(u).encode());
+            seen.add(KeyValue.pair(users.idAt(u), engine.history(u).encode()));
         }
+        putAll(seenSets, seen);
+        List<KeyValue<Bytes, byte[]>> bandit = new ArrayList<>(engine.bandit().dirtyCount());
         engine.bandit().forEachDirty((segment, key, impressions, clicks) ->
-                banditStore.put(Bytes.wrap(Codecs.banditKey(segment, key)), Codecs.longs(impressions, clicks)));
+                bandit.add(KeyValue.pair(Bytes.wrap(Codecs.banditKey(segment, key)), Codecs.longs(impressions, clicks))));
+        putAll(banditStore, bandit);
         engine.bandit().clearDirty();
         SketchState state = engine.sketch().snapshot();
         long[] counters = state.counters();
@@ -648,6 +660,15 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         }
         long processed = pending.get(pending.size() - 1).seq() + 1;
         sketchStore.put(KEY_SEQ, Codecs.longs(processed));
+    }
+
+    /** {@code store.putAll(records)}, and nothing for none (no empty write batch). */
+    private static <K> void putAll(KeyValueStore<K, byte[]> store, List<KeyValue<K, byte[]>> records) {
+        if (records.size() == 1) {
+            store.put(records.get(0).key, records.get(0).value);
+        } else if (!records.isEmpty()) {
+            store.putAll(records);
+        }
     }
 
     /** Notes the acceptance time of the event about to join {@link #pending} at its next position. */
