@@ -24,13 +24,12 @@ import one.profiler.Counter;
  * (Maven Central's {@code tools.profiler:async-profiler}, its native library extracted from the jar), summarised per
  * thread group and for the stream threads.
  *
- * <p>Why not JFR alone: JFR's sampler looks at five threads per 10 ms period for Java samples and at one thread per
- * period for native ones, and skips a thread that is not in the state it looks for. With the dozens of threads of a
- * broker client, a Streams instance and the harness, a stream thread's time in native code (the CUDA driver's waits,
- * RocksDB's JNI calls, the kernel) is counted about ten times less than its Java time, and a thread's samples say
- * nothing of its CPU time. async-profiler samples each thread by its own CPU time ({@code cpu}: perf events, kernel
- * frames included; {@code ctimer}: a per-thread CPU timer where perf events are not allowed), Java and native frames
- * alike, so a group's samples are its share of the CPU.
+ * <p>Why not JFR alone: JFR's sampler tries five threads a period for Java samples and one thread a period for native
+ * ones, round robin over all the JVM's threads, and skips a thread that is not in the state it looks for. So a stream
+ * thread's time in native code (the CUDA driver, RocksDB's JNI calls, the kernel) is counted about five times less
+ * than its Java time at equal periods, and a thread's samples say nothing of its CPU time. async-profiler samples each
+ * thread by its own CPU time ({@code cpu}: perf events, kernel frames included; {@code ctimer}: a per-thread CPU timer
+ * where perf events are not allowed), Java and native frames alike, so a group's samples are its share of the CPU.
  *
  * <p>A class of its own so that the benchmark runs without the library's classes when the flag is not given.
  */
