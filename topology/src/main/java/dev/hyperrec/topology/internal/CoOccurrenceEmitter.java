@@ -8,10 +8,12 @@ import dev.hyperrec.topology.NodeNames;
 import dev.hyperrec.topology.engine.CoOccurrenceCosine;
 import dev.hyperrec.topology.engine.EventWeights;
 import dev.hyperrec.topology.engine.PendingEvent;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -88,8 +90,13 @@ final class CoOccurrenceEmitter {
         pairs = 0;
         occurrences = 0;
         timestamp = -1;
+        // one RocksDB write batch for them all (BatchingProcessor.writeBack does the same), the same records in the same order
+        List<KeyValue<String, byte[]>> moved = new ArrayList<>(open.size());
         for (Map.Entry<String, long[]> w : open.entrySet()) {
-            windows.put(w.getKey(), NeighbourCodecs.window(w.getValue(), openSize.get(w.getKey())));
+            moved.add(KeyValue.pair(w.getKey(), NeighbourCodecs.window(w.getValue(), openSize.get(w.getKey()))));
+        }
+        if (!moved.isEmpty()) {
+            windows.putAll(moved);
         }
         open.clear();
         openSize.clear();
