@@ -1006,8 +1006,9 @@ public final class PipelineBench implements Callable<Integer> {
     }
 
     /**
-     * Stops {@code --profile-phases}' profiler, keeps its stacks next to the JSON and summarises them: by thread group,
-     * and for the lists' and the model's stream threads of this JVM.
+     * Stops a {@code --profile-drain} or {@code --profile-phases} profiler, keeps its stacks next to the JSON as
+     * {@code pipeline-<suffix>.*} and summarises them: by thread group, and for the lists' and the model's stream threads of
+     * this JVM.
      */
     private Map<String, Object> stopCpuProfile(CpuProfile p, String suffix, String what, HyperrecConfig c) throws IOException {
         String name = "pipeline-" + suffix;
