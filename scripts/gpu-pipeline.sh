@@ -17,6 +17,8 @@
 # hyperrec.rocksdb.memory.mb=$GPU_PIPELINE_ROCKSDB_MB (8192) and hyperrec.neighbours.threads=$GPU_PIPELINE_MODEL_THREADS (4),
 # the model's instance in the app's JVM ($GPU_PIPELINE_MODEL_NICE, off; a niceness N runs it in a JVM of its own at nice N), the
 # rate phases once the model has caught up with the drain ($GPU_PIPELINE_SETTLE, 1),
+# a warm-up drain of $GPU_PIPELINE_WARMUP other events first (200,000; with 50,000, session 29 found C2 still compiling through
+# 15-21% of the drain's JVM CPU, and the drains 15-29% lower: docs/benchmarks.md, "Session 29"),
 # and for latency hyperrec.batch.flush.interval.ms=$GPU_PIPELINE_FLUSH_MS (10) and commit.interval.ms=$GPU_PIPELINE_COMMIT_MS
 # (20; docs/benchmarks.md, "Commits that block the stream threads": p99 38 ms at 1,000 events/s against 128 ms with 20/100)
 # (docs/benchmarks.md: with the 256 MB default the memtables flush and compact all through a 1M-user drain and the
@@ -90,7 +92,7 @@ for arg in "$@"; do
         [[ "${GPU_PIPELINE_JAVA_OPTS:-}" =~ -XX:\+Use[A-Za-z]+GC ]] && pflags=("${flags[@]/-XX:+UseG1GC/}")
         timeout "${GPU_PIPELINE_TIMEOUT:-280}" "$java" ${pflags[@]} ${GPU_PIPELINE_JAVA_OPTS:-} -Xmx24g -cp "$cp" dev.hyperrec.topology.tools.PipelineBench \
           --backend cuda --items 62423 --dim 384 --users "$arg" --events "${GPU_PIPELINE_EVENTS:-200000}" --partitions 16 --threads 8 \
-          --ceiling-runs "$runs" --ceiling-events 2000000 --warmup-events "${GPU_PIPELINE_WARMUP:-50000}" --rates "${GPU_PIPELINE_RATES:-1000,10000,50000}" --rate-seconds 2 \
+          --ceiling-runs "$runs" --ceiling-events 2000000 --warmup-events "${GPU_PIPELINE_WARMUP:-200000}" --rates "${GPU_PIPELINE_RATES:-1000,10000,50000}" --rate-seconds 2 \
           --timeout-seconds 120 --no-progress --set hyperrec.rocksdb.memory.mb="${GPU_PIPELINE_ROCKSDB_MB:-8192}" \
           --set hyperrec.batch.flush.interval.ms="${GPU_PIPELINE_FLUSH_MS:-10}" --set commit.interval.ms="${GPU_PIPELINE_COMMIT_MS:-20}" \
           --set hyperrec.neighbours.threads="${GPU_PIPELINE_MODEL_THREADS:-4}" "${model_flags[@]}" \
