@@ -662,8 +662,11 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         sketchStore.put(KEY_SEQ, Codecs.longs(processed));
     }
 
-    /** {@code store.putAll(records)}, and nothing for none (no empty write batch). */
-    private static <K> void putAll(KeyValueStore<K, byte[]> store, List<KeyValue<K, byte[]>> records) {
+    /**
+     * {@code store.putAll(records)}: one RocksDB write batch for a persistent store; a single record as a {@code put}, and
+     * nothing for none (no empty write batch). Also {@link CoOccurrenceEmitter}'s.
+     */
+    static <K> void putAll(KeyValueStore<K, byte[]> store, List<KeyValue<K, byte[]>> records) {
         if (records.size() == 1) {
             store.put(records.get(0).key, records.get(0).value);
         } else if (!records.isEmpty()) {

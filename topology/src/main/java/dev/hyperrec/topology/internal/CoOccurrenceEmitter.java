@@ -95,9 +95,7 @@ final class CoOccurrenceEmitter {
         for (Map.Entry<String, long[]> w : open.entrySet()) {
             moved.add(KeyValue.pair(w.getKey(), NeighbourCodecs.window(w.getValue(), openSize.get(w.getKey()))));
         }
-        if (!moved.isEmpty()) {
-            windows.putAll(moved);
-        }
+        BatchingProcessor.putAll(windows, moved);
         open.clear();
         openSize.clear();
     }

@@ -105,12 +105,7 @@ final class CpuProfile {
 
     /** A thread's group: its name without its id, UUIDs and numbers ({@code [name tid=N]} from async-profiler). */
     static String group(String thread) {
-        String name = thread.startsWith("[") && thread.endsWith("]") ? thread.substring(1, thread.length() - 1) : thread;
-        int tid = name.lastIndexOf(" tid=");
-        if (tid >= 0) {
-            name = name.substring(0, tid);
-        }
-        return NUMBER.matcher(UUID.matcher(name).replaceAll("*")).replaceAll("#");
+        return NUMBER.matcher(UUID.matcher(threadName(thread)).replaceAll("*")).replaceAll("#");
     }
 
     /** A thread's name without async-profiler's brackets and id. */
