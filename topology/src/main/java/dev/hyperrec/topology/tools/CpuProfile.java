@@ -122,10 +122,20 @@ final class CpuProfile {
      * stack ({@code inclusive_top}, each counted once a sample).
      */
     static Map<String, Object> summarise(String collapsed, Map<String, Predicate<String>> threads) {
+        return summarise(collapsed, threads, Map.of());
+    }
+
+    /**
+     * {@link #summarise(String, Map)}, and per set of threads the share of its samples with a frame on the stack that
+     * contains each of {@code markers}' values ({@code markers}: label to frame text, e.g. {@code "org/rocksdb/"}), in
+     * their order: what a part of the code costs wherever it is called from, which a list of the top frames can miss.
+     */
+    static Map<String, Object> summarise(String collapsed, Map<String, Predicate<String>> threads, Map<String, String> markers) {
         long total = 0;
         Map<String, Long> groups = new HashMap<>();
         Map<String, Tally> sets = new LinkedHashMap<>();
-        threads.keySet().forEach(k -> sets.put(k, new Tally()));
+        List<String> marks = List.copyOf(markers.values());
+        threads.keySet().forEach(k -> sets.put(k, new Tally(marks)));
         for (String line : collapsed.split("\n")) {
             int space = line.lastIndexOf(' ');
             if (space <= 0) {
@@ -158,16 +168,31 @@ final class CpuProfile {
             tm.put("share_of_all", total == 0 ? 0.0 : round((double) t.samples / total));
             tm.put("self_top", top(t.self, TOP, t.samples));
             tm.put("inclusive_top", top(t.inclusive, TOP, t.samples));
+            if (!markers.isEmpty()) {
+                Map<String, Object> mm = new LinkedHashMap<>();
+                int i = 0;
+                for (String label : markers.keySet()) {
+                    mm.put(label, t.samples == 0 ? 0.0 : round((double) t.marked[i++] / t.samples));
+                }
+                tm.put("markers", mm);
+            }
             m.put(s.getKey(), tm);
         }
         return m;
     }
 
-    /** Samples of a set of threads by leaf frame and by frame on the stack. */
+    /** Samples of a set of threads by leaf frame, by frame on the stack and by marker. */
     private static final class Tally {
         long samples;
         final Map<String, Long> self = new HashMap<>();
         final Map<String, Long> inclusive = new HashMap<>();
+        final List<String> markers;
+        final long[] marked;
+
+        Tally(List<String> markers) {
+            this.markers = markers;
+            this.marked = new long[markers.size()];
+        }
 
         void add(String[] frames, long n) {
             samples += n;
@@ -178,6 +203,14 @@ final class CpuProfile {
             for (int i = 1; i < frames.length; i++) {
                 if (seen.add(frames[i])) {
                     inclusive.merge(frames[i], n, Long::sum);
+                }
+            }
+            for (int k = 0; k < marked.length; k++) {
+                for (String f : seen) {
+                    if (f.contains(markers.get(k))) {
+                        marked[k] += n;
+                        break;
+                    }
                 }
             }
         }

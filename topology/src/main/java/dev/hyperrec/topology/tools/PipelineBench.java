@@ -992,6 +992,26 @@ public final class PipelineBench implements Callable<Integer> {
         }
     }
 
+    /**
+     * The parts of the stream threads' work whose cost {@code --profile-drain}/{@code --profile-phases} report wherever they
+     * are called from (the share of a set's samples with the frame on the stack): docs/benchmarks.md, "Session 29".
+     */
+    static final Map<String, String> PROFILE_MARKERS = markers(
+            "engine_apply", "RecommenderEngine.apply", "ranking", "RecommenderEngine.rank",
+            "write_back", "BatchingProcessor.writeBack", "rocksdb", "org/rocksdb/", "memtable_insert", "rocksdb::MemTable::Add",
+            "changelog_sends", "ChangeLoggingKeyValueBytesStore.log", "producer_sends", "KafkaProducer.send",
+            "consumer_poll", "KafkaConsumer.poll", "cuda_driver", "jcuda/", "cuda_stream_waits", "cuStreamSynchronize",
+            "model_publish", "NeighbourAggregator.publish", "model_checkpoint", "NeighbourAggregator.checkpoint",
+            "cpp_exception_unwinding", "_Unwind_RaiseException", "page_faults", "exc_page_fault", "metrics", "PipelineMetrics");
+
+    private static Map<String, String> markers(String... labelThenFrame) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < labelThenFrame.length; i += 2) {
+            m.put(labelThenFrame[i], labelThenFrame[i + 1]);
+        }
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
     /** {@code --profile-drain}/{@code --profile-phases}: starts async-profiler, or logs why it could not and goes on without. */
     private static CpuProfile startCpuProfile(String what) {
         try {
@@ -1025,15 +1045,17 @@ public final class PipelineBench implements Callable<Integer> {
         m.put("definition", "async-profiler's samples of every thread of this JVM over " + what + ", one per "
                 + CpuProfile.INTERVAL_NS / 1000 + " us of a thread's CPU time (event " + p.event() + "), Java and native frames"
                 + " alike; by_thread_group: thread names with ids and numbers replaced; per set of threads, self_top: the leaf"
-                + " frames, inclusive_top: frames on the stack (each counted once a sample); shares are of the set's samples");
-        m.putAll(CpuProfile.summarise(collapsed, sets));
+                + " frames, inclusive_top: frames on the stack (each counted once a sample), markers: the share of the set's samples"
+                + " with a frame containing each of PipelineBench.PROFILE_MARKERS on the stack; shares are of the set's samples");
+        m.putAll(CpuProfile.summarise(collapsed, sets, PROFILE_MARKERS));
         log("async-profiler over %s: %s samples; by thread group %s", what, m.get("samples"),
                 firstRows(m.get("by_thread_group"), 8));
         for (String set : sets.keySet()) {
             @SuppressWarnings("unchecked")
             Map<String, Object> s = (Map<String, Object>) m.get(set);
-            log("async-profiler over %s, %s: %s samples (%s of all); leaf frames %s; on the stack %s", what, set, s.get("samples"),
-                    s.get("share_of_all"), firstRows(s.get("self_top"), 12), firstRows(s.get("inclusive_top"), 25));
+            log("async-profiler over %s, %s: %s samples (%s of all); parts %s; leaf frames %s; on the stack %s", what, set,
+                    s.get("samples"), s.get("share_of_all"), s.get("markers"), firstRows(s.get("self_top"), 12),
+                    firstRows(s.get("inclusive_top"), 25));
         }
         return m;
     }

@@ -55,6 +55,33 @@ class CpuProfileTest {
         assertThat(inclusive).filteredOn(r -> r.get("frame").equals("poll")).singleElement()
                 .satisfies(r -> assertThat(r).containsEntry("samples", 20L));
         assertThat(map(m.get("nobody"))).containsEntry("samples", 0L).containsEntry("share_of_all", 0.0);
+        assertThat(streams).doesNotContainKey("markers");
+    }
+
+    @Test
+    void markersCountTheSamplesWithTheirFrameAnywhereOnTheStack() {
+        String collapsed = String.join("\n",
+                "[app-StreamThread-1 tid=10];run;flush;org/rocksdb/RocksDB.put;rocksdb::Insert 30",
+                "[app-StreamThread-1 tid=10];run;process;org/rocksdb/RocksDB.get 10",
+                "[app-StreamThread-2 tid=11];run;flush;score 60",
+                "[GC Thread#0 tid=3];org/rocksdb/elsewhere 40");
+        Map<String, String> markers = new java.util.LinkedHashMap<>();
+        markers.put("rocksdb", "org/rocksdb/");
+        markers.put("flush", "flush");
+        markers.put("absent", "nowhere");
+
+        Map<String, Object> m = CpuProfile.summarise(collapsed, Map.of("streams", t -> t.startsWith("app-StreamThread-")), markers);
+
+        assertThat(map(map(m.get("streams")).get("markers"))).containsExactly(
+                java.util.Map.entry("rocksdb", 0.4), java.util.Map.entry("flush", 0.9), java.util.Map.entry("absent", 0.0));
+    }
+
+    @Test
+    void theBenchsMarkersNameFramesItsProfilesHold() {
+        // the labels are the JSON's keys; each frame text must match what async-profiler writes (slashes in Java names)
+        assertThat(PipelineBench.PROFILE_MARKERS).containsEntry("rocksdb", "org/rocksdb/")
+                .containsEntry("cuda_driver", "jcuda/").containsEntry("write_back", "BatchingProcessor.writeBack");
+        assertThat(PipelineBench.PROFILE_MARKERS.values()).noneMatch(f -> f.startsWith("org.") || f.startsWith("dev."));
     }
 
     /** The real profiler in this JVM: a thread that burns CPU in a known method is found there, and the files are written. */
