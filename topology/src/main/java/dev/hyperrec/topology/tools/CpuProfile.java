@@ -119,16 +119,10 @@ final class CpuProfile {
      * Summarises collapsed stacks ({@code thread;frame;...;leaf count} per line, the root frame first): the samples of
      * every thread group, largest first; and for each named set of threads ({@code threads}: a label and a test of the
      * thread's name), its samples, the leaf frames that took most ({@code self_top}) and the frames most often on the
-     * stack ({@code inclusive_top}, each counted once a sample).
-     */
-    static Map<String, Object> summarise(String collapsed, Map<String, Predicate<String>> threads) {
-        return summarise(collapsed, threads, Map.of());
-    }
-
-    /**
-     * {@link #summarise(String, Map)}, and per set of threads the share of its samples with a frame on the stack that
-     * contains each of {@code markers}' values ({@code markers}: label to frame text, e.g. {@code "org/rocksdb/"}), in
-     * their order: what a part of the code costs wherever it is called from, which a list of the top frames can miss.
+     * stack ({@code inclusive_top}, each counted once a sample); with {@code markers} (label to frame text, e.g.
+     * {@code "org/rocksdb/"}; none: no {@code markers} entry), also the share of its samples with a frame on the stack that
+     * contains each, in their order: what a part of the code costs wherever it is called from, which a list of the top
+     * frames can miss.
      */
     static Map<String, Object> summarise(String collapsed, Map<String, Predicate<String>> threads, Map<String, String> markers) {
         long total = 0;

@@ -36,7 +36,7 @@ class CpuProfileTest {
         sets.put("streams", t -> t.startsWith("app-StreamThread-"));
         sets.put("nobody", t -> false);
 
-        Map<String, Object> m = CpuProfile.summarise(collapsed, sets);
+        Map<String, Object> m = CpuProfile.summarise(collapsed, sets, Map.of());
 
         assertThat(m.get("samples")).isEqualTo(140L);
         List<Map<String, Object>> groups = rows(m.get("by_thread_group"));
@@ -93,7 +93,7 @@ class CpuProfileTest {
         busy.join();
         String collapsed = p.stop(dir, "test");
 
-        Map<String, Object> m = CpuProfile.summarise(collapsed, Map.of("busy", t -> t.equals("cpu-profile-test-busy")));
+        Map<String, Object> m = CpuProfile.summarise(collapsed, Map.of("busy", t -> t.equals("cpu-profile-test-busy")), Map.of());
 
         Map<String, Object> s = map(m.get("busy"));
         assertThat((Long) s.get("samples")).isPositive();
