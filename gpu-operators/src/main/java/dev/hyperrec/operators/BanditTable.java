@@ -13,7 +13,8 @@ import java.util.BitSet;
  * no boxing. Entries changed since the last {@link #clearDirty()} are tracked so that the owner
  * writes back only those; {@link #forEachDirty} and {@link #forEach} visit entries sorted by segment,
  * then item key (signed), so write-backs are deterministic. {@link #put} (restore) does not mark
- * entries dirty.
+ * entries dirty. Entries are never removed: an entry keeps its index ({@link #segmentAt} and the
+ * other accessors by index) and its counts never decrease, except through {@link #put}.
  *
  * <p>Thread affinity: confined to the owning task thread.
  */
@@ -141,6 +142,33 @@ public final class BanditTable {
     /** Number of (segment, item) entries. */
     public int size() {
         return size;
+    }
+
+    /** The segment of entry {@code e} ({@code 0 <= e < size()}): entries keep their index for the table's life. */
+    public int segmentAt(int e) {
+        return segments[checkEntry(e)];
+    }
+
+    /** The item key of entry {@code e}. */
+    public long keyAt(int e) {
+        return keys[checkEntry(e)];
+    }
+
+    /** The impressions of entry {@code e}. */
+    public long impressionsAt(int e) {
+        return impressions[checkEntry(e)];
+    }
+
+    /** The clicks of entry {@code e}. */
+    public long clicksAt(int e) {
+        return clicks[checkEntry(e)];
+    }
+
+    private int checkEntry(int e) {
+        if (e < 0 || e >= size) {
+            throw new OperatorException("entry " + e + " is outside [0, " + size + ")");
+        }
+        return e;
     }
 
     public int dirtyCount() {

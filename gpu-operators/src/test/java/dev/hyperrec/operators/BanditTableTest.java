@@ -121,4 +121,24 @@ class BanditTableTest {
             }
         }
     }
+
+    @Test
+    void entriesKeepTheirIndexThroughGrowthAndAreReadByIt() {
+        BanditTable t = new BanditTable(2);
+        for (int i = 0; i < 100; i++) {
+            t.recordImpression(i % 3, 1000L - i);
+        }
+        t.recordClick(1, 1000L - 1);
+        t.put(2, 1000L - 2, 7, 5);
+        for (int e = 0; e < t.size(); e++) {
+            assertThat(t.segmentAt(e)).isEqualTo(e % 3);
+            assertThat(t.keyAt(e)).isEqualTo(1000L - e);
+            assertThat(t.impressionsAt(e)).isEqualTo(t.impressions(e % 3, 1000L - e));
+            assertThat(t.clicksAt(e)).isEqualTo(t.clicks(e % 3, 1000L - e));
+        }
+        assertThat(t.clicksAt(1)).isEqualTo(1);
+        assertThat(t.impressionsAt(2)).isEqualTo(7);
+        assertThatThrownBy(() -> t.keyAt(100)).isInstanceOf(OperatorException.class);
+        assertThatThrownBy(() -> t.segmentAt(-1)).isInstanceOf(OperatorException.class);
+    }
 }

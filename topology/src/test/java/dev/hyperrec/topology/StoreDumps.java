@@ -5,7 +5,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import dev.hyperrec.topology.internal.BanditLog;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -26,12 +28,30 @@ public final class StoreDumps {
         return rows;
     }
 
+    /**
+     * The rows of the store named {@code name}: for {@code bandit-params}, its arms ({@code segment/item=impressions,clicks},
+     * sorted) whichever records hold them, since how {@link BanditLog} spreads them over records depends on the flushes.
+     */
+    public static List<String> rows(String name, ReadOnlyKeyValueStore<?, ?> store) {
+        if (!name.equals(StoreNames.BANDIT)) {
+            return rows(store);
+        }
+        List<KeyValue<Bytes, byte[]>> records = new ArrayList<>();
+        try (KeyValueIterator<?, ?> it = store.all()) {
+            it.forEachRemaining(e -> records.add(KeyValue.pair((Bytes) e.key, (byte[]) e.value)));
+        }
+        List<String> rows = new ArrayList<>();
+        BanditLog.decode(records.iterator()).forEach((segment, item, impressions, clicks) ->
+                rows.add(segment + "/" + item + "=" + impressions + "," + clicks));
+        return rows;
+    }
+
     /** The rows of each named store of each partition on {@code streams}, keyed {@code store#partition}. */
     public static Map<String, List<String>> snapshot(KafkaStreams streams, List<String> stores, int partitions) {
         Map<String, List<String>> out = new TreeMap<>();
         for (String store : stores) {
             for (int p = 0; p < partitions; p++) {
-                out.put(store + "#" + p, rows(store(streams, store, p)));
+                out.put(store + "#" + p, rows(store, store(streams, store, p)));
             }
         }
         return out;

@@ -136,7 +136,7 @@ public final class TestPipeline implements AutoCloseable {
     /** A store's content, keys and values rendered comparably. */
     public List<String> storeDump(String name) {
         KeyValueStore<Object, Object> store = driver.getKeyValueStore(name);
-        return StoreDumps.rows(store);
+        return StoreDumps.rows(name, store);
     }
 
     @Override

@@ -19,7 +19,6 @@ import dev.hyperrec.topology.engine.PendingEvent;
 import dev.hyperrec.topology.engine.RecommenderEngine;
 import dev.hyperrec.topology.engine.Segments;
 import dev.hyperrec.topology.engine.UserHistory;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -100,6 +99,7 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
     private KeyValueStore<String, Integer> idDictionary;
     private KeyValueStore<String, byte[]> seenSets;
     private KeyValueStore<Bytes, byte[]> banditStore;
+    private BanditLog banditLog;
     private KeyValueStore<String, byte[]> sketchStore;
     private KeyValueStore<Integer, byte[]> sketchCounters;
     private KeyValueStore<Long, byte[]> buffer;
@@ -233,14 +233,8 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
             persistedCounters = engine.sketch().snapshot().counters();
         }
         try (KeyValueIterator<Bytes, byte[]> it = banditStore.all()) {
-            while (it.hasNext()) {
-                KeyValue<Bytes, byte[]> kv = it.next();
-                ByteBuffer key = ByteBuffer.wrap(kv.key.get());
-                long[] counts = Codecs.longs(kv.value);
-                engine.bandit().put(key.getInt(), key.getLong(), counts[0], counts[1]);
-            }
+            banditLog = BanditLog.restore(it, engine.bandit());
         }
-        engine.bandit().clearDirty();
         restoreUsers();
         engine.users().clearDirty();
         persistedUsers = engine.users().size();
@@ -612,8 +606,8 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
     }
 
     /**
-     * Writes the state the flush changed back to the stores. The per-user and per-(segment, item) records go in with one
-     * {@code putAll} per store: one RocksDB write batch instead of a write per record (a write per record cost about as
+     * Writes the state the flush changed back to the stores. The per-user records and the bandit log's records
+     * ({@link BanditLog}: a delta and a share of chunks, not a record an arm) go in with one {@code putAll} per store: one RocksDB write batch instead of a write per record (a write per record cost about as
      * much again as the memtable insert itself on the GPU machine's drains, docs/benchmarks.md "Session 29"); the same
      * records reach the stores and their changelogs, in the same order.
      */
@@ -633,10 +627,8 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
             seen.add(KeyValue.pair(users.idAt(u), engine.history(u).encode()));
         }
         putAll(seenSets, seen);
-        List<KeyValue<Bytes, byte[]>> bandit = new ArrayList<>(engine.bandit().dirtyCount());
-        engine.bandit().forEachDirty((segment, key, impressions, clicks) ->
-                bandit.add(KeyValue.pair(Bytes.wrap(Codecs.banditKey(segment, key)), Codecs.longs(impressions, clicks))));
-        putAll(banditStore, bandit);
+        // the arms as a per-flush delta and their share of bucket chunks, not a record an arm (BanditLog)
+        putAll(banditStore, banditLog.flush());
         engine.bandit().clearDirty();
         SketchState state = engine.sketch().snapshot();
         long[] counters = state.counters();

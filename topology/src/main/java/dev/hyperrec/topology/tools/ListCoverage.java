@@ -2,9 +2,11 @@ package dev.hyperrec.topology.tools;
 
 import dev.hyperrec.avro.InteractionEvent;
 import dev.hyperrec.avro.Recommendations;
+import dev.hyperrec.operators.BanditTable;
 import dev.hyperrec.operators.ItemKeys;
 import dev.hyperrec.topology.engine.EventWeights;
 import dev.hyperrec.topology.engine.Segments;
+import dev.hyperrec.topology.internal.BanditLog;
 import dev.hyperrec.topology.internal.Codecs;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -13,7 +15,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.KeyValue;
 
 /**
  * What a read_committed reader of {@code recommendations} saw, checked against the input that made it (the crash
@@ -25,7 +29,7 @@ import org.apache.kafka.common.utils.Utils;
  *
  * <p>The bandit's state follows from the lists alone: each list records one impression per item under its event's
  * segment, and each rewarding event with a {@code recommendationId} one click, in the task of the user's partition.
- * {@link #expectedBandit} writes that out in the form of a changelog's final content, so a run's {@code
+ * {@link #expectedBandit} writes that out arm by arm, as {@link #banditArms(Map)} reads a changelog, so a run's {@code
  * bandit-params} can be compared with the lists its reader saw: an aborted transaction's impressions left in the
  * state, or a committed list's missing from it, both show.
  */
@@ -139,8 +143,9 @@ public final class ListCoverage {
     }
 
     /**
-     * The final content of the {@code bandit-params} changelog these lists imply, keyed as {@link Chaos#changelog} keys
-     * it: "partition/key-hex" → value hex, partition by Kafka's default partitioner on the user id's UTF-8 bytes.
+     * The arms these lists imply for each task's {@code bandit-params}: "partition/arm-key-hex" (segment and item key, as
+     * {@link Codecs#banditKey}) → hex of impressions and clicks, partition by Kafka's default partitioner on the user id's
+     * UTF-8 bytes. {@link #banditArms(Map)} reads a changelog's final content into the same form.
      */
     public Map<String, String> expectedBandit() {
         Map<String, long[]> arms = new HashMap<>(); // changelog key → {impressions, clicks}
@@ -161,6 +166,30 @@ public final class ListCoverage {
         });
         Map<String, String> out = new TreeMap<>();
         arms.forEach((key, c) -> out.put(key, HEX.formatHex(Codecs.longs(c[0], c[1]))));
+        return out;
+    }
+
+    /**
+     * The arms of a {@code bandit-params} changelog's final content (as {@link Chaos#changelog} reads it, any layout of
+     * {@link BanditLog}), in {@link #expectedBandit}'s form: "partition/arm-key-hex" → hex of impressions and clicks.
+     */
+    public static Map<String, String> banditArms(Map<String, String> changelog) {
+        Map<Integer, List<KeyValue<Bytes, byte[]>>> byPartition = new TreeMap<>();
+        changelog.forEach((k, v) -> {
+            int slash = k.indexOf('/');
+            byPartition.computeIfAbsent(Integer.parseInt(k.substring(0, slash)), p -> new ArrayList<>())
+                    .add(KeyValue.pair(Bytes.wrap(HEX.parseHex(k.substring(slash + 1))), HEX.parseHex(v)));
+        });
+        Map<String, String> out = new TreeMap<>();
+        byPartition.forEach((p, records) -> out.putAll(banditArms(p, BanditLog.decode(records.iterator()))));
+        return out;
+    }
+
+    /** {@code table}'s arms as the task of {@code partition} holds them, in {@link #expectedBandit}'s form. */
+    public static Map<String, String> banditArms(int partition, BanditTable table) {
+        Map<String, String> out = new TreeMap<>();
+        table.forEach((segment, item, impressions, clicks) -> out.put(partition + "/" + HEX.formatHex(Codecs.banditKey(segment, item)),
+                HEX.formatHex(Codecs.longs(impressions, clicks))));
         return out;
     }
 

@@ -551,7 +551,7 @@ class BatchingProcessorRestoreTest {
         for (String name : List.of(StoreNames.USER_VECTORS, StoreNames.ID_DICTIONARY, StoreNames.SEEN_SETS,
                 StoreNames.BANDIT, StoreNames.SKETCH, StoreNames.SKETCH_COUNTERS, StoreNames.BATCH_BUFFER)) {
             KeyValueStore<Object, Object> store = ctx.getStateStore(name);
-            out.put(name, StoreDumps.rows(store));
+            out.put(name, StoreDumps.rows(name, store));
         }
         return out;
     }

@@ -13,6 +13,7 @@ import dev.hyperrec.avro.SocialSetting;
 import dev.hyperrec.topology.HyperrecConfig;
 import dev.hyperrec.topology.StoreNames;
 import dev.hyperrec.topology.TestPipeline;
+import dev.hyperrec.topology.internal.BanditLog;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -146,10 +147,9 @@ class ListCoverageTest {
                     && (e.getType() == InteractionType.CLICK || e.getType() == InteractionType.PURCHASE))).isNotEmpty();
 
             KeyValueStore<Bytes, byte[]> store = p.driver.getKeyValueStore(StoreNames.BANDIT);
-            Map<String, String> actual = new TreeMap<>();
-            HexFormat hex = HexFormat.of();
+            Map<String, String> actual;
             try (var it = store.all()) {
-                it.forEachRemaining(kv -> actual.put("0/" + hex.formatHex(kv.key.get()), hex.formatHex(kv.value)));
+                actual = ListCoverage.banditArms(0, BanditLog.decode(it));
             }
             assertThat(actual).hasSizeGreaterThan(20);
             assertThat(c.expectedBandit()).isEqualTo(actual);
