@@ -125,4 +125,61 @@ class HeavyHitterSetTest {
         // the full ranking would re-estimate all 200 members on every call
         assertThat((double) estimatedTotal / calls).isLessThan(100.0);
     }
+
+    /**
+     * {@link ExactHeavyHitters} (the host sketch's set) against this class, fed the same counted events over the same
+     * counters: the same members, the same ranking and the same hot keys for any limit after every step, through
+     * collisions (a few cells a row), decay steps and resets.
+     */
+    @Property(tries = 80, seed = "4242")
+    void exactEstimatesGiveTheSameSetAndOrderAsLazyOnes(@ForAll long seed,
+                                                        @ForAll @IntRange(min = 1, max = 40) int capacity,
+                                                        @ForAll @IntRange(min = 2, max = 64) int width) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Sketch sketch = new Sketch(width, 1 + rnd.nextInt(4), seed);
+        HeavyHitterSet lazy = new HeavyHitterSet(capacity);
+        ExactHeavyHitters exact = new ExactHeavyHitters(capacity, sketch.cells, sketch.depth, (key, out) -> {
+            for (int r = 0; r < sketch.depth; r++) {
+                out[r] = sketch.cell(r, key);
+            }
+        });
+        int keys = 5 + rnd.nextInt(300);
+        long[] a = new long[capacity + 5];
+        long[] b = new long[capacity + 5];
+        int[] cells = new int[sketch.depth];
+        int compared = 0;
+        for (int step = 0; step < 3_000; step++) {
+            long key = rnd.nextInt(4) == 0 ? rnd.nextInt(keys) : rnd.nextInt(1 + rnd.nextInt(keys));
+            long est = sketch.add(key);
+            for (int r = 0; r < sketch.depth; r++) {
+                cells[r] = sketch.cell(r, key);
+            }
+            lazy.offer(key, est, sketch::estimate);
+            exact.counted(key, cells, est);
+            if (rnd.nextInt(400) == 0) {
+                for (int i = 0; i < sketch.cells.length; i++) {
+                    sketch.cells[i] >>>= 1;
+                }
+                lazy.refreshAll(sketch::estimate);
+                exact.refreshAll();
+            }
+            if (rnd.nextInt(900) == 0) {
+                long[] members = lazy.sortedKeys();
+                lazy.reset(members, sketch::estimate);
+                exact.reset(members);
+            }
+            assertThat(exact.sortedKeys()).as("step %d", step).isEqualTo(lazy.sortedKeys());
+            if (rnd.nextInt(3) == 0) {
+                int limit = rnd.nextInt(capacity + 5);
+                int n = lazy.topKeys(limit, a, sketch::estimate);
+                assertThat(exact.topKeys(limit, b)).isEqualTo(n);
+                assertThat(java.util.Arrays.copyOf(b, n)).as("step %d, limit %d", step, limit)
+                        .isEqualTo(java.util.Arrays.copyOf(a, n));
+                assertThat(exact.ranked()).isEqualTo(lazy.ranked(sketch::estimate));
+                compared++;
+            }
+        }
+        assertThat(compared).isGreaterThan(800);
+        assertThat(exact.size()).isEqualTo(Math.min(capacity, lazy.size())).isPositive();
+    }
 }

@@ -6,12 +6,11 @@ import dev.hyperrec.operators.OperatorException;
 import dev.hyperrec.operators.PopularitySketch;
 import dev.hyperrec.operators.SketchState;
 import dev.hyperrec.operators.internal.CountMinHash;
-import dev.hyperrec.operators.internal.HeavyHitterSet;
+import dev.hyperrec.operators.internal.ExactHeavyHitters;
 import dev.hyperrec.operators.internal.ResourceOwner;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.LongUnaryOperator;
 
 /**
  * A time-decayed Count-Min sketch (Cormode &amp; Muthukrishnan, "An improved data stream summary:
@@ -31,8 +30,10 @@ import java.util.function.LongUnaryOperator;
  * {@code floor((a+b)/2^s) >= floor(a/2^s) + floor(b/2^s)}, estimates never fall below the true count
  * decayed the same way; the flooring adds less than 2 to the epsilon-N overestimate.
  *
- * <p><b>Hot set.</b> See {@link HeavyHitterSet} for the deterministic admission rule; members are
- * re-estimated from the counters after each decay step. Integer state only, so every backend must
+ * <p><b>Hot set.</b> See {@link dev.hyperrec.operators.internal.HeavyHitterSet} for the deterministic admission
+ * rule; here {@link ExactHeavyHitters} keeps it, with every member's estimate exact (members sharing a cell with a
+ * counted key are re-estimated at once) and the members in output order, so the hot keys read once per list are a
+ * copy; members are re-estimated from the counters after each decay step. Integer state only, so every backend must
  * reproduce {@link #snapshot()} bit for bit. Thread affinity: confined to the task thread.
  */
 final class CpuPopularitySketch extends CpuOperator implements PopularitySketch {
@@ -42,8 +43,8 @@ final class CpuPopularitySketch extends CpuOperator implements PopularitySketch 
     private final long halfLifeMs;
     private final CountMinHash hash;
     private final long[] counters;
-    private final HeavyHitterSet hot;
-    private final LongUnaryOperator estimator = this::estimateUnchecked;
+    private final ExactHeavyHitters hot;
+    private final int[] keyCells;
     private long total;
     private long epoch;
 
@@ -55,7 +56,8 @@ final class CpuPopularitySketch extends CpuOperator implements PopularitySketch 
         this.halfLifeMs = config.halfLifeMs();
         this.hash = new CountMinHash(depth, width, config.seed());
         this.counters = new long[Math.multiplyExact(width, depth)];
-        this.hot = new HeavyHitterSet(config.heavyHitters());
+        this.hot = new ExactHeavyHitters(config.heavyHitters(), counters, depth, this::cells);
+        this.keyCells = new int[depth];
     }
 
     @Override
@@ -78,14 +80,15 @@ final class CpuPopularitySketch extends CpuOperator implements PopularitySketch 
             }
             long key = keys[i];
             long est = Long.MAX_VALUE;
+            cells(key, keyCells);
             for (int r = 0; r < depth; r++) {
-                long v = ++counters[r * width + hash.bucket(r, key)];
+                long v = ++counters[keyCells[r]];
                 if (v < est) {
                     est = v;
                 }
             }
             total++;
-            hot.offer(key, est, estimator);
+            hot.counted(key, keyCells, est);
         }
     }
 
@@ -100,13 +103,20 @@ final class CpuPopularitySketch extends CpuOperator implements PopularitySketch 
             counters[i] >>>= shift;
         }
         total >>>= shift;
-        hot.refreshAll(estimator);
+        hot.refreshAll();
     }
 
     @Override
     public long estimate(long key) {
         checkOpen();
         return estimateUnchecked(key);
+    }
+
+    /** The key's counter cells, one a row. */
+    private void cells(long key, int[] out) {
+        for (int r = 0; r < depth; r++) {
+            out[r] = r * width + hash.bucket(r, key);
+        }
     }
 
     private long estimateUnchecked(long key) {
@@ -140,13 +150,13 @@ final class CpuPopularitySketch extends CpuOperator implements PopularitySketch 
     @Override
     public List<HeavyHitter> heavyHitters() {
         checkOpen();
-        return hot.ranked(estimator);
+        return hot.ranked();
     }
 
     @Override
     public int hotKeys(int limit, long[] out) {
         checkOpen();
-        return hot.topKeys(limit, out, estimator);
+        return hot.topKeys(limit, out);
     }
 
     @Override
@@ -190,6 +200,6 @@ final class CpuPopularitySketch extends CpuOperator implements PopularitySketch 
         System.arraycopy(c, 0, counters, 0, c.length);
         total = state.total();
         epoch = state.epoch();
-        hot.reset(members, estimator);
+        hot.reset(members);
     }
 }
