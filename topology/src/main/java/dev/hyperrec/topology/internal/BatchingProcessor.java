@@ -607,9 +607,10 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
 
     /**
      * Writes the state the flush changed back to the stores. The per-user records and the bandit log's records
-     * ({@link BanditLog}: a delta and a share of chunks, not a record an arm) go in with one {@code putAll} per store: one RocksDB write batch instead of a write per record (a write per record cost about as
-     * much again as the memtable insert itself on the GPU machine's drains, docs/benchmarks.md "Session 29"); the same
-     * records reach the stores and their changelogs, in the same order.
+     * ({@link BanditLog}: a delta and a share of chunks, not a record an arm) go in with one {@code putAll} per store:
+     * one RocksDB write batch instead of a write per record (a write per record cost about as much again as the memtable
+     * insert itself on the GPU machine's drains, docs/benchmarks.md "Session 29"); the same records reach the stores and
+     * their changelogs, in the same order.
      */
     private void writeBack(RecommenderEngine.Applied applied) {
         UserTable users = engine.users();
