@@ -48,6 +48,13 @@ class HeavyHitterSetTest {
             return est;
         }
 
+        /** One decay step: every counter halved. */
+        void halve() {
+            for (int i = 0; i < cells.length; i++) {
+                cells[i] >>>= 1;
+            }
+        }
+
         long estimate(long key) {
             long est = Long.MAX_VALUE;
             for (int r = 0; r < depth; r++) {
@@ -55,6 +62,11 @@ class HeavyHitterSetTest {
             }
             return est;
         }
+    }
+
+    /** Skewed keys: a few hot ones, a long tail. */
+    private static long skewedKey(SplittableRandom rnd, int keys) {
+        return rnd.nextInt(4) == 0 ? rnd.nextInt(keys) : rnd.nextInt(1 + rnd.nextInt(keys));
     }
 
     @Property(tries = 60, seed = "31337")
@@ -68,14 +80,11 @@ class HeavyHitterSetTest {
         long[] out = new long[capacity + 5];
         int[] estimated = new int[1];
         for (int step = 0; step < 3_000; step++) {
-            // skewed keys: a few hot ones, a long tail
-            long key = rnd.nextInt(4) == 0 ? rnd.nextInt(keys) : rnd.nextInt(1 + rnd.nextInt(keys));
+            long key = skewedKey(rnd, keys);
             long est = sketch.add(key);
             set.offer(key, est, sketch::estimate);
             if (rnd.nextInt(400) == 0) {
-                for (int i = 0; i < sketch.cells.length; i++) {
-                    sketch.cells[i] >>>= 1;
-                }
+                sketch.halve();
                 set.refreshAll(sketch::estimate);
             }
             if (rnd.nextInt(900) == 0) {
@@ -149,7 +158,7 @@ class HeavyHitterSetTest {
         int[] cells = new int[sketch.depth];
         int compared = 0;
         for (int step = 0; step < 3_000; step++) {
-            long key = rnd.nextInt(4) == 0 ? rnd.nextInt(keys) : rnd.nextInt(1 + rnd.nextInt(keys));
+            long key = skewedKey(rnd, keys);
             long est = sketch.add(key);
             for (int r = 0; r < sketch.depth; r++) {
                 cells[r] = sketch.cell(r, key);
@@ -157,9 +166,7 @@ class HeavyHitterSetTest {
             lazy.offer(key, est, sketch::estimate);
             exact.counted(key, cells, est);
             if (rnd.nextInt(400) == 0) {
-                for (int i = 0; i < sketch.cells.length; i++) {
-                    sketch.cells[i] >>>= 1;
-                }
+                sketch.halve();
                 lazy.refreshAll(sketch::estimate);
                 exact.refreshAll();
             }
