@@ -874,6 +874,7 @@ public final class PipelineBench implements Callable<Integer> {
                 CpuProfile drainCpu = profileDrain ? startCpuProfile("the drain") : null;
                 Map<String, Double> stagesBefore = stages(app.registry());
                 Map<String, Map<String, Double>> loopsBefore = streamThreadLoops(app.streams());
+                Map<String, Double> drainCommitsBefore = commitTotals(app.streams());
                 List<double[]> progress = new ArrayList<>();
                 Map<String, Object> host;
                 long done;
@@ -885,6 +886,7 @@ public final class PipelineBench implements Callable<Integer> {
                 Map<String, Object> drainCpuProfile = drainCpu == null ? null
                         : stopCpuProfile(drainCpu, app.runtime().backend().name() + "-drain", "the drain", c);
                 Map<String, Map<String, Double>> loopsAfter = streamThreadLoops(app.streams());
+                Map<String, Double> drainCommitsAfter = commitTotals(app.streams());
                 Cpu after = Cpu.now(modelJvm == null ? -1 : modelJvm.pid());
                 Map<String, Double> threads = threadCpuDelta(threadsBefore, threadCpu());
                 double thread = streamThreadCpuSeconds(c.get("application.id"));
@@ -913,7 +915,14 @@ public final class PipelineBench implements Callable<Integer> {
                 // the model's instance in this JVM (empty when it runs in its own JVM or is off)
                 String modelAppId = modelAppId(c);
                 stages.put("model_stream_threads_cpu_s", streamThreadsCpuSeconds(modelAppId));
-                stages.put("stream_threads_loop", streamThreadLoopsDelta(loopsBefore, loopsAfter, (done - running) / 1e9));
+                List<Map<String, Object>> loops = streamThreadLoopsDelta(loopsBefore, loopsAfter, (done - running) / 1e9);
+                stages.put("stream_threads_loop", loops);
+                Map<String, Double> blocked = blockedOnKafka(loops, drainCommitsBefore, drainCommitsAfter, (done - running) / 1e9);
+                stages.put("blocked_on_kafka", blocked);
+                log("the lists' stream threads over the drain: blocked on Kafka %.2f s in all, of which their producers' flushes and"
+                        + " transaction calls %.2f s (%d commits), the rest (the consumer's polls, waits for buffer memory"
+                        + " or metadata) %.2f s", blocked.get("blocked_s"), blocked.get("producer_txn_s"),
+                        blocked.get("commits").longValue(), blocked.get("rest_s"));
                 double modelCpuAtPhasesStart = modelCpuAtDrainEnd;
                 if (settleModel) {
                     // the phases then measure an app in its steady state, not one whose model still works off the drain
@@ -1380,6 +1389,30 @@ public final class PipelineBench implements Callable<Integer> {
         m.put("lists_stream_threads", round(listsStreamThreads, 2));
         m.put("model_stream_threads", round(modelStreamThreads, 2));
         m.put("groups", groups);
+        return m;
+    }
+
+    /**
+     * Where the lists' stream threads' time blocked on Kafka went over a window, summed over the threads: {@code blocked_s}
+     * (KIP-761's {@code blocked-time-ns-total}, from {@code loops}), of which {@code producer_txn_s} in their producers'
+     * {@code flush()} and transaction calls ({@link #commitTotals}), and {@code rest_s} for the remainder: the main
+     * consumer's polls, and the producers' waits for buffer memory or metadata. Also the window's {@code commits}, and
+     * {@code rest_share}: the rest over the threads' total time in the window.
+     */
+    static Map<String, Double> blockedOnKafka(List<Map<String, Object>> loops, Map<String, Double> commitsBefore,
+            Map<String, Double> commitsAfter, double seconds) {
+        double blocked = loops.stream().mapToDouble(t -> ((Number) t.get("blocked_s")).doubleValue()).sum();
+        double txnNs = 0;
+        for (String k : List.of("flush-time-ns-total", "txn-send-offsets-time-ns-total", "txn-commit-time-ns-total",
+                "txn-begin-time-ns-total")) {
+            txnNs += commitsAfter.get(k) - commitsBefore.get(k);
+        }
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("blocked_s", round(blocked, 3));
+        m.put("producer_txn_s", round(txnNs / 1e9, 3));
+        m.put("rest_s", round(blocked - txnNs / 1e9, 3));
+        m.put("rest_share", loops.isEmpty() || seconds <= 0 ? Double.NaN : round((blocked - txnNs / 1e9) / (loops.size() * seconds), 3));
+        m.put("commits", commitsAfter.get("commit-total") - commitsBefore.get("commit-total"));
         return m;
     }
 

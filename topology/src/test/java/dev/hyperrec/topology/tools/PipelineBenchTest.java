@@ -174,6 +174,23 @@ class PipelineBenchTest {
     }
 
     @Test
+    void aDrainsBlockedTimeSplitsIntoTheProducersTransactionsAndTheRest() {
+        List<Map<String, Object>> loops = List.of(Map.of("thread", "StreamThread-1", "blocked_s", 2.5),
+                Map.of("thread", "StreamThread-2", "blocked_s", 1.5));
+        Map<String, Double> before = Map.of("commit-total", 10.0, "flush-time-ns-total", 1e9, "txn-send-offsets-time-ns-total", 0.0,
+                "txn-commit-time-ns-total", 0.0, "txn-begin-time-ns-total", 0.0);
+        Map<String, Double> after = Map.of("commit-total", 50.0, "flush-time-ns-total", 1.6e9, "txn-send-offsets-time-ns-total", 0.3e9,
+                "txn-commit-time-ns-total", 0.1e9, "txn-begin-time-ns-total", 0.0);
+        Map<String, Double> b = PipelineBench.blockedOnKafka(loops, before, after, 5.0);
+        assertThat(b.get("blocked_s")).isEqualTo(4.0);
+        assertThat(b.get("producer_txn_s")).isEqualTo(1.0);
+        assertThat(b.get("rest_s")).isEqualTo(3.0);
+        assertThat(b.get("rest_share")).as("3 s of two threads' 10 s").isEqualTo(0.3);
+        assertThat(b.get("commits")).isEqualTo(40.0);
+        assertThat(PipelineBench.blockedOnKafka(List.of(), before, before, 5.0).get("rest_share")).isNaN();
+    }
+
+    @Test
     void streamThreadsOfTheListsInstanceAreNotTheModelInstances() {
         String app = "pipeline-bench-hyperrec";
         assertThat(PipelineBench.isStreamThreadOf(app + "-5c37fda5-ddcf-447d-abe3-d87b103fe531-StreamThread-1", app)).isTrue();
