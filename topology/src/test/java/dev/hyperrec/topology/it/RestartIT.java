@@ -134,24 +134,29 @@ class RestartIT {
         return out;
     }
 
-    /** Every task store's content, per partition, rendered comparably. */
     /**
      * The stores once every task has sent the co-occurrence increments it holds ({@code hyperrec.neighbours.emit.interval.ms}:
      * the flushed events wait in {@code batch-buffer} until then), so that both runs are compared with everything sent.
+     * A snapshot reads the stores one after another while the tasks run, so the send can fall between its read of
+     * {@code sketch-state} (its {@code done} mark) and of {@code batch-buffer}: it counts only when the next one, 200 ms
+     * later, is the same (CI once compared a {@code done} read before the send with a buffer read after it).
      */
     private static Map<String, List<String>> sentSnapshot(KafkaStreams s) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Map<String, List<String>> last = null;
         while (true) {
             Map<String, List<String>> snap = snapshot(s);
             boolean held = snap.entrySet().stream()
                     .anyMatch(e -> e.getKey().startsWith(StoreNames.BATCH_BUFFER + "#") && !e.getValue().isEmpty());
-            if (!held || System.nanoTime() > deadline) {
+            if ((!held && snap.equals(last)) || System.nanoTime() > deadline) {
                 return snap;
             }
+            last = snap;
             Thread.sleep(200);
         }
     }
 
+    /** Every task store's content, per partition, rendered comparably. */
     private static Map<String, List<String>> snapshot(KafkaStreams s) {
         return StoreDumps.snapshot(s, STORES, PARTITIONS);
     }
