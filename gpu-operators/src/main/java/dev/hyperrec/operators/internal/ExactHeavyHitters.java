@@ -143,11 +143,7 @@ public final class ExactHeavyHitters {
                 throw new OperatorException("heavy-hitter key " + key + " appears twice");
             }
             cells.of(key, scratch);
-            long est = Long.MAX_VALUE;
-            for (int r = 0; r < depth; r++) {
-                est = Math.min(est, counters[scratch[r]]);
-            }
-            join(key, scratch, est);
+            join(key, scratch, minOver(scratch, 0));
         }
     }
 
@@ -180,9 +176,14 @@ public final class ExactHeavyHitters {
     }
 
     private long estimate(int s) {
+        return minOver(nodeCell, s * depth);
+    }
+
+    /** The smallest counter of the {@code depth} cells listed in {@code cellIndices} from {@code from}. */
+    private long minOver(int[] cellIndices, int from) {
         long est = Long.MAX_VALUE;
-        for (int r = 0, n = s * depth; r < depth; r++, n++) {
-            est = Math.min(est, counters[nodeCell[n]]);
+        for (int r = 0; r < depth; r++) {
+            est = Math.min(est, counters[cellIndices[from + r]]);
         }
         return est;
     }

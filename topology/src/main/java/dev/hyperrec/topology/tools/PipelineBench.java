@@ -1403,9 +1403,10 @@ public final class PipelineBench implements Callable<Integer> {
             Map<String, Double> commitsAfter, double seconds) {
         double blocked = loops.stream().mapToDouble(t -> ((Number) t.get("blocked_s")).doubleValue()).sum();
         double txnNs = 0;
-        for (String k : List.of("flush-time-ns-total", "txn-send-offsets-time-ns-total", "txn-commit-time-ns-total",
-                "txn-begin-time-ns-total")) {
-            txnNs += commitsAfter.get(k) - commitsBefore.get(k);
+        for (String k : COMMIT_TOTALS) {
+            if (!k.equals("commit-total")) { // the producers' flush and transaction times
+                txnNs += commitsAfter.get(k) - commitsBefore.get(k);
+            }
         }
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("blocked_s", round(blocked, 3));
