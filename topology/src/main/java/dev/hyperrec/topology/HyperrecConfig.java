@@ -61,6 +61,12 @@ public final class HyperrecConfig {
      * commits to the interval.
      */
     public static final String BATCH_COMMIT_ON_TIMED_FLUSH = "hyperrec.batch.commit.on.timed.flush";
+    /**
+     * With {@link #BATCH_COMMIT_ON_TIMED_FLUSH}, the shortest spacing of a stream thread's requested commits (0: the flush
+     * interval, which is also the least). Requests also wait half the time the thread's latest event had waited in
+     * Kafka, so under a backlog the commits are {@code commit.interval.ms}'s ({@code internal.CommitGate}).
+     */
+    public static final String BATCH_COMMIT_REQUEST_INTERVAL_MS = "hyperrec.batch.commit.request.interval.ms";
     public static final String RECS_K = "hyperrec.recs.k";
     public static final String RECS_CANDIDATES = "hyperrec.recs.candidates";
     /** Whether clicks, ratings and purchases each yield a list (true) or only requests do (false). */
@@ -217,6 +223,7 @@ public final class HyperrecConfig {
         d.put(BATCH_MAX_EVENTS, "512");
         d.put(BATCH_FLUSH_INTERVAL_MS, "100");
         d.put(BATCH_COMMIT_ON_TIMED_FLUSH, "false");
+        d.put(BATCH_COMMIT_REQUEST_INTERVAL_MS, "0");
         d.put(RECS_K, "10");
         d.put(RECS_CANDIDATES, "50");
         d.put(RECS_ON_INTERACTIONS, "true");
@@ -540,6 +547,7 @@ public final class HyperrecConfig {
         range(EMBEDDING_DIM, 1, 4096);
         range(BATCH_MAX_EVENTS, 1, 1_000_000);
         range(BATCH_FLUSH_INTERVAL_MS, 1, 3_600_000);
+        range(BATCH_COMMIT_REQUEST_INTERVAL_MS, 0, 3_600_000);
         range(RECS_K, 1, 1024);
         range(RECS_CANDIDATES, 1, 1024);
         range(RECS_POPULAR_CANDIDATES, 0, 1024);

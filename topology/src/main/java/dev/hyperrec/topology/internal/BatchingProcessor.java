@@ -84,6 +84,8 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
     private final int maxBatch;
     private final long flushIntervalMs;
     private final boolean commitOnTimedFlush;
+    /** The shortest spacing of a stream thread's requested commits: the flush interval or more. */
+    private final long commitRequestIntervalMs;
     private final long emitIntervalMs;
     private final int dim;
     private static final int MAX_ID_LENGTH = 512;
@@ -146,6 +148,7 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         this.maxBatch = config.getInt(HyperrecConfig.BATCH_MAX_EVENTS);
         this.flushIntervalMs = config.getLong(HyperrecConfig.BATCH_FLUSH_INTERVAL_MS);
         this.commitOnTimedFlush = config.getBoolean(HyperrecConfig.BATCH_COMMIT_ON_TIMED_FLUSH);
+        this.commitRequestIntervalMs = Math.max(flushIntervalMs, config.getLong(HyperrecConfig.BATCH_COMMIT_REQUEST_INTERVAL_MS));
         this.emitIntervalMs = config.getLong(HyperrecConfig.NEIGHBOURS_EMIT_INTERVAL_MS);
         this.dim = config.dim();
         this.ratingMax = config.getDouble(HyperrecConfig.RATING_MAX);
@@ -189,7 +192,6 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
      * stream thread asks for an owed commit once its {@link CommitGate} allows (a requested commit commits them all).
      */
     private void check(long nowMs) {
-        commitGate.observe(nowMs);
         if (!pending.isEmpty() && nowMs - lastFlushMs >= Math.max(flushIntervalMs, 2 * lastFlushTookMs)) {
             flush(true);
             if (commitOnTimedFlush) {
@@ -199,7 +201,7 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         if (!unsent.isEmpty() && nowMs - lastEmitMs >= emitIntervalMs) {
             sendIncrements();
         }
-        if (commitOnTimedFlush && commitGate.take(nowMs, flushIntervalMs)) {
+        if (commitOnTimedFlush && commitGate.take(nowMs, commitRequestIntervalMs)) {
             context.commit();
         }
     }
@@ -410,7 +412,6 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        commitGate.observe(context.currentSystemTimeMs());
         String topic = context.recordMetadata().map(RecordMetadata::topic).orElse(interactionsTopic);
         PendingEvent event;
         try {
@@ -434,6 +435,7 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         noteAccepted(now);
         pending.add(event);
         runtime.metrics().accepted(record.timestamp(), now);
+        commitGate.accepted(now, record.timestamp());
         if (pending.size() >= maxBatch) {
             flush(false);
         }

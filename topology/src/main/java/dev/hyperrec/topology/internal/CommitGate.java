@@ -3,34 +3,40 @@ package dev.hyperrec.topology.internal;
 /**
  * Paces the commits that timed flushes ask for ({@code hyperrec.batch.commit.on.timed.flush}), one gate per stream
  * thread: every task's processor on a thread runs on it, and a requested commit commits all of the thread's tasks in
- * one transaction, so the pacing is the thread's, not a task's. A commit may be asked for when at least the flush
- * interval has passed since the thread's last request, and at least {@value #SPACING_PER_COST} times the cost of a
- * commit: that keeps requested commits under about a quarter of the thread's time when they are expensive (a loaded
- * broker, many changelog partitions) and lets them follow every timed flush when they are cheap.
+ * one transaction, so the pacing is the thread's, not a task's.
  *
- * <p>The cost is measured without access to the commit itself: from the request (the end of a timed flush) to the
- * next time a processor of the thread runs ({@link #observe}), Kafka Streams commits, so that gap is the commit plus at
- * most a poll period and the other tasks' punctuations: an upper bound. An exponentially weighted mean of the gaps
- * (weight {@value #WEIGHT} for the newest) is the cost. Times are the processor context's wall clock, which Kafka
- * Streams advances around each commit. Thread affinity: one stream thread.
+ * <p>A commit may be asked for once a timed flush owes one and the thread's last request is at least the request
+ * interval ago ({@code hyperrec.batch.commit.request.interval.ms}, at least the flush interval), and at least
+ * {@link #QUEUE_SHARE} of the thread's <em>queue time</em> ago: how long the event the thread accepted last had waited
+ * since its record's timestamp. So while the thread keeps up (its events wait a few ms) it commits at the request
+ * interval, and the lists of a timed flush reach read_committed consumers at once; under a backlog (events that
+ * waited seconds) requests stop, and the commits are Kafka Streams' own, every {@code commit.interval.ms}, each of which
+ * blocks the thread (producer flush, end of the transaction) for less of the events it carries. In between the spacing
+ * grows with the wait, so a commit never adds more than about a {@link #QUEUE_SHARE} to the latency the events already
+ * have, and commits that cost the thread more than it has make the events wait, which spaces the commits out. A thread
+ * that accepted nothing for a request interval is idle: its queue time counts as zero, so the last lists of a backlog
+ * are committed as soon as it is drained. Record timestamps far in the past (a replay that sets them from the events'
+ * own time) read as a backlog: commits stay at {@code commit.interval.ms}.
+ *
+ * <p>Times are wall-clock epoch ms. Thread affinity: one stream thread.
  */
 public final class CommitGate {
-    /** Requests are at least this many commit costs apart. */
-    static final int SPACING_PER_COST = 4;
-    static final double WEIGHT = 0.2;
+    /** A request waits at least this share of the thread's queue time after the last one. */
+    static final double QUEUE_SHARE = 0.5;
 
     private long requestedAtMs = Long.MIN_VALUE / 2;
-    private boolean outstanding;
     private boolean owed;
-    private double costMs = -1;
+    private long acceptedAtMs = Long.MIN_VALUE / 2;
+    private long queuedMs;
+    private long requests;
 
-    /** A processor of the thread runs at {@code nowMs}: closes the gap after an outstanding request. */
-    public void observe(long nowMs) {
-        if (outstanding) {
-            outstanding = false;
-            double gap = Math.max(0, nowMs - requestedAtMs);
-            costMs = costMs < 0 ? gap : (1 - WEIGHT) * costMs + WEIGHT * gap;
-        }
+    /**
+     * A task of the thread accepted an event at {@code nowMs} whose record carries {@code recordTimestampMs}; the
+     * difference (not below zero) is the thread's queue time until the next.
+     */
+    public void accepted(long nowMs, long recordTimestampMs) {
+        acceptedAtMs = nowMs;
+        queuedMs = Math.max(0, nowMs - recordTimestampMs);
     }
 
     /** A timed flush left lists that wait for a commit. */
@@ -38,20 +44,28 @@ public final class CommitGate {
         owed = true;
     }
 
-    /** Whether a commit is owed and may be asked for at {@code nowMs}; if so, records the request (no longer owed). */
+    /**
+     * Whether a commit is owed and may be asked for at {@code nowMs}, with requests at least {@code intervalMs} apart;
+     * if so, records the request (no longer owed).
+     */
     public boolean take(long nowMs, long intervalMs) {
-        double spacing = Math.max(intervalMs, SPACING_PER_COST * Math.max(0, costMs));
-        if (!owed || nowMs - requestedAtMs < spacing) {
+        if (!owed || nowMs - requestedAtMs < spacingMs(nowMs, intervalMs)) {
             return false;
         }
         owed = false;
         requestedAtMs = nowMs;
-        outstanding = true;
+        requests++;
         return true;
     }
 
-    /** The measured cost of a commit in ms (an upper bound), or -1 before the first. */
-    public double costMs() {
-        return costMs;
+    /** The spacing a request needs after the last one at {@code nowMs}. */
+    long spacingMs(long nowMs, long intervalMs) {
+        long queue = nowMs - acceptedAtMs >= intervalMs ? 0 : queuedMs;
+        return Math.max(intervalMs, (long) Math.ceil(QUEUE_SHARE * queue));
+    }
+
+    /** Commits asked for so far. */
+    public long requests() {
+        return requests;
     }
 }

@@ -2127,6 +2127,8 @@ public final class PipelineBench implements Callable<Integer> {
         setup.put("warmup_events", warmupEvents);
         setup.put("batch_max_events", c.get(HyperrecConfig.BATCH_MAX_EVENTS));
         setup.put("batch_flush_interval_ms", c.get(HyperrecConfig.BATCH_FLUSH_INTERVAL_MS));
+        setup.put("batch_commit_on_timed_flush", c.get(HyperrecConfig.BATCH_COMMIT_ON_TIMED_FLUSH));
+        setup.put("batch_commit_request_interval_ms", c.get(HyperrecConfig.BATCH_COMMIT_REQUEST_INTERVAL_MS));
         setup.put("backend", app.backendName());
         setup.put("broker", "own JVM (BrokerProcess, KRaft, 127.0.0.1, -Xmx512m)");
         setup.put("app", "this JVM (HyperrecApp.launch), the passthrough likewise; consumers and producers of the harness in this JVM too");

@@ -270,6 +270,55 @@ class BatchingProcessorRestoreTest {
     }
 
     /**
+     * Under a backlog (records whose timestamps are long past when the task takes them) a timed flush does not ask for a
+     * commit while the thread is still taking events, though the last request is more than the request interval ago: the
+     * commits are {@code commit.interval.ms}'s. Once the thread has taken nothing for the request interval, the owed
+     * commit is asked for. Records that waited a few ms get theirs at the flush.
+     */
+    @Test
+    void aBacklogLeavesCommitsToTheIntervalUntilTheThreadIsIdle() {
+        HyperrecConfig c = config.with(HyperrecConfig.BATCH_COMMIT_ON_TIMED_FLUSH, true)
+                .with(HyperrecConfig.BATCH_COMMIT_REQUEST_INTERVAL_MS, 200);
+        long interval = 200; // above the flush interval, so it is the request interval
+        assertThat(c.getLong(HyperrecConfig.BATCH_FLUSH_INTERVAL_MS)).isLessThan(interval);
+        for (long waitedMs : new long[] {10_000, 3}) {
+            try (HyperrecRuntime rt = runtime(c); TaskStores stores = TaskStores.open(c, dir.resolve("backlog-" + waitedMs), 0)) {
+                MockProcessorContext<Object, Object> ctx = stores.context();
+                BatchingProcessor p = new BatchingProcessor(rt);
+                p.init(ctx);
+                Serde<InteractionEvent> serde = rt.serdes().serde(InteractionEvent.class, false);
+                // the processor stamps accepts with the wall clock, so record timestamps and checks are set from it
+                long t = System.currentTimeMillis();
+                processAt(p, ctx, serde, c, 0, t - 3);
+                fire(ctx, t - 10 * interval); // a check in the past: the first request, long before the next one
+                assertThat(ctx.committed()).as("a fresh event's flush asks for a commit").isTrue();
+                ctx.resetCommit();
+                for (int i = 1; i <= 3; i++) {
+                    processAt(p, ctx, serde, c, i, System.currentTimeMillis() - waitedMs);
+                }
+                fire(ctx, System.currentTimeMillis() + 1);
+                assertThat(lists(ctx)).as("the check flushes the open batch").isEqualTo(4);
+                if (waitedMs > interval) {
+                    assertThat(ctx.committed()).as("events %d ms late: the commit is left to the interval", waitedMs).isFalse();
+                    fire(ctx, System.currentTimeMillis() + interval + 1);
+                    assertThat(ctx.committed()).as("nothing taken for the request interval: idle, the owed commit").isTrue();
+                } else {
+                    assertThat(ctx.committed()).as("events %d ms late: committed at the flush", waitedMs).isTrue();
+                }
+                p.close();
+            }
+        }
+    }
+
+    private static void processAt(BatchingProcessor p, MockProcessorContext<Object, Object> ctx, Serde<InteractionEvent> serde,
+            HyperrecConfig c, int i, long recordTimestampMs) {
+        InteractionEvent e = Fixtures.event("b" + i, "u" + i, "i" + i, dev.hyperrec.avro.InteractionType.CLICK, 1f, i);
+        ctx.setRecordMetadata(c.topic(Topics.INTERACTIONS), 0, i);
+        p.process(new Record<>(e.getUserId().getBytes(StandardCharsets.UTF_8),
+                serde.serializer().serialize(Topics.INTERACTIONS, e), recordTimestampMs));
+    }
+
+    /**
      * With {@code hyperrec.neighbours.emit.interval.ms} a task sends the increments of the events it flushed, summed, once
      * the interval has passed, not with each flush. A task stopped before then sends them after its restart, from
      * {@code batch-buffer} (here restored as Kafka Streams restores the in-memory store from its changelog), without

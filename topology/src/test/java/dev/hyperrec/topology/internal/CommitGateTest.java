@@ -2,7 +2,6 @@ package dev.hyperrec.topology.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 /** The per-thread pacing of the commits that timed flushes ask for. */
@@ -15,50 +14,54 @@ class CommitGateTest {
         gate.owe();
         assertThat(gate.take(1_000, 20)).isTrue();
         assertThat(gate.take(5_000, 20)).as("asked for once").isFalse();
+        assertThat(gate.requests()).isEqualTo(1);
     }
 
     @Test
-    void requestsAreAnIntervalApartWhileCommitsAreCheapAndAnOwedOneWaitsForTheNextCheck() {
+    void whileTheThreadKeepsUpRequestsAreAnIntervalApartAndAnOwedOneWaitsForTheNextCheck() {
         CommitGate gate = new CommitGate();
+        gate.accepted(1_000, 997); // waited 3 ms: half of it is below the interval
         gate.owe();
         assertThat(gate.take(1_000, 20)).isTrue();
-        gate.observe(1_002); // the commit and the next run took 2 ms
-        assertThat(gate.costMs()).isEqualTo(2.0);
+        gate.accepted(1_010, 1_004);
         gate.owe();
         assertThat(gate.take(1_019, 20)).as("19 ms after the last request").isFalse();
         assertThat(gate.take(1_020, 20)).as("an interval after it, still owed").isTrue();
+        assertThat(gate.requests()).isEqualTo(2);
     }
 
     @Test
-    void expensiveCommitsAreSpacedByFourTimesTheirCost() {
+    void requestsWaitHalfTheThreadsQueueTimeSoABacklogLeavesCommitsToTheInterval() {
         CommitGate gate = new CommitGate();
         gate.owe();
         assertThat(gate.take(0, 20)).isTrue();
-        gate.observe(30); // a 30 ms commit: requests at least 120 ms apart
+        gate.accepted(100, -140); // the latest event waited 240 ms: requests 120 ms apart
         gate.owe();
-        assertThat(gate.take(100, 20)).isFalse();
-        assertThat(gate.take(119, 20)).isFalse();
-        assertThat(gate.take(120, 20)).isTrue();
-        gate.observe(125); // 5 ms: the mean moves a fifth of the way, 30 * 0.8 + 5 * 0.2 = 25
-        assertThat(gate.costMs()).isCloseTo(25.0, Offset.offset(1e-9));
-        gate.owe();
-        assertThat(gate.take(219, 20)).isFalse();
-        assertThat(gate.take(220, 20)).isTrue();
+        assertThat(gate.spacingMs(110, 20)).isEqualTo(120);
+        assertThat(gate.take(110, 20)).isFalse();
+        assertThat(gate.take(119, 20)).as("still within an interval of the last accept, so not idle").isFalse();
+        gate.accepted(119, -5_000); // a backlog: events that waited 5 s
+        assertThat(gate.take(130, 20)).as("2.5 s apart now, past Streams' own commit interval").isFalse();
+        assertThat(gate.take(138, 20)).isFalse();
+        gate.accepted(138, 137); // caught up: 1 ms
+        assertThat(gate.take(139, 20)).as("the wait is short again and the last request was long ago").isTrue();
     }
 
     @Test
-    void onlyTheFirstRunAfterARequestMeasuresIt() {
+    void aThreadThatAcceptedNothingForAnIntervalIsIdleSoTheBacklogsLastListsAreCommittedAtOnce() {
         CommitGate gate = new CommitGate();
-        gate.observe(50); // no request yet: nothing to measure
-        assertThat(gate.costMs()).isEqualTo(-1.0);
         gate.owe();
-        assertThat(gate.take(100, 10)).isTrue();
-        gate.observe(103);
-        gate.observe(400); // later runs are not commits
-        assertThat(gate.costMs()).isEqualTo(3.0);
+        assertThat(gate.take(0, 20)).isTrue();
+        gate.accepted(1_000, -9_000); // the last event of a drain, 10 s late
         gate.owe();
-        assertThat(gate.take(105, 10)).isFalse();
-        gate.observe(500);
-        assertThat(gate.costMs()).as("a refused request measures nothing").isEqualTo(3.0);
+        assertThat(gate.take(1_019, 20)).as("19 ms after the last accept: still the backlog's wait").isFalse();
+        assertThat(gate.take(1_020, 20)).as("an interval with nothing accepted: idle").isTrue();
+    }
+
+    @Test
+    void timestampsAheadOfTheClockCountAsNoWait() {
+        CommitGate gate = new CommitGate();
+        gate.accepted(1_000, 60_000);
+        assertThat(gate.spacingMs(1_001, 20)).isEqualTo(20);
     }
 }
