@@ -67,6 +67,11 @@ public final class HyperrecConfig {
      * Kafka, so under a backlog the commits are {@code commit.interval.ms}'s ({@code internal.CommitGate}).
      */
     public static final String BATCH_COMMIT_REQUEST_INTERVAL_MS = "hyperrec.batch.commit.request.interval.ms";
+    /**
+     * With {@link #BATCH_COMMIT_ON_TIMED_FLUSH}, the share of the thread's queue time (how long its latest event had
+     * waited in Kafka) that a requested commit waits after the last request ({@code internal.CommitGate}).
+     */
+    public static final String BATCH_COMMIT_QUEUE_SHARE = "hyperrec.batch.commit.queue.share";
     public static final String RECS_K = "hyperrec.recs.k";
     public static final String RECS_CANDIDATES = "hyperrec.recs.candidates";
     /** Whether clicks, ratings and purchases each yield a list (true) or only requests do (false). */
@@ -224,6 +229,7 @@ public final class HyperrecConfig {
         d.put(BATCH_FLUSH_INTERVAL_MS, "100");
         d.put(BATCH_COMMIT_ON_TIMED_FLUSH, "false");
         d.put(BATCH_COMMIT_REQUEST_INTERVAL_MS, "0");
+        d.put(BATCH_COMMIT_QUEUE_SHARE, "0.5");
         d.put(RECS_K, "10");
         d.put(RECS_CANDIDATES, "50");
         d.put(RECS_ON_INTERACTIONS, "true");
@@ -570,6 +576,10 @@ public final class HyperrecConfig {
         for (String k : new String[] {WEIGHT_VIEW, WEIGHT_CLICK, WEIGHT_PURCHASE, WEIGHT_SKIP, RANK_WEIGHT_PERSONAL,
                 RANK_WEIGHT_SIMILAR, RANK_WEIGHT_BANDIT, RANK_WEIGHT_POPULARITY, RATING_NEUTRAL, RATING_MAX}) {
             getDouble(k);
+        }
+        double queueShare = getDouble(BATCH_COMMIT_QUEUE_SHARE);
+        if (!(queueShare >= 0) || queueShare > 1_000) {
+            throw new IllegalArgumentException(BATCH_COMMIT_QUEUE_SHARE + " must be in [0, 1000], was " + queueShare);
         }
         for (String k : new String[] {RECS_ON_INTERACTIONS, NEIGHBOURS_ENABLED, BATCH_COMMIT_ON_TIMED_FLUSH, SCORER_EXTRAS,
                 RECS_COALESCE}) {

@@ -30,7 +30,7 @@ public final class HyperrecRuntime implements AutoCloseable {
     private volatile java.util.function.LongSupplier durationClock = System::nanoTime;
     /** One per stream thread: the tasks of a thread share its commits ({@link dev.hyperrec.topology.internal.CommitGate}). */
     private final ThreadLocal<dev.hyperrec.topology.internal.CommitGate> commitGates =
-            ThreadLocal.withInitial(dev.hyperrec.topology.internal.CommitGate::new);
+            ThreadLocal.withInitial(() -> new dev.hyperrec.topology.internal.CommitGate(commitQueueShare()));
 
     public HyperrecRuntime(HyperrecConfig config, OperatorBackend backend, SerdeFactory serdes) {
         this(config, backend, serdes, PipelineMetrics.disabled());
@@ -64,6 +64,10 @@ public final class HyperrecRuntime implements AutoCloseable {
     /** Replaces {@link #nanoTime()}'s clock (tests); set before the tasks start. */
     public void durationClock(java.util.function.LongSupplier clock) {
         this.durationClock = java.util.Objects.requireNonNull(clock, "clock");
+    }
+
+    private double commitQueueShare() {
+        return config.getDouble(HyperrecConfig.BATCH_COMMIT_QUEUE_SHARE);
     }
 
     /** The calling stream thread's commit gate (its tasks' timed flushes share it). */

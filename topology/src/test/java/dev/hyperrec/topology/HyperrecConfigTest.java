@@ -56,6 +56,10 @@ class HyperrecConfigTest {
                 .hasMessageContaining("must be >=");
         assertThatThrownBy(() -> HyperrecConfig.of(Map.of(HyperrecConfig.WEIGHT_CLICK, "NaN")))
                 .hasMessageContaining("finite");
+        assertThatThrownBy(() -> HyperrecConfig.of(Map.of(HyperrecConfig.BATCH_COMMIT_QUEUE_SHARE, "-0.5")))
+                .hasMessageContaining(HyperrecConfig.BATCH_COMMIT_QUEUE_SHARE).hasMessageContaining("-0.5");
+        assertThatThrownBy(() -> HyperrecConfig.of(Map.of(HyperrecConfig.BATCH_COMMIT_REQUEST_INTERVAL_MS, "-1")))
+                .hasMessageContaining(HyperrecConfig.BATCH_COMMIT_REQUEST_INTERVAL_MS);
     }
 
     @Test

@@ -2129,6 +2129,7 @@ public final class PipelineBench implements Callable<Integer> {
         setup.put("batch_flush_interval_ms", c.get(HyperrecConfig.BATCH_FLUSH_INTERVAL_MS));
         setup.put("batch_commit_on_timed_flush", c.get(HyperrecConfig.BATCH_COMMIT_ON_TIMED_FLUSH));
         setup.put("batch_commit_request_interval_ms", c.get(HyperrecConfig.BATCH_COMMIT_REQUEST_INTERVAL_MS));
+        setup.put("batch_commit_queue_share", c.get(HyperrecConfig.BATCH_COMMIT_QUEUE_SHARE));
         setup.put("backend", app.backendName());
         setup.put("broker", "own JVM (BrokerProcess, KRaft, 127.0.0.1, -Xmx512m)");
         setup.put("app", "this JVM (HyperrecApp.launch), the passthrough likewise; consumers and producers of the harness in this JVM too");

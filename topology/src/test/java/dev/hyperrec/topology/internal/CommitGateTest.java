@@ -1,6 +1,7 @@
 package dev.hyperrec.topology.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
@@ -56,6 +57,18 @@ class CommitGateTest {
         gate.owe();
         assertThat(gate.take(1_019, 20)).as("19 ms after the last accept: still the backlog's wait").isFalse();
         assertThat(gate.take(1_020, 20)).as("an interval with nothing accepted: idle").isTrue();
+    }
+
+    @Test
+    void theQueueShareSetsHowFarApartABusyThreadsRequestsAre() {
+        CommitGate twice = new CommitGate(2.0);
+        twice.accepted(1_000, 960); // 40 ms
+        assertThat(twice.spacingMs(1_001, 20)).isEqualTo(80);
+        CommitGate none = new CommitGate(0);
+        none.accepted(1_000, -9_000);
+        assertThat(none.spacingMs(1_001, 20)).as("share 0: the interval alone").isEqualTo(20);
+        assertThatThrownBy(() -> new CommitGate(-1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new CommitGate(Double.NaN)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
