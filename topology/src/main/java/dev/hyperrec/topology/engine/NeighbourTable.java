@@ -2,14 +2,12 @@ package dev.hyperrec.topology.engine;
 
 import dev.hyperrec.operators.ItemCatalog;
 import java.util.Arrays;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The published neighbour lists of the streaming item-to-item model ({@link CoOccurrenceCosine}),
  * one per item, as the {@code item-neighbours} topic last delivered them: the {@link ItemNeighbours}
  * every task attaches to its engine. Written by the Streams global thread, read by the stream threads
- * (an entry is replaced whole, never changed in place).
+ * (an entry is replaced whole, never changed in place) without locks ({@link LongReadMostlyMap}).
  *
  * <p>{@link #similarity(long, long)} is the cosine when {@code b} is on {@code a}'s list and 0
  * otherwise: the engine asks it with {@code a} = one of the user's recent items, so a candidate scores
@@ -97,7 +95,7 @@ public final class NeighbourTable implements ItemNeighbours {
         }
     }
 
-    private final Map<Long, Entry> entries = new ConcurrentHashMap<>();
+    private final LongReadMostlyMap<Entry> entries = new LongReadMostlyMap<>();
 
     /** Replaces {@code itemKey}'s list. */
     public void put(long itemKey, Entry entry) {
