@@ -34,10 +34,13 @@ g="$root/.gpu-demo"
 out="${OUT:-$root/out}"
 mkdir -p "$out"
 base=/tmp/hyperrec-demo
-if [[ ! -x "$base/jre25/bin/java" ]]; then
-  rm -rf "$base" && mkdir -p "$base" && xz -dc "$g/demo.tar.xz" | tar -C "$base" -xf -
+# unpacked once per package and overlay: a warm machine keeps /tmp between calls, and a package prepared since, or
+# another overlay (or none after one), must replace what is there
+sum="$(cat "$g/demo.tar.xz" "$g"/overlay/*.jar 2>/dev/null | md5sum | cut -c1-32)"
+if [[ ! -x "$base/jre25/bin/java" || "$(cat "$base/.package" 2>/dev/null)" != "$sum" ]]; then
+  rm -rf "$base" && mkdir -p "$base" && xz -dc "$g/demo.tar.xz" | tar -C "$base" -xf - \
+    && { if [[ -d "$g/overlay" ]]; then cp "$g"/overlay/*.jar "$base/lib/"; fi; } && echo "$sum" > "$base/.package"
 fi
-if [[ -d "$g/overlay" ]]; then cp "$g"/overlay/*.jar "$base/lib/"; fi
 java="$base/jre25/bin/java"
 chmod +x "$base"/jre25/bin/* "$base"/jre25/lib/jspawnhelper 2>/dev/null
 cp="$(ls -d "$base"/lib/* | tr '\n' ':')"
