@@ -34,8 +34,50 @@ public final class HyperrecApp {
     private static final Logger LOG = LoggerFactory.getLogger(HyperrecApp.class);
     /** How often Kafka Streams' metrics are re-scanned for meters of new threads and tasks. */
     static final Duration KAFKA_METRICS_REFRESH = Duration.ofSeconds(10);
-    /** The model instance of each started app instance ({@link #model}); removed by {@link #stop}. */
-    private static final Map<KafkaStreams, KafkaStreams> MODELS = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * The lists' instance of an app whose item-to-item model runs in an instance of its own
+     * ({@code hyperrec.neighbours.separate.app}): it owns that instance, so every {@code close} of it closes the model's
+     * instance too, after its own (which stops sending it increments), with the same options. The model's instance is
+     * {@link #model(KafkaStreams)}. (Before 2026-11-24 a static map held the pairs, and only {@link #stop} closed the
+     * model's instance: a plain {@code close()} left it running.)
+     */
+    static final class WithModel extends KafkaStreams {
+        private final KafkaStreams model;
+
+        WithModel(org.apache.kafka.streams.Topology topology, java.util.Properties props, KafkaStreams model) {
+            super(topology, props);
+            this.model = java.util.Objects.requireNonNull(model, "model");
+        }
+
+        KafkaStreams model() {
+            return model;
+        }
+
+        @Override
+        public void close() {
+            super.close();
+            model.close();
+        }
+
+        @Override
+        public synchronized boolean close(Duration timeout) {
+            boolean lists = super.close(timeout);
+            return model.close(timeout) && lists;
+        }
+
+        @Override
+        public synchronized boolean close(org.apache.kafka.streams.CloseOptions options) {
+            boolean lists = super.close(options);
+            return model.close(options) && lists;
+        }
+
+        @Override
+        @SuppressWarnings("deprecation")
+        public synchronized boolean close(KafkaStreams.CloseOptions options) {
+            boolean lists = super.close(options);
+            return model.close(options) && lists;
+        }
+    }
 
     private HyperrecApp() {
     }
@@ -208,15 +250,7 @@ public final class HyperrecApp {
      * sending it increments). Returns whether every thread of both stopped within {@code timeout} each.
      */
     public static boolean stop(KafkaStreams streams, Duration timeout) {
-        boolean stopped = close(streams, timeout);
-        KafkaStreams model = MODELS.remove(streams);
-        if (model != null) {
-            stopped &= close(model, timeout);
-        }
-        return stopped;
-    }
-
-    private static boolean close(KafkaStreams streams, Duration timeout) {
+        // a WithModel closes its model's instance with the same options
         return streams.close(org.apache.kafka.streams.CloseOptions.timeout(timeout)
                 .withGroupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     }
@@ -224,10 +258,10 @@ public final class HyperrecApp {
     /**
      * The instance that runs the co-occurrence aggregation for {@code streams} (application id
      * {@code <application.id>-model}; {@code hyperrec.neighbours.separate.app}), or null when {@code streams}
-     * runs it itself or the model is off. Started and stopped with {@code streams}.
+     * runs it itself or the model is off. Started with {@code streams}, and closed by every {@code close} of it.
      */
     public static KafkaStreams model(KafkaStreams streams) {
-        return MODELS.get(streams);
+        return streams instanceof WithModel w ? w.model() : null;
     }
 
     /** The state to report for the app: the lists' instance's, unless the model's instance has failed or stopped under it. */
@@ -264,10 +298,9 @@ public final class HyperrecApp {
         if (!config.modelInOwnApp()) {
             return withHandler(new KafkaStreams(HyperrecTopology.build(runtime), config.streamsProperties()), runtime);
         }
-        KafkaStreams lists = withHandler(new KafkaStreams(HyperrecTopology.buildLists(runtime), config.streamsProperties()), runtime);
-        MODELS.put(lists, withHandler(new KafkaStreams(HyperrecTopology.buildModel(runtime), config.modelStreamsProperties()),
-                runtime));
-        return lists;
+        KafkaStreams model = withHandler(new KafkaStreams(HyperrecTopology.buildModel(runtime), config.modelStreamsProperties()),
+                runtime);
+        return withHandler(new WithModel(HyperrecTopology.buildLists(runtime), config.streamsProperties(), model), runtime);
     }
 
     private static KafkaStreams withHandler(KafkaStreams streams, HyperrecRuntime runtime) {
