@@ -39,7 +39,9 @@ public final class HyperrecApp {
      * ({@code hyperrec.neighbours.separate.app}): it owns that instance, so every {@code close} of it closes the model's
      * instance too, after its own (which stops sending it increments), with the same options. The model's instance is
      * {@link #model(KafkaStreams)}. (Before 2026-11-24 a static map held the pairs, and only {@link #stop} closed the
-     * model's instance: a plain {@code close()} left it running.)
+     * model's instance: a plain {@code close()} left it running.) Kafka Streams logs under the instance's class, so the
+     * lists' instance logs as {@code dev.hyperrec.topology.HyperrecApp$WithModel} (kept at warn in simplelogger.properties,
+     * as Kafka's own loggers are).
      */
     static final class WithModel extends KafkaStreams {
         private final KafkaStreams model;
