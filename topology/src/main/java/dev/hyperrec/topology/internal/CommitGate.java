@@ -6,17 +6,18 @@ package dev.hyperrec.topology.internal;
  * one transaction, so the pacing is the thread's, not a task's.
  *
  * <p>A commit may be asked for once a timed flush owes one and the thread's last request is at least the request
- * interval ago ({@code hyperrec.batch.commit.request.interval.ms}, at least the flush interval), and at least
- * a share ({@code hyperrec.batch.commit.queue.share}, {@link #QUEUE_SHARE} by default) of the thread's <em>queue time</em> ago: how long the event the thread accepted last had waited
- * since its record's timestamp. So while the thread keeps up (its events wait a few ms) it commits at the request
- * interval, and the lists of a timed flush reach read_committed consumers at once; under a backlog (events that
- * waited seconds) requests stop, and the commits are Kafka Streams' own, every {@code commit.interval.ms}, each of which
- * blocks the thread (producer flush, end of the transaction) for less of the events it carries. In between the spacing
- * grows with the wait, so a commit never adds more than about that share to the latency the events already
- * have, and commits that cost the thread more than it has make the events wait, which spaces the commits out. A thread
- * that accepted nothing for a request interval is idle: its queue time counts as zero, so the last lists of a backlog
- * are committed as soon as it is drained. Record timestamps far in the past (a replay that sets them from the events'
- * own time) read as a backlog: commits stay at {@code commit.interval.ms}.
+ * interval ago ({@code hyperrec.batch.commit.request.interval.ms}, at least the flush interval), and at least a share
+ * ({@code hyperrec.batch.commit.queue.share}, {@link #QUEUE_SHARE} by default) of the thread's <em>queue time</em>
+ * ago: how long the event the thread accepted last had waited since its record's timestamp. So while the thread keeps
+ * up (its events wait a few ms) it commits at the request interval, and the lists of a timed flush reach
+ * read_committed consumers at once; under a backlog (events that waited seconds) requests stop, and the commits are
+ * Kafka Streams' own, every {@code commit.interval.ms}, each of which blocks the thread (producer flush, end of the
+ * transaction) for less of the events it carries. In between the spacing grows with the wait, so a commit never adds
+ * more than about that share to the latency the events already have, and commits that cost the thread more than it has
+ * make the events wait, which spaces the commits out. A thread that accepted nothing for a request interval is idle:
+ * its queue time counts as zero, so the last lists of a backlog are committed as soon as it is drained. Record
+ * timestamps far in the past (a replay that sets them from the events' own time) read as a backlog: commits stay at
+ * {@code commit.interval.ms}.
  *
  * <p>Times are wall-clock epoch ms. Thread affinity: one stream thread.
  */
