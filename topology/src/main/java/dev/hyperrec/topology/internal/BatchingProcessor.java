@@ -435,7 +435,9 @@ public final class BatchingProcessor implements Processor<byte[], byte[], Object
         noteAccepted(now);
         pending.add(event);
         runtime.metrics().accepted(record.timestamp(), now);
-        commitGate.accepted(now, record.timestamp());
+        if (commitOnTimedFlush) {
+            commitGate.accepted(now, record.timestamp()); // only the requested commits' pacing reads it
+        }
         if (pending.size() >= maxBatch) {
             flush(false);
         }
