@@ -73,6 +73,8 @@ public final class TestPipeline implements AutoCloseable {
         // increments with every flush: the tests on the driver follow the item-to-item model batch by batch (the held
         // increments of the default are BatchingProcessorRestoreTest's and the ITs')
         cfg.put(HyperrecConfig.NEIGHBOURS_EMIT_INTERVAL_MS, 0);
+        // the driver has one partition a topic
+        cfg.put(HyperrecConfig.TOPICS_PARTITIONS, 1);
         cfg.putAll(overrides);
         HyperrecConfig config = HyperrecConfig.of(cfg);
         flushIntervalMs = config.getLong(HyperrecConfig.BATCH_FLUSH_INTERVAL_MS);

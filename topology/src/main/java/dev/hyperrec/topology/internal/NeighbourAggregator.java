@@ -12,6 +12,7 @@ import dev.hyperrec.topology.metrics.PipelineMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -47,7 +48,14 @@ import org.slf4j.LoggerFactory;
  * neighbour's key belongs to this partition, else from the published lists ({@link NeighbourTable},
  * fed by the global store). A neighbour whose count has not been published yet is left out and the
  * item stays marked, so its list is computed again at a later interval, up to
- * {@link #MAX_PUBLICATIONS} times (then it waits for the item's next change).
+ * {@link #MAX_PUBLICATIONS} times (then it waits for the item's next change). Which partition a neighbour's key
+ * belongs to is computed, not looked up ({@link NeighbourCodecs#partition}, Kafka's default partitioner over
+ * {@code hyperrec.topics.partitions}): the store is read only for this partition's keys, since it holds no other.
+ * Before, a list's neighbours of other partitions were a store read each the first time this task met them (a
+ * RocksDB lookup of an absent key: 14% of the model's threads in a drain on the H100 at 62,423 items). Every item this
+ * task counts or publishes is checked against that computation; the first that does not match (the topic has another
+ * partition count than the setting, or a custom partitioner wrote it) turns the shortcut off for the task's life,
+ * with a warning, and every neighbour is looked up in the store again.
  *
  * <p>Records that do not decode go to {@code interactions-dlq} with the reason
  * {@link DeadLetter#MALFORMED_COOCCURRENCE} (and are skipped when read again). Thread affinity: the task's stream
@@ -84,6 +92,13 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
     private Bytes cursor;
     private long[] keys = new long[64];
     private float[] similarity = new float[64];
+    /** {@code hyperrec.topics.partitions}: the partition count {@code item-cooccurrence} is taken to have. */
+    private final int partitions;
+    /** This task's partition of {@code item-cooccurrence}, and the topic's name. */
+    private int partition;
+    private String topic;
+    /** Whether every item seen so far is one {@link NeighbourCodecs#partition} sends to this partition. */
+    private boolean partitionedByKey = true;
 
     public NeighbourAggregator(HyperrecRuntime runtime) {
         this(runtime, () -> IncrementLog.kafka(runtime.config().consumerConfig(), REPLAY_TIMEOUT));
@@ -98,6 +113,7 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
         this.budget = runtime.config().getDouble(HyperrecConfig.NEIGHBOURS_PUBLISH_BUDGET);
         this.checkpointIntervalMs = runtime.config().getLong(HyperrecConfig.NEIGHBOURS_CHECKPOINT_INTERVAL_MS);
         this.checkpointMaxPairs = runtime.config().getLong(HyperrecConfig.NEIGHBOURS_CHECKPOINT_MAX_PAIRS);
+        this.partitions = runtime.config().getInt(HyperrecConfig.TOPICS_PARTITIONS);
     }
 
     @Override
@@ -106,9 +122,9 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
         counts = new CoOccurrenceCounts(context.getStateStore(StoreNames.COOCCURRENCE_COUNTS));
         changed = context.getStateStore(StoreNames.NEIGHBOURS_CHANGED);
         progress = context.getStateStore(StoreNames.COOCCURRENCE_PROGRESS);
-        String topic = runtime.config().topic(Topics.ITEM_COOCCURRENCE);
-        int partition = context.taskId().partition();
-        lastRead = recover(counts, progress, topic, partition, log, runtime.metrics());
+        topic = runtime.config().topic(Topics.ITEM_COOCCURRENCE);
+        partition = context.taskId().partition();
+        lastRead = recover(counts, progress, topic, partition, log, runtime.metrics(), this::check);
         Long cp = progress.get(CHECKPOINTED);
         checkpointed = cp == null ? 0 : cp;
         lastCheckpointNanos = System.nanoTime();
@@ -127,7 +143,7 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
      * @return the last offset read ({@code read}, or -1 when the partition was never read)
      */
     static long recover(CoOccurrenceCounts counts, KeyValueStore<String, Long> progress, String topic, int partition,
-            Supplier<IncrementLog> log, PipelineMetrics metrics) {
+            Supplier<IncrementLog> log, PipelineMetrics metrics, LongConsumer counted) {
         Long read = progress.get(READ);
         if (read == null) {
             return -1;
@@ -141,7 +157,9 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
                 n[0]++;
                 try {
                     NeighbourCodecs.Increment inc = NeighbourCodecs.increment(value);
-                    counts.add(NeighbourCodecs.key(key), inc.occurrences(), inc.others(), inc.counts());
+                    long item = NeighbourCodecs.key(key);
+                    counted.accept(item);
+                    counts.add(item, inc.occurrences(), inc.others(), inc.counts());
                 } catch (IllegalArgumentException e) {
                     n[1]++;
                 }
@@ -170,6 +188,7 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
             read(offset);
             return;
         }
+        check(item);
         counts.add(item, inc.occurrences(), inc.others(), inc.counts());
         Bytes own = Bytes.wrap(NeighbourCodecs.key(item));
         // a changelogged write only when the mark changes: most increments are for an item that is already marked
@@ -181,6 +200,31 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
         if (counts.pendingPairs() >= checkpointMaxPairs) {
             checkpoint();
         }
+    }
+
+    /**
+     * Turns the partition shortcut off, for good, when {@code item} (counted or published here) is not one the default
+     * partitioner sends to this partition over {@code hyperrec.topics.partitions}.
+     */
+    private void check(long item) {
+        if (partitionedByKey && NeighbourCodecs.partition(item, partitions) != partition) {
+            partitionedByKey = false;
+            LOG.warn("{}-{}: item {} is here but Kafka's default partitioner over hyperrec.topics.partitions={} sends it"
+                    + " to partition {}: the topic has another partition count, or another partitioner wrote it. Every"
+                    + " neighbour's occurrence count is now looked up in this task's store (slower, the same lists)",
+                    topic, partition, Long.toHexString(item), partitions,
+                    NeighbourCodecs.partition(item, partitions));
+        }
+    }
+
+    /** Whether neighbours of other partitions are still taken without a store read (tests). */
+    boolean partitionedByKey() {
+        return partitionedByKey;
+    }
+
+    /** Whether this task's store may hold {@code key}'s counts: false only for keys of other partitions. */
+    boolean mayHold(long key) {
+        return !partitionedByKey || NeighbourCodecs.partition(key, partitions) == partition;
     }
 
     /** Records that {@code offset} was read (the progress store is cached: one changelog record per commit). */
@@ -244,7 +288,9 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
         for (int i = 0; i < due.size() && (published == 0 || System.nanoTime() < deadline); i++) {
             int at = (start + i) % due.size();
             Bytes key = due.get(at);
-            boolean complete = publish(NeighbourCodecs.key(key.get()), timestamp);
+            long item = NeighbourCodecs.key(key.get());
+            check(item);
+            boolean complete = publish(item, timestamp);
             published++;
             cursor = key;
             // the mark counts publications; a list with neighbours whose count is not known yet is
@@ -273,7 +319,7 @@ public final class NeighbourAggregator implements Processor<byte[], byte[], Obje
         int m = 0;
         for (int j = 0; j < n; j++) {
             long key = row.key(j);
-            long local = counts.occurrencesOrMissing(key);
+            long local = mayHold(key) ? counts.occurrencesOrMissing(key) : -1;
             long other = local >= 0 ? local : published.occurrences(key);
             if (other <= 0) {
                 complete = false;

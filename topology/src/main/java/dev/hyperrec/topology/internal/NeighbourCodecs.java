@@ -31,6 +31,29 @@ public final class NeighbourCodecs {
         return ByteBuffer.allocate(8).putLong(itemKey).array();
     }
 
+    /**
+     * The partition Kafka's default partitioner gives a record keyed by {@link #key(long) key(itemKey)} on a topic of
+     * {@code partitions} partitions: {@code toPositive(murmur2(key)) % partitions}, computed on the long without
+     * encoding it (Kafka's {@code Utils.murmur2} over the 8 big-endian bytes, read as two little-endian ints).
+     */
+    public static int partition(long itemKey, int partitions) {
+        final int m = 0x5bd1e995;
+        int h = 0x9747b28c ^ 8;
+        h = mix(h, Integer.reverseBytes((int) (itemKey >>> 32)), m);
+        h = mix(h, Integer.reverseBytes((int) itemKey), m);
+        h ^= h >>> 13;
+        h *= m;
+        h ^= h >>> 15;
+        return (h & 0x7fffffff) % partitions;
+    }
+
+    private static int mix(int h, int k, int m) {
+        k *= m;
+        k ^= k >>> 24;
+        k *= m;
+        return (h * m) ^ k;
+    }
+
     public static long key(byte[] bytes) {
         if (bytes == null || bytes.length != 8) {
             throw new IllegalArgumentException("item key must be 8 bytes, was " + (bytes == null ? "null" : bytes.length));

@@ -830,11 +830,18 @@ public final class PipelineBench implements Callable<Integer> {
             long deadline = t0 + TimeUnit.SECONDS.toNanos(modelCatchUpSeconds);
             long[] first = modelOffsets(admin, c);
             long[] last = first;
+            // the offsets left at each poll: whether the model's commits come steadily or in a few large steps
+            List<List<Number>> left = new ArrayList<>();
+            left.add(List.of(0.0, first[1]));
             while (last[1] > 0 && System.nanoTime() < deadline) {
                 // its figures are late by at most this polling plus the model group's commit interval
                 Thread.sleep(100);
                 last = modelOffsets(admin, c);
+                if (last[1] != left.get(left.size() - 1).get(1).longValue()) {
+                    left.add(List.of(round((System.nanoTime() - t0) / 1e9, 2), last[1]));
+                }
             }
+            into.put(key + "_offsets_left", left);
             double seconds = (System.nanoTime() - t0) / 1e9;
             long records = (last[0] - last[1]) - (first[0] - first[1]);
             long writes = last[2] - first[2];
@@ -926,7 +933,13 @@ public final class PipelineBench implements Callable<Integer> {
                 double modelCpuAtPhasesStart = modelCpuAtDrainEnd;
                 if (settleModel) {
                     // the phases then measure an app in its steady state, not one whose model still works off the drain
+                    // --profile-drain also profiles this catch-up: what bounds the model once the lists are idle
+                    CpuProfile catchUpCpu = profileDrain ? startCpuProfile("the model's catch-up") : null;
                     modelCatchUp(c, model, "settle", "after the drain, before the rate phases");
+                    if (catchUpCpu != null) {
+                        model.put("settle_cpu_profile", stopCpuProfile(catchUpCpu, app.runtime().backend().name()
+                                + "-catchup", "the model's catch-up after the drain", c));
+                    }
                     modelCpuAtPhasesStart = modelJvm == null ? 0 : modelJvm.cpuSeconds();
                     if (Boolean.TRUE.equals(model.get("settle_caught_up"))) {
                         // the lists' drain counts the lists only; a model that deferred its work (under nice) pays it
