@@ -310,6 +310,44 @@ class BatchingProcessorRestoreTest {
         }
     }
 
+    /**
+     * Held co-occurrence increments sent at the end of their interval by a thread that takes no more events owe a commit
+     * too: the model reads them read_committed, and with requested commits on, {@code commit.interval.ms} is long.
+     */
+    @Test
+    void heldIncrementsSentAfterTheLastFlushAskForACommit() {
+        long emit = 1_000;
+        HyperrecConfig c = config.with(HyperrecConfig.BATCH_COMMIT_ON_TIMED_FLUSH, true)
+                .with(HyperrecConfig.BATCH_COMMIT_REQUEST_INTERVAL_MS, 200)
+                .with(HyperrecConfig.NEIGHBOURS_EMIT_INTERVAL_MS, emit);
+        try (HyperrecRuntime rt = runtime(c); TaskStores stores = TaskStores.open(c, dir.resolve("held-commit"), 0)) {
+            MockProcessorContext<Object, Object> ctx = stores.context();
+            long t = System.currentTimeMillis();
+            ctx.setCurrentSystemTimeMs(t);
+            BatchingProcessor p = new BatchingProcessor(rt);
+            p.init(ctx);
+            Serde<InteractionEvent> serde = rt.serdes().serde(InteractionEvent.class, false);
+            // one user clicks two items: a pair to count
+            for (int i = 0; i < 2; i++) {
+                InteractionEvent e = Fixtures.event("h" + i, "u1", "i" + i, dev.hyperrec.avro.InteractionType.CLICK, 1f, i);
+                ctx.setRecordMetadata(c.topic(Topics.INTERACTIONS), 0, i);
+                p.process(new Record<>(e.getUserId().getBytes(StandardCharsets.UTF_8),
+                        serde.serializer().serialize(Topics.INTERACTIONS, e), t - 3));
+            }
+            fire(ctx, t + 1);
+            assertThat(lists(ctx)).as("the check flushes the batch").isEqualTo(2);
+            assertThat(ctx.committed()).as("the flush's lists ask for a commit").isTrue();
+            assertThat(increments(ctx)).as("increments held for their interval").isEmpty();
+            ctx.resetCommit();
+            fire(ctx, t + emit / 2);
+            assertThat(ctx.committed()).as("nothing sent, nothing owed").isFalse();
+            fire(ctx, t + emit + 2);
+            assertThat(increments(ctx)).as("sent once the interval has passed").isNotEmpty();
+            assertThat(ctx.committed()).as("and a commit asked for them").isTrue();
+            p.close();
+        }
+    }
+
     private static void processAt(BatchingProcessor p, MockProcessorContext<Object, Object> ctx, Serde<InteractionEvent> serde,
             HyperrecConfig c, int i, long recordTimestampMs) {
         InteractionEvent e = Fixtures.event("b" + i, "u" + i, "i" + i, dev.hyperrec.avro.InteractionType.CLICK, 1f, i);
