@@ -297,7 +297,8 @@ class NeighbourCheckpointTest {
         return s;
     }
 
-    private static HyperrecRuntime runtime(Map<String, Object> overrides, PipelineMetrics metrics) {
+    /** A CPU runtime for the model's tests, with {@code overrides} (also NeighbourPartitionTest's). */
+    static HyperrecRuntime runtime(Map<String, Object> overrides, PipelineMetrics metrics) {
         Map<String, Object> cfg = new TreeMap<>();
         cfg.put("bootstrap.servers", "unused:9092");
         cfg.put("schema.registry.url", "mock://unused");

@@ -2,8 +2,6 @@ package dev.hyperrec.topology.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hyperrec.operators.BackendKind;
-import dev.hyperrec.operators.Backends;
 import dev.hyperrec.operators.ItemKeys;
 import dev.hyperrec.topology.HyperrecConfig;
 import dev.hyperrec.topology.HyperrecRuntime;
@@ -16,6 +14,7 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -95,16 +94,8 @@ class NeighbourPartitionTest {
      * of {@code other}. Returns the last list published for each item, rendered.
      */
     private static Run run(List<KeyValue<byte[], byte[]>> records, int partitions, List<Long> own, List<Long> other) {
-        TreeMap<String, Object> cfg = new TreeMap<>();
-        cfg.put("bootstrap.servers", "unused:9092");
-        cfg.put("schema.registry.url", "mock://unused");
-        cfg.put("application.id", "hyperrec-test");
-        cfg.put(HyperrecConfig.EMBEDDING_DIM, 8);
-        cfg.put(HyperrecConfig.BACKEND, "cpu");
-        cfg.put(HyperrecConfig.TOPICS_PARTITIONS, partitions);
-        cfg.put(HyperrecConfig.NEIGHBOURS_PUBLISH_BUDGET, 1.0);
-        try (HyperrecRuntime runtime = new HyperrecRuntime(HyperrecConfig.of(cfg), Backends.open(BackendKind.CPU), null,
-                PipelineMetrics.of(new SimpleMeterRegistry()))) {
+        try (HyperrecRuntime runtime = NeighbourCheckpointTest.runtime(Map.of(HyperrecConfig.TOPICS_PARTITIONS, partitions,
+                HyperrecConfig.NEIGHBOURS_PUBLISH_BUDGET, 1.0), PipelineMetrics.of(new SimpleMeterRegistry()))) {
             NeighbourTable published = runtime.neighbours();
             for (int i = 0; i < other.size(); i += 2) {
                 published.put(other.get(i), new NeighbourTable.Entry(5 + i, new long[0], new float[0]));
